@@ -1,0 +1,123 @@
+//! `#[component]` on a struct and on its `impl`, and `#[action]` on the methods that call
+//! the third-party API: each action call becomes a traced, recorded step of the run.
+
+use crate::errors::Errors;
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ImplItem, ImplItemFn, Item, ItemImpl, ItemStruct, Pat, PatIdent, PatType, ReturnType};
+
+pub(crate) fn component(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    if !attr.is_empty() {
+        errors.at(&attr, "#[component] takes no options");
+    }
+    let expanded = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Struct(item)) => component_struct(item),
+        Ok(Item::Impl(item)) => component_impl(item, &mut errors),
+        _ => {
+            errors.at(&item, "#[component] goes on a struct that wraps one API, and on its `impl` block of #[action] methods");
+            item
+        }
+    };
+    [errors.into_compile_errors(), expanded].into_iter().collect()
+}
+
+/// `#[action]` outside a `#[component]` impl: the impl's macro removes the ones it handles.
+pub(crate) fn stray_action(item: TokenStream) -> TokenStream {
+    let error = syn::Error::new(
+        Span::call_site(),
+        "#[action] marks a method of an `impl` block that is itself marked #[component]; add #[component] to that impl",
+    );
+    [error.to_compile_error(), item].into_iter().collect()
+}
+
+fn component_struct(item: ItemStruct) -> TokenStream {
+    let name = &item.ident;
+    let name_str = name.to_string();
+    let (impl_generics, type_generics, where_clause) = item.generics.split_for_impl();
+    quote! {
+        #item
+
+        impl #impl_generics ::aqueduct::__private::Component for #name #type_generics #where_clause {
+            const NAME: &'static str = #name_str;
+        }
+    }
+}
+
+fn component_impl(mut item: ItemImpl, errors: &mut Errors) -> TokenStream {
+    let mut wrappers = Vec::new();
+    for member in &mut item.items {
+        let ImplItem::Fn(method) = member else { continue };
+        let before = method.attrs.len();
+        method.attrs.retain(|attr| !attr.path().is_ident("action"));
+        if method.attrs.len() != before {
+            wrappers.push(action_wrapper(method, errors));
+        }
+    }
+    item.items.extend(wrappers.into_iter().flatten().map(ImplItem::Fn));
+    item.into_token_stream()
+}
+
+/// Renames the action's body to a hidden method and puts, under the action's name, a method
+/// that runs it as a recorded step.
+fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplItemFn> {
+    if method.sig.asyncness.is_none() {
+        errors.at(
+            method.sig.fn_token,
+            format!("an #[action] calls an API, so it must be an `async fn`; write `async fn {}(…)`", method.sig.ident),
+        );
+        return None;
+    }
+    if let ReturnType::Default = method.sig.output {
+        errors.at(
+            &method.sig.ident,
+            "an #[action] returns a `Result`, so its step is recorded as ok or failed; add `-> Result<…>`",
+        );
+        return None;
+    }
+    let action = method.sig.ident.clone();
+    let action_str = action.to_string();
+    let body_name = format_ident!("__aqueduct_action_{}", action);
+    let mut wrapper = method.clone();
+    method.sig.ident = body_name.clone();
+    method.vis = syn::Visibility::Inherited;
+    method.attrs.retain(|attr| !attr.path().is_ident("doc"));
+    method.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+
+    let mut forwarded = Vec::new();
+    for (index, argument) in wrapper.sig.inputs.iter_mut().enumerate() {
+        match argument {
+            FnArg::Receiver(receiver) => {
+                // Taken by value, the receiver is only moved on, so it needs no `mut`.
+                receiver.mutability = None;
+                forwarded.push(quote!(self));
+            }
+            FnArg::Typed(PatType { pat, .. }) => {
+                let name = format_ident!("argument{}", index);
+                **pat = Pat::Ident(PatIdent {
+                    attrs: Vec::new(),
+                    by_ref: None,
+                    mutability: None,
+                    ident: name.clone(),
+                    subpat: None,
+                });
+                forwarded.push(name.into_token_stream());
+            }
+        }
+    }
+    let output_span = match &wrapper.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => Span::call_site(),
+    };
+    let record = quote_spanned! {output_span=> ::aqueduct::__private::record_action};
+    wrapper.block = syn::parse_quote! {{
+        #record(
+            <Self as ::aqueduct::__private::Component>::NAME,
+            #action_str,
+            Self::#body_name(#(#forwarded),*),
+        )
+        .await
+    }};
+    Some(wrapper)
+}

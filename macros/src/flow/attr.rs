@@ -1,0 +1,203 @@
+//! Reads `#[flow(…)]` into a typed [`FlowAttr`], reporting every mistake with its span.
+
+use super::kind::{Kind, all_keys, option_rule};
+use crate::errors::Errors;
+use crate::schedule::{check_cron, check_time_zone};
+use crate::suggest::did_you_mean;
+use proc_macro2::{Span, TokenStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+
+/// What `#[flow(…)]` declared, after validation.
+pub(crate) struct FlowAttr {
+    pub kind: Kind,
+    /// Webhook flows: the path under `/hooks/{instance}`.
+    pub path: Option<LitStr>,
+    /// Schedule flows: the cron expression and the time zone (UTC when not given).
+    pub cron: Option<LitStr>,
+    pub tz: Option<LitStr>,
+}
+
+/// One `key` or `key = value` as written, before it is interpreted.
+struct RawOption {
+    key: syn::Ident,
+    value: Option<Expr>,
+    meta: Meta,
+}
+
+impl FlowAttr {
+    /// Parses and validates the attribute; `None` when there were errors (recorded in `errors`).
+    pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Option<FlowAttr> {
+        let metas = match syn::parse::Parser::parse2(Punctuated::<Meta, Token![,]>::parse_terminated, attr) {
+            Ok(metas) => metas,
+            Err(error) => {
+                errors.push(error);
+                return None;
+            }
+        };
+        let options: Vec<RawOption> = metas.into_iter().filter_map(|meta| read_option(meta, errors)).collect();
+        reject_repeated_keys(&options, errors);
+
+        let kinds: Vec<(Kind, &RawOption)> =
+            options.iter().filter_map(|option| Some((Kind::from_key(&option.key.to_string())?, option))).collect();
+        let (kind, _) = match kinds.as_slice() {
+            [] => {
+                errors.push(syn::Error::new(
+                    Span::call_site(),
+                    "this flow has no kind; say what triggers it with one of: `webhook`, `schedule = \"…\"`, \
+                     `on_activate` or `on_deactivate`, e.g. #[flow(webhook, path = \"/orders\")]",
+                ));
+                return None;
+            }
+            [one] => *one,
+            [(first, _), (second, option), ..] => {
+                errors.at(
+                    &option.key,
+                    format!(
+                        "a flow has exactly one kind, but this one is both `{}` and `{}`; \
+                         write a separate function for each trigger",
+                        first.key(),
+                        second.key()
+                    ),
+                );
+                return None;
+            }
+        };
+
+        let mut attr = FlowAttr { kind, path: None, cron: None, tz: None };
+        for option in &options {
+            attr.apply(option, errors);
+        }
+        attr.check_required(errors);
+        Some(attr)
+    }
+
+    /// Interprets one option for this flow's kind.
+    fn apply(&mut self, option: &RawOption, errors: &mut Errors) {
+        let key = option.key.to_string();
+        if let Some(kind) = Kind::from_key(&key) {
+            match (&option.value, kind.has_value()) {
+                (None, false) => {}
+                (Some(value), true) => self.cron = string_value(&key, value, errors),
+                (Some(_), false) => {
+                    errors.at(&option.meta, format!("`{key}` takes no value; write it alone, as in {}", kind.example()))
+                }
+                (None, true) => errors.at(&option.meta, format!("`{key}` needs a value, as in {}", kind.example())),
+            }
+            if let Some(cron) = &self.cron
+                && let Err(message) = check_cron(&cron.value())
+            {
+                errors.at(cron, message);
+            }
+            return;
+        }
+        let Some(rule) = option_rule(&key) else { return };
+        if !rule.kinds.contains(&self.kind) {
+            let fits: Vec<String> = rule.kinds.iter().map(|kind| format!("{kind}s")).collect();
+            let takes = match self.kind.options().as_slice() {
+                [] => format!("a {} takes no options", self.kind),
+                keys => format!("a {} takes: {}", self.kind, keys.join(", ")),
+            };
+            errors.at(
+                &option.key,
+                format!("`{key}` does not apply to a {}; it sets {} of {}. {takes}", self.kind, rule.meaning, fits.join(" and ")),
+            );
+            return;
+        }
+        let Some(value) = option_value(option, errors) else { return };
+        match key.as_str() {
+            "path" => self.path = string_value(&key, value, errors).filter(|path| check_path(path, errors)),
+            "tz" => {
+                self.tz = string_value(&key, value, errors);
+                if let Some(tz) = &self.tz
+                    && let Err(message) = check_time_zone(&tz.value())
+                {
+                    errors.at(tz, message);
+                }
+            }
+            _ => unreachable!("every option in kind::OPTIONS is interpreted here"),
+        }
+    }
+
+    fn check_required(&self, errors: &mut Errors) {
+        if self.kind == Kind::Webhook && self.path.is_none() {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "a webhook flow needs `path = \"/…\"`, the URL path it is served at under /hooks/{instance}, \
+                 e.g. #[flow(webhook, path = \"/orders\")]",
+            ));
+        }
+    }
+}
+
+fn read_option(meta: Meta, errors: &mut Errors) -> Option<RawOption> {
+    let Some(key) = meta.path().get_ident().cloned() else {
+        errors.at(meta.path(), format!("expected a flow option, one of: {}", all_keys().join(", ")));
+        return None;
+    };
+    let name = key.to_string();
+    if Kind::from_key(&name).is_none() && option_rule(&name).is_none() {
+        let keys = all_keys();
+        errors.at(
+            &key,
+            format!("unknown flow option `{name}`; valid options are: {}.{}", keys.join(", "), did_you_mean(&name, keys.clone())),
+        );
+        return None;
+    }
+    let value = match &meta {
+        Meta::Path(_) => None,
+        Meta::NameValue(pair) => Some(pair.value.clone()),
+        Meta::List(list) => {
+            errors.at(list, format!("write `{name} = …`, not `{name}(…)`"));
+            return None;
+        }
+    };
+    Some(RawOption { key, value, meta })
+}
+
+fn reject_repeated_keys(options: &[RawOption], errors: &mut Errors) {
+    for (index, option) in options.iter().enumerate() {
+        if options[..index].iter().any(|earlier| earlier.key == option.key) {
+            errors.at(&option.key, format!("`{}` is given twice; keep one", option.key));
+        }
+    }
+}
+
+fn option_value<'a>(option: &'a RawOption, errors: &mut Errors) -> Option<&'a Expr> {
+    if option.value.is_none() {
+        errors.at(&option.meta, format!("`{}` needs a value: `{} = \"…\"`", option.key, option.key));
+    }
+    option.value.as_ref()
+}
+
+fn string_value(key: &str, value: &Expr, errors: &mut Errors) -> Option<LitStr> {
+    match value {
+        Expr::Lit(ExprLit { lit: Lit::Str(string), .. }) => Some(string.clone()),
+        _ => {
+            errors.at(value, format!("`{key}` takes a string literal, e.g. `{key} = \"…\"`"));
+            None
+        }
+    }
+}
+
+/// A webhook path is a literal absolute URL path: it is joined to `/hooks/{instance}`.
+fn check_path(path: &LitStr, errors: &mut Errors) -> bool {
+    let value = path.value();
+    let problem = if !value.starts_with('/') {
+        Some(format!("a webhook path starts with `/`: write \"/{}\"", value.trim_start_matches('/')))
+    } else if value.len() == 1 {
+        Some("a webhook path names the endpoint, e.g. \"/orders\"; `/` alone is not one".to_string())
+    } else if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || "/-._~".contains(*c))) {
+        Some(format!(
+            "the webhook path `{value}` contains `{bad}`; a path is made of letters, digits and `/ - . _ ~`"
+        ))
+    } else if value.ends_with('/') || value.contains("//") {
+        Some(format!("the webhook path `{value}` has an empty segment; write it without `//` or a trailing `/`"))
+    } else {
+        None
+    };
+    if let Some(problem) = &problem {
+        errors.at(path, problem);
+    }
+    problem.is_none()
+}

@@ -1,0 +1,156 @@
+//! Generates, beside the untouched flow function, the zero-sized struct of the same name
+//! that carries the flow's descriptor.
+
+use super::attr::FlowAttr;
+use super::kind::Kind;
+use super::signature::FlowSignature;
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{ItemFn, LitStr, ReturnType};
+
+pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignature) -> TokenStream {
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let config = &signature.config;
+    let name_str = name.to_string();
+    let trigger = trigger(attr);
+    let result_type = match &function.sig.output {
+        ReturnType::Type(_, ty) => ty.as_ref().clone(),
+        ReturnType::Default => syn::parse_quote!(()),
+    };
+    // Spanned at the return type, so a result that is not `Result<T: Serialize>` is reported there.
+    let into_output = quote_spanned! {result_type.span()=>
+        <#result_type as ::aqueduct::__private::FlowResult>::into_output
+    };
+    let handler = if attr.kind.is_lifecycle() {
+        quote! {
+            ::aqueduct::__private::Handler::Lifecycle(|activation| {
+                ::std::boxed::Box::pin(async move { #into_output(#name(activation).await) })
+            })
+        }
+    } else {
+        let arguments: Vec<_> =
+            (0..signature.extractors.len()).map(|index| syn::Ident::new(&format!("argument{index}"), Span::mixed_site())).collect();
+        quote! {
+            ::aqueduct::__private::Handler::Event {
+                check: |request| #name::extract(request).map(|_| ()),
+                run: |ctx, request| {
+                    ::std::boxed::Box::pin(async move {
+                        let (#(#arguments,)*) = #name::extract(&request)?;
+                        #into_output(#name(ctx, #(#arguments),*).await)
+                    })
+                },
+            }
+        }
+    };
+    let extract = extract_fn(signature);
+    let webhook_impl = webhook_impl(function, Some(attr));
+    let listed_check = syn::Ident::new("must_be_listed_in_integration", name.span());
+    let doc = format!(
+        "The `{name_str}` flow as a type: list it in `integration!` and name it in `endpoint::<{name_str}>()`. \
+         The function [`{name_str}`](fn@{name_str}) is what runs."
+    );
+
+    quote! {
+        #function
+
+        #[doc = #doc]
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        impl #name {
+            /// `integration!` calls this; a flow that no integration lists fails to compile here.
+            #[doc(hidden)]
+            #[deny(dead_code)]
+            #vis fn #listed_check() {}
+
+            #extract
+        }
+
+        impl ::aqueduct::__private::Flow<#config> for #name {
+            const DESCRIPTOR: ::aqueduct::__private::FlowDescriptor<#config> = ::aqueduct::__private::FlowDescriptor {
+                name: #name_str,
+                trigger: #trigger,
+                handler: #handler,
+            };
+        }
+
+        #webhook_impl
+    }
+}
+
+/// For a flow with errors: the function and a stand-in type, so that the places naming the
+/// flow (`integration!`, `endpoint::<…>()`) compile and the user sees only the real error.
+pub(crate) fn expand_invalid(function: &ItemFn, attr: Option<&FlowAttr>) -> TokenStream {
+    let name = &function.sig.ident;
+    let vis = &function.vis;
+    let name_str = name.to_string();
+    let webhook_impl = webhook_impl(function, attr);
+    quote! {
+        #function
+
+        #[allow(non_camel_case_types, dead_code)]
+        #vis struct #name {}
+
+        impl #name {
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            #vis fn must_be_listed_in_integration() {}
+        }
+
+        impl<C: 'static> ::aqueduct::__private::Flow<C> for #name {
+            const DESCRIPTOR: ::aqueduct::__private::FlowDescriptor<C> =
+                ::aqueduct::__private::FlowDescriptor::invalid(#name_str);
+        }
+
+        #webhook_impl
+    }
+}
+
+fn webhook_impl(function: &ItemFn, attr: Option<&FlowAttr>) -> Option<TokenStream> {
+    let name = &function.sig.ident;
+    let path = attr?.path.as_ref()?;
+    Some(quote! {
+        impl ::aqueduct::__private::WebhookFlow for #name {
+            const PATH: &'static str = #path;
+        }
+    })
+}
+
+/// The flow's trigger as a runtime value.
+fn trigger(attr: &FlowAttr) -> TokenStream {
+    match attr.kind {
+        Kind::Webhook => {
+            let path = attr.path.as_ref().expect("validated: a webhook flow has a path");
+            quote!(::aqueduct::__private::Trigger::Webhook { path: #path })
+        }
+        Kind::Schedule => {
+            let cron = attr.cron.as_ref().expect("validated: a schedule flow has a cron expression");
+            let tz = attr.tz.clone().unwrap_or_else(|| LitStr::new("UTC", Span::call_site()));
+            quote!(::aqueduct::__private::Trigger::Schedule { cron: #cron, tz: #tz })
+        }
+        Kind::OnActivate => quote!(::aqueduct::__private::Trigger::OnActivate),
+        Kind::OnDeactivate => quote!(::aqueduct::__private::Trigger::OnDeactivate),
+    }
+}
+
+/// One function that reads every extractor from the request, used both to reject a bad
+/// request at the door and to call the flow later, so each extractor is checked in one place.
+fn extract_fn(signature: &FlowSignature) -> TokenStream {
+    let types = &signature.extractors;
+    let reads = types.iter().map(|ty| {
+        quote_spanned! {ty.span()=>
+            <#ty as ::aqueduct::__private::FromRequest>::from_request(request)?
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        fn extract(
+            request: &::aqueduct::__private::Request,
+        ) -> ::std::result::Result<(#(#types,)*), ::aqueduct::__private::Rejection> {
+            ::std::result::Result::Ok((#(#reads,)*))
+        }
+    }
+}

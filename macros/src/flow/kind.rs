@@ -1,0 +1,87 @@
+//! The kinds of flow and the options each kind takes.
+
+use std::fmt;
+
+/// What triggers a flow.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    Webhook,
+    Schedule,
+    OnActivate,
+    OnDeactivate,
+}
+
+impl Kind {
+    pub(crate) const ALL: [Kind; 4] = [Kind::Webhook, Kind::Schedule, Kind::OnActivate, Kind::OnDeactivate];
+
+    /// The attribute key that declares this kind.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Kind::Webhook => "webhook",
+            Kind::Schedule => "schedule",
+            Kind::OnActivate => "on_activate",
+            Kind::OnDeactivate => "on_deactivate",
+        }
+    }
+
+    pub(crate) fn from_key(key: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.key() == key)
+    }
+
+    /// How the kind is written, for error messages.
+    pub(crate) fn example(self) -> &'static str {
+        match self {
+            Kind::Webhook => "#[flow(webhook, path = \"/orders\")]",
+            Kind::Schedule => "#[flow(schedule = \"*/5 * * * *\", tz = \"Europe/Berlin\")]",
+            Kind::OnActivate => "#[flow(on_activate)]",
+            Kind::OnDeactivate => "#[flow(on_deactivate)]",
+        }
+    }
+
+    /// The kind's own key carries a value (`schedule = "…"`) rather than being a bare word.
+    pub(crate) fn has_value(self) -> bool {
+        self == Kind::Schedule
+    }
+
+    pub(crate) fn is_lifecycle(self) -> bool {
+        matches!(self, Kind::OnActivate | Kind::OnDeactivate)
+    }
+
+    /// The options, besides the kind itself, that this kind accepts.
+    pub(crate) fn options(self) -> Vec<&'static str> {
+        OPTIONS.iter().filter(|option| option.kinds.contains(&self)).map(|option| option.key).collect()
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let noun = match self {
+            Kind::Webhook => "webhook flow",
+            Kind::Schedule => "schedule flow",
+            Kind::OnActivate => "on_activate hook",
+            Kind::OnDeactivate => "on_deactivate hook",
+        };
+        f.write_str(noun)
+    }
+}
+
+/// An option key, the kinds it applies to and what it means.
+pub(crate) struct OptionRule {
+    pub key: &'static str,
+    pub kinds: &'static [Kind],
+    pub meaning: &'static str,
+}
+
+pub(crate) const OPTIONS: &[OptionRule] = &[
+    OptionRule { key: "path", kinds: &[Kind::Webhook], meaning: "the URL path it is served at under /hooks/{instance}" },
+    OptionRule { key: "tz", kinds: &[Kind::Schedule], meaning: "the IANA time zone its schedule is read in" },
+];
+
+pub(crate) fn option_rule(key: &str) -> Option<&'static OptionRule> {
+    OPTIONS.iter().find(|option| option.key == key)
+}
+
+/// Every key `#[flow(…)]` accepts, kinds first.
+pub(crate) fn all_keys() -> Vec<&'static str> {
+    Kind::ALL.iter().map(|kind| kind.key()).chain(OPTIONS.iter().map(|option| option.key)).collect()
+}

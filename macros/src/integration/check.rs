@@ -1,0 +1,31 @@
+//! What `integration!` can check by reading its own input; what spans several flows'
+//! attributes is checked by `const` assertions in the generated code (see `expand.rs`).
+
+use super::parse::Integration;
+use crate::errors::Errors;
+use quote::ToTokens;
+
+impl Integration {
+    pub(crate) fn check(&self) -> Errors {
+        let mut errors = Errors::default();
+        let name = self.name.value();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+            errors.at(
+                &self.name,
+                format!(
+                    "the integration's name `{name}` names its binary and its data; use lowercase letters, digits and `-`, e.g. \"inventory-sync\""
+                ),
+            );
+        }
+        if self.flows.is_empty() {
+            errors.at(&self.name, "an integration needs at least one flow in `flows: [...]`");
+        }
+        for (index, flow) in self.flows.iter().enumerate() {
+            let written = flow.to_token_stream().to_string();
+            if self.flows[..index].iter().any(|earlier| earlier.to_token_stream().to_string() == written) {
+                errors.at(flow, format!("the flow `{written}` is listed twice; list each flow once"));
+            }
+        }
+        errors
+    }
+}

@@ -1,0 +1,17 @@
+//! `integration!`: the list of flows that makes one binary.
+
+mod check;
+mod expand;
+mod parse;
+
+use proc_macro2::TokenStream;
+
+pub(crate) fn integration(input: TokenStream) -> TokenStream {
+    let integration: parse::Integration = match syn::parse2(input) {
+        Ok(integration) => integration,
+        Err(error) => return error.to_compile_error(),
+    };
+    // The expansion is emitted even beside errors, so `main` and the flows' uses exist and
+    // the user sees only the mistake itself.
+    [integration.check().into_compile_errors(), expand::expand(&integration)].into_iter().collect()
+}

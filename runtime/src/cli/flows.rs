@@ -1,0 +1,71 @@
+//! `flows` and `check`: what the integration is made of.
+
+use super::{Settings, table};
+use crate::error::Result;
+use crate::flow::{FlowDescriptor, Trigger};
+use crate::integration::{Config, Integration};
+use crate::schedule::Schedule;
+use crate::store;
+use serde_json::{Value, json};
+use std::process::ExitCode;
+
+/// How many upcoming fire times `flows` shows for a schedule.
+const UPCOMING: usize = 3;
+
+pub(super) fn flows<C: Config>(integration: &Integration<C>, json: bool) -> Result<ExitCode> {
+    if json {
+        let flows: Vec<Value> = integration.flows.iter().map(describe).collect::<Result<_>>()?;
+        println!("{}", serde_json::to_string_pretty(&flows)?);
+    } else {
+        print_table(integration)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) async fn check<C: Config>(integration: &Integration<C>, settings: &Settings) -> Result<ExitCode> {
+    for flow in integration.flows {
+        describe(flow)?;
+    }
+    let store = store::open(&settings.store).await?;
+    let instances = store.instances().await?;
+    let active = instances.iter().filter(|instance| instance.active).count();
+    println!("integration  {}", integration.name);
+    println!("store        {} (schema up to date; {active} active of {} instances)", settings.store, instances.len());
+    println!();
+    print_table(integration)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_table<C>(integration: &Integration<C>) -> Result<()> {
+    let mut rows = Vec::new();
+    for flow in integration.flows {
+        let (trigger, next) = match flow.trigger {
+            Trigger::Webhook { path } => (format!("POST /hooks/{{instance}}{path}"), String::new()),
+            Trigger::Schedule { cron, tz } => {
+                let next = Schedule::parse(cron, tz)?.upcoming(1).first().map(ToString::to_string).unwrap_or_default();
+                (format!("{cron} ({tz})"), next)
+            }
+            _ => (String::new(), String::new()),
+        };
+        rows.push(vec![flow.name.to_owned(), flow.trigger.kind().to_owned(), trigger, next]);
+    }
+    table::print(&["FLOW", "KIND", "TRIGGER", "NEXT"], &rows);
+    Ok(())
+}
+
+/// One flow as `flows --json` prints it.
+fn describe<C>(flow: &FlowDescriptor<C>) -> Result<Value> {
+    let mut described = json!({ "name": flow.name, "kind": flow.trigger.kind() });
+    match flow.trigger {
+        Trigger::Webhook { path } => described["path"] = json!(path),
+        Trigger::Schedule { cron, tz } => {
+            let upcoming: Vec<String> =
+                Schedule::parse(cron, tz)?.upcoming(UPCOMING).iter().map(|time| time.timestamp().to_string()).collect();
+            described["schedule"] = json!(cron);
+            described["tz"] = json!(tz);
+            described["next"] = json!(upcoming);
+        }
+        _ => {}
+    }
+    Ok(described)
+}

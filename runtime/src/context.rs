@@ -1,0 +1,200 @@
+//! What a flow gets first: its run's context ([`Ctx`]) or, for lifecycle hooks, the
+//! activation's ([`Activation`]).
+
+use crate::flow::{Flow, WebhookFlow};
+use crate::store::RunId;
+use std::sync::Arc;
+use url::Url;
+
+/// The context of one run of a flow: the customer instance's typed configuration, the run's
+/// identity and tracing span, and a shared HTTP client.
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings { inventory_url: Url }
+///
+/// #[flow(webhook, path = "/ping")]
+/// async fn ping(ctx: Ctx<Settings>) -> Result<String> {
+///     tracing::info!(instance = ctx.instance(), "pinged");
+///     Ok(format!("run {} for {}", ctx.run_id(), ctx.config().inventory_url))
+/// }
+/// # aqueduct::integration! { name: "ping", config: Settings, flows: [ping] }
+/// ```
+pub struct Ctx<C> {
+    config: Arc<C>,
+    run: Arc<RunInfo>,
+    http: reqwest::Client,
+}
+
+/// Who is running: shared by the clones of one run's `Ctx`.
+pub(crate) struct RunInfo {
+    pub instance: String,
+    pub flow: &'static str,
+    pub run_id: RunId,
+    pub attempt: u32,
+    pub span: tracing::Span,
+}
+
+impl<C> Ctx<C> {
+    pub(crate) fn new(config: Arc<C>, run: RunInfo, http: reqwest::Client) -> Ctx<C> {
+        Ctx { config, run: Arc::new(run), http }
+    }
+
+    /// The configuration of the customer instance this run belongs to.
+    pub fn config(&self) -> &C {
+        &self.config
+    }
+
+    /// The name of the customer instance this run belongs to.
+    pub fn instance(&self) -> &str {
+        &self.run.instance
+    }
+
+    /// The name of the running flow.
+    pub fn flow(&self) -> &'static str {
+        self.run.flow
+    }
+
+    /// The run's id, as `runs` shows it.
+    pub fn run_id(&self) -> RunId {
+        self.run.run_id
+    }
+
+    /// Which attempt this is, starting at 1.
+    pub fn attempt(&self) -> u32 {
+        self.run.attempt
+    }
+
+    /// The run's tracing span; events inside the flow are recorded in it already.
+    pub fn span(&self) -> &tracing::Span {
+        &self.run.span
+    }
+
+    /// A shared HTTP client (connection pools are reused across runs).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+}
+
+impl<C> Clone for Ctx<C> {
+    fn clone(&self) -> Self {
+        Ctx { config: self.config.clone(), run: self.run.clone(), http: self.http.clone() }
+    }
+}
+
+/// The context of an `on_activate` or `on_deactivate` hook: the instance being activated or
+/// removed, its configuration, and the public URLs of its webhook flows.
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings { inventory_url: Url }
+///
+/// #[flow(webhook, path = "/stock")]
+/// async fn stock_changed(ctx: Ctx<Settings>) -> Result<()> { Ok(()) }
+///
+/// #[flow(on_activate)]
+/// async fn register(ctx: Activation<Settings>) -> Result<()> {
+///     let url = ctx.endpoint::<stock_changed>();
+///     assert!(url.path().ends_with("/stock"));
+///     Ok(())
+/// }
+/// # aqueduct::integration! { name: "stock", config: Settings, flows: [stock_changed, register] }
+/// ```
+pub struct Activation<C> {
+    config: Arc<C>,
+    instance: String,
+    public_url: Url,
+    http: reqwest::Client,
+}
+
+impl<C: 'static> Activation<C> {
+    pub(crate) fn new(config: Arc<C>, instance: String, public_url: Url, http: reqwest::Client) -> Activation<C> {
+        Activation { config, instance, public_url, http }
+    }
+
+    /// The configuration of the instance.
+    pub fn config(&self) -> &C {
+        &self.config
+    }
+
+    /// The instance's name.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// A shared HTTP client.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The public URL at which this instance receives the webhook flow `F`, e.g.
+    /// `https://hooks.example.com/hooks/acme/inventory`. Naming a flow that is not a webhook
+    /// flow of this integration does not compile.
+    pub fn endpoint<F: WebhookFlow + Flow<C>>(&self) -> Url {
+        endpoint_url(&self.public_url, &self.instance, F::PATH)
+    }
+}
+
+/// `{public_url}/hooks/{instance}{path}`, keeping any path prefix of the public URL.
+pub(crate) fn endpoint_url(public_url: &Url, instance: &str, path: &str) -> Url {
+    let mut url = public_url.clone();
+    let prefix = public_url.path().trim_end_matches('/');
+    url.set_path(&format!("{prefix}/hooks/{instance}{path}"));
+    url
+}
+
+/// What both contexts offer, for a component's constructor that runs in flows and hooks.
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings { api_url: Url, api_token: Secret }
+///
+/// #[component]
+/// struct Crm { base: Url, token: Secret, http: reqwest::Client }
+///
+/// #[component]
+/// impl Crm {
+///     fn connect(ctx: &impl FlowContext<Settings>) -> Crm {
+///         let settings = ctx.config();
+///         Crm { base: settings.api_url.clone(), token: settings.api_token.clone(), http: ctx.http().clone() }
+///     }
+/// }
+/// ```
+pub trait FlowContext<C> {
+    /// The instance's configuration.
+    fn config(&self) -> &C;
+    /// The instance's name.
+    fn instance(&self) -> &str;
+    /// A shared HTTP client.
+    fn http(&self) -> &reqwest::Client;
+}
+
+impl<C> FlowContext<C> for Ctx<C> {
+    fn config(&self) -> &C {
+        Ctx::config(self)
+    }
+    fn instance(&self) -> &str {
+        Ctx::instance(self)
+    }
+    fn http(&self) -> &reqwest::Client {
+        Ctx::http(self)
+    }
+}
+
+impl<C: 'static> FlowContext<C> for Activation<C> {
+    fn config(&self) -> &C {
+        Activation::config(self)
+    }
+    fn instance(&self) -> &str {
+        Activation::instance(self)
+    }
+    fn http(&self) -> &reqwest::Client {
+        Activation::http(self)
+    }
+}

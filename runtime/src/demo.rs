@@ -1,0 +1,97 @@
+//! Demo mode: what an example runs beside its server when started with no command.
+
+use crate::app::App;
+use crate::context::endpoint_url;
+use crate::error::{Error, Result};
+use crate::flow::{Flow, WebhookFlow};
+use crate::integration::Config;
+use crate::lifecycle::{self, config_file};
+use crate::store::{RunFilter, RunStatus, RunSummary};
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// A handle on the running server for an integration's demo: activate an instance against a
+/// fake third party, then watch the runs it causes.
+///
+/// Name the demo in `integration!`; it runs when the binary starts without a command:
+///
+/// ```no_run
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings { greeting: String }
+///
+/// #[flow(webhook, path = "/hello")]
+/// async fn hello(ctx: Ctx<Settings>) -> Result<String> {
+///     Ok(ctx.config().greeting.clone())
+/// }
+///
+/// async fn demo(demo: Demo<Settings>) -> Result<()> {
+///     demo.activate("demo", serde_json::json!({ "greeting": "hi" })).await?;
+///     let url = demo.endpoint::<hello>("demo");
+///     demo.http().post(url).send().await?;
+///     demo.print_runs_when_finished(1, std::time::Duration::from_secs(10)).await
+/// }
+///
+/// aqueduct::integration! { name: "hello", config: Settings, flows: [hello], demo: demo }
+/// ```
+pub struct Demo<C: 'static> {
+    app: Arc<App<C>>,
+    /// Runs newer than this were caused by the demo.
+    since: jiff::Timestamp,
+}
+
+impl<C: Config> Demo<C> {
+    pub(crate) fn new(app: Arc<App<C>>) -> Demo<C> {
+        // Whole milliseconds, as the store keeps times: a run made in this very millisecond counts.
+        let now = jiff::Timestamp::now().as_millisecond();
+        Demo { app, since: jiff::Timestamp::from_millisecond(now).expect("now is a valid time") }
+    }
+
+    /// Activates (or re-configures) the instance `name` with `config` as if from a config
+    /// file: checks it, runs `on_activate`, stores it, and prints its endpoints.
+    pub async fn activate(&self, name: &str, config: serde_json::Value) -> Result<()> {
+        let activated = lifecycle::activate(&self.app, name, config_file::parse::<C>(config)?).await?;
+        println!("activated instance {name}");
+        for (flow, url) in &activated.endpoints {
+            println!("  {flow:<20} {url}");
+        }
+        Ok(())
+    }
+
+    /// The public URL at which `instance` receives the webhook flow `F`.
+    pub fn endpoint<F: WebhookFlow + Flow<C>>(&self, instance: &str) -> Url {
+        endpoint_url(&self.app.public_url, instance, F::PATH)
+    }
+
+    /// A shared HTTP client.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.app.http
+    }
+
+    /// Waits until at least `count` runs started since the demo began have finished, then
+    /// prints them; fails after `timeout`.
+    pub async fn print_runs_when_finished(&self, count: usize, timeout: Duration) -> Result<()> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let runs = self.runs().await?;
+            let finished = runs.iter().filter(|run| matches!(run.status, RunStatus::Succeeded | RunStatus::Dead)).count();
+            if finished >= count {
+                println!();
+                crate::cli::print_runs(&runs);
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::msg(format!("only {finished} of {count} demo runs finished within {timeout:?}")));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn runs(&self) -> Result<Vec<RunSummary>> {
+        let filter = RunFilter { limit: 1000, ..RunFilter::default() };
+        let runs = self.app.store.runs(&filter).await?;
+        Ok(runs.into_iter().filter(|run| run.created_at >= self.since).collect())
+    }
+}

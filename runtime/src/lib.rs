@@ -1,0 +1,156 @@
+//! # aqueduct
+//!
+//! SaaS integrations as Rust code. Mark async functions with `#[flow(…)]`, wrap third-party
+//! APIs with `#[component]`, list the flows in [`integration!`], and get one binary: its HTTP
+//! router, cron scheduler, deploy hooks, durable run log and command line are generated at
+//! compile time, and a mistake in a definition is a compile error.
+//!
+//! ```no_run
+//! use aqueduct::prelude::*;
+//!
+//! #[derive(Deserialize)]
+//! struct Settings { inventory_url: Url }
+//!
+//! #[derive(Deserialize)]
+//! struct Updates { updates: Vec<Update> }
+//!
+//! #[derive(Deserialize)]
+//! struct Update { item: String, quantity: u32 }
+//!
+//! #[flow(webhook, path = "/inventory")]
+//! async fn stock_changed(ctx: Ctx<Settings>, Json(body): Json<Updates>) -> Result<usize> {
+//!     Ok(body.updates.len())
+//! }
+//!
+//! #[flow(schedule = "*/2 * * * *", tz = "Europe/Berlin")]
+//! async fn reconcile(ctx: Ctx<Settings>) -> Result<()> {
+//!     Ok(())
+//! }
+//!
+//! aqueduct::integration! {
+//!     name: "inventory-sync",
+//!     config: Settings,
+//!     flows: [stock_changed, reconcile],
+//! }
+//! ```
+
+mod app;
+mod cli;
+mod component;
+mod context;
+mod demo;
+mod engine;
+mod error;
+mod flow;
+mod ingress;
+mod integration;
+mod lifecycle;
+mod schedule;
+mod secret;
+mod store;
+
+pub mod prelude;
+
+pub use context::{Activation, Ctx, FlowContext};
+pub use demo::Demo;
+pub use error::{Context, Error, Result};
+pub use ingress::{FromRequest, Json, Query, Rejection, Request};
+pub use integration::Config;
+pub use secret::Secret;
+pub use store::RunId;
+
+/// Marks an `async fn` as a flow: what triggers it, and how.
+///
+/// The kinds:
+/// - `#[flow(webhook, path = "/orders")]`: a POST endpoint at `/hooks/{instance}/orders`;
+///   after its [`Ctx`] it takes extractors ([`Json`], [`Query`], `Bytes`, `HeaderMap`).
+/// - `#[flow(schedule = "*/5 * * * *", tz = "Europe/Berlin")]`: cron, with 5 fields, 6 with
+///   seconds first, or `@hourly`/`@daily`/…; checked at compile time; `tz` defaults to UTC.
+/// - `#[flow(on_activate)]`, `#[flow(on_deactivate)]`: run when a customer instance is
+///   activated or removed; they take an [`Activation`].
+///
+/// A flow returns `Result<()>`, or `Result<T>` with `T: Serialize` to record `T` as the
+/// run's output. Beside the function, the macro defines a type of the same name that
+/// [`integration!`] and [`Activation::endpoint`] take.
+///
+/// ```no_run
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings {}
+///
+/// #[derive(Deserialize)]
+/// struct Order { id: u64 }
+///
+/// #[flow(webhook, path = "/orders")]
+/// async fn order_created(ctx: Ctx<Settings>, Json(order): Json<Order>) -> Result<u64> {
+///     Ok(order.id)
+/// }
+///
+/// #[flow(schedule = "@hourly")]
+/// async fn poll(ctx: Ctx<Settings>) -> Result<()> {
+///     Ok(())
+/// }
+///
+/// aqueduct::integration! { name: "orders", config: Settings, flows: [order_created, poll] }
+/// ```
+pub use aqueduct_macros::flow;
+
+/// Marks a struct that wraps one third-party API, and its `impl` block: each method marked
+/// `#[action]` is traced and recorded as a step of the run that calls it (name, duration,
+/// ok or error).
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[component]
+/// struct Inventory { base: Url, http: reqwest::Client }
+///
+/// #[component]
+/// impl Inventory {
+///     #[action]
+///     async fn stock(&self, item: &str) -> Result<u32> {
+///         let url = self.base.join(&format!("stock/{item}"))?;
+///         Ok(self.http.get(url).send().await?.error_for_status()?.json().await?)
+///     }
+/// }
+/// ```
+pub use aqueduct_macros::component;
+
+/// Marks a method of a [`component`] impl as a recorded API call; see [`component`].
+pub use aqueduct_macros::action;
+
+/// Lists the flows of one integration and generates its `main`: the command line of
+/// DESIGN.md (`serve`, `flows`, `check`, `instances`, `invoke`, `runs`).
+///
+/// It takes `name` (lowercase, `-`), `config` (the type every flow's `Ctx` carries),
+/// `flows: [...]`, and optionally `demo` (see [`Demo`]). At compile time it rejects a flow
+/// listed twice, two webhook flows on one path and two `on_activate` (or `on_deactivate`)
+/// hooks; a `#[flow]` that no integration lists does not compile either.
+///
+/// ```no_run
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings {}
+///
+/// #[flow(on_activate)]
+/// async fn register(ctx: Activation<Settings>) -> Result<()> {
+///     Ok(())
+/// }
+///
+/// aqueduct::integration! { name: "minimal", config: Settings, flows: [register] }
+/// ```
+pub use aqueduct_macros::integration;
+
+/// What the generated code calls; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::cli::run_main;
+    pub use crate::component::{ActionResult, Component, record_action};
+    pub use crate::flow::{
+        Flow, FlowDescriptor, FlowResult, Handler, Trigger, WebhookFlow, both_on_activate, both_on_deactivate, share_a_path,
+    };
+    pub use crate::ingress::{FromRequest, Rejection, Request};
+    pub use crate::integration::Integration;
+}

@@ -1,0 +1,20 @@
+//! Everything an integration file needs: `use aqueduct::prelude::*;`.
+//!
+//! ```
+//! use aqueduct::prelude::*;
+//!
+//! #[derive(Deserialize)]
+//! struct Settings { api_url: Url, api_token: Secret }
+//!
+//! let settings: Settings = serde_json::from_str(r#"{"api_url":"https://api.example.com","api_token":"t"}"#).unwrap();
+//! assert_eq!(settings.api_url.host_str(), Some("api.example.com"));
+//! ```
+
+pub use crate::{
+    Activation, Context, Ctx, Demo, Error, FlowContext, FromRequest, Json, Query, Rejection, Request, Result, RunId, Secret,
+    action, component, flow, integration,
+};
+pub use bytes::Bytes;
+pub use http::HeaderMap;
+pub use serde::{Deserialize, Serialize};
+pub use url::Url;

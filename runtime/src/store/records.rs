@@ -1,0 +1,203 @@
+//! What the store keeps and gives back.
+
+use crate::ingress::Request;
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// A run's id, as `runs` and the `run_id` of a webhook's answer show it.
+///
+/// ```
+/// let id: aqueduct::RunId = "42".parse().unwrap();
+/// assert_eq!(id.to_string(), "42");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RunId(pub(crate) i64);
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for RunId {
+    type Err = std::num::ParseIntError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.parse().map(RunId)
+    }
+}
+
+/// Where a run is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RunStatus {
+    /// In the inbox, waiting for a worker.
+    Queued,
+    /// Leased by a worker.
+    Running,
+    /// Done.
+    Succeeded,
+    /// Failed and waiting for its next attempt.
+    Failed,
+    /// Failed for good: out of attempts, or a permanent error.
+    Dead,
+}
+
+impl RunStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Dead => "dead",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<RunStatus> {
+        [RunStatus::Queued, RunStatus::Running, RunStatus::Succeeded, RunStatus::Failed, RunStatus::Dead]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+/// What started a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Cause {
+    Webhook,
+    Schedule,
+    Invoke,
+    Activate,
+    Deactivate,
+}
+
+impl Cause {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Cause::Webhook => "webhook",
+            Cause::Schedule => "schedule",
+            Cause::Invoke => "invoke",
+            Cause::Activate => "activate",
+            Cause::Deactivate => "deactivate",
+        }
+    }
+
+    /// Activation and deactivation, which run while the instance is not (or no longer) active.
+    pub(crate) fn is_lifecycle(self) -> bool {
+        matches!(self, Cause::Activate | Cause::Deactivate)
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Cause> {
+        [Cause::Webhook, Cause::Schedule, Cause::Invoke, Cause::Activate, Cause::Deactivate]
+            .into_iter()
+            .find(|cause| cause.as_str() == text)
+    }
+}
+
+/// A customer instance: one activation of the integration with its configuration.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct InstanceRecord {
+    pub name: String,
+    /// The configuration as JSON; it may hold secrets, so it is never printed.
+    #[serde(skip)]
+    pub config: String,
+    pub active: bool,
+    /// Goes up at every activation, so caches know when to read the configuration again.
+    pub version: i64,
+    pub updated_at: jiff::Timestamp,
+}
+
+/// A run to add to the inbox.
+pub(crate) struct NewRun {
+    pub flow: String,
+    pub instance: String,
+    pub cause: Cause,
+    pub request: Request,
+    /// Runs at once in the calling process (`invoke`, activation) instead of waiting for a worker.
+    pub start_now: bool,
+}
+
+/// What [`Store::enqueue`](super::Store::enqueue) did.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Enqueued {
+    Created(RunId),
+    /// The instance is not active (or does not exist); nothing was stored.
+    InstanceInactive,
+}
+
+/// A run a worker has leased, with what it needs to execute it.
+pub(crate) struct ClaimedRun {
+    pub id: RunId,
+    pub flow: String,
+    pub instance: String,
+    /// This attempt's number, starting at 1.
+    pub attempt: u32,
+    pub request: Request,
+}
+
+/// How one attempt of a run ended.
+pub(crate) struct FinishedAttempt {
+    pub id: RunId,
+    pub attempt: u32,
+    pub status: RunStatus,
+    pub started_at: jiff::Timestamp,
+    pub output: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub steps: Vec<crate::component::Step>,
+}
+
+/// Which runs to list.
+#[derive(Clone, Default)]
+pub(crate) struct RunFilter {
+    pub flow: Option<String>,
+    pub instance: Option<String>,
+    pub status: Option<RunStatus>,
+    pub limit: usize,
+}
+
+/// One line of `runs`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct RunSummary {
+    pub id: RunId,
+    pub flow: String,
+    pub instance: String,
+    pub cause: Cause,
+    pub status: RunStatus,
+    pub attempts: u32,
+    pub created_at: jiff::Timestamp,
+    pub finished_at: Option<jiff::Timestamp>,
+}
+
+/// Everything `runs show` prints.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct RunDetail {
+    #[serde(flatten)]
+    pub summary: RunSummary,
+    pub query: Option<String>,
+    /// The body as text when it is UTF-8, else its length.
+    pub body: String,
+    pub output: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub history: Vec<AttemptRecord>,
+}
+
+/// One attempt of a run, with its steps.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct AttemptRecord {
+    pub attempt: u32,
+    pub started_at: jiff::Timestamp,
+    pub finished_at: jiff::Timestamp,
+    pub error: Option<String>,
+    pub steps: Vec<StepRecord>,
+}
+
+/// One recorded action call.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct StepRecord {
+    pub name: String,
+    pub started_at: jiff::Timestamp,
+    pub duration_ms: f64,
+    pub error: Option<String>,
+}

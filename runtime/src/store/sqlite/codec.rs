@@ -1,0 +1,53 @@
+//! How values are laid out in SQLite columns.
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+/// Milliseconds since the Unix epoch: the stored form of every time.
+pub(super) fn millis(timestamp: jiff::Timestamp) -> i64 {
+    timestamp.as_millisecond()
+}
+
+pub(super) fn timestamp(millis: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(millis).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+pub(super) fn now() -> i64 {
+    millis(jiff::Timestamp::now())
+}
+
+/// Headers as `name: value` lines; a header value never holds a line break.
+pub(super) fn encode_headers(headers: &HeaderMap) -> Vec<u8> {
+    let mut encoded = Vec::new();
+    for (name, value) in headers {
+        encoded.extend_from_slice(name.as_str().as_bytes());
+        encoded.extend_from_slice(b": ");
+        encoded.extend_from_slice(value.as_bytes());
+        encoded.push(b'\n');
+    }
+    encoded
+}
+
+pub(super) fn decode_headers(encoded: &[u8]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for line in encoded.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
+        let Some(colon) = line.windows(2).position(|pair| pair == b": ") else { continue };
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(&line[..colon]), HeaderValue::from_bytes(&line[colon + 2..])) {
+            headers.append(name, value);
+        }
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_survive_the_round_trip() {
+        let mut headers = HeaderMap::new();
+        headers.append("x-github-event", HeaderValue::from_static("push"));
+        headers.append("accept", HeaderValue::from_static("a"));
+        headers.append("accept", HeaderValue::from_static("b: c"));
+        assert_eq!(decode_headers(&encode_headers(&headers)), headers);
+    }
+}

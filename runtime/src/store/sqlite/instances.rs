@@ -1,0 +1,47 @@
+//! Customer instances.
+
+use super::codec::{now, timestamp};
+use crate::store::InstanceRecord;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+const COLUMNS: &str = "name, config, active, version, updated_at";
+
+fn record(row: &Row) -> rusqlite::Result<InstanceRecord> {
+    Ok(InstanceRecord {
+        name: row.get(0)?,
+        config: row.get(1)?,
+        active: row.get(2)?,
+        version: row.get(3)?,
+        updated_at: timestamp(row.get(4)?),
+    })
+}
+
+pub(super) fn activate(connection: &Connection, name: &str, config: &str) -> rusqlite::Result<InstanceRecord> {
+    connection
+        .prepare_cached(&format!(
+            "INSERT INTO instances (name, config, active, version, updated_at) VALUES (?1, ?2, 1, 1, ?3)
+             ON CONFLICT (name) DO UPDATE SET config = ?2, active = 1, version = version + 1, updated_at = ?3
+             RETURNING {COLUMNS}"
+        ))?
+        .query_row(params![name, config, now()], record)
+}
+
+pub(super) fn deactivate(connection: &Connection, name: &str) -> rusqlite::Result<Option<InstanceRecord>> {
+    connection
+        .prepare_cached(&format!(
+            "UPDATE instances SET active = 0, version = version + 1, updated_at = ?2 WHERE name = ?1 RETURNING {COLUMNS}"
+        ))?
+        .query_row(params![name, now()], record)
+        .optional()
+}
+
+pub(super) fn get(connection: &Connection, name: &str) -> rusqlite::Result<Option<InstanceRecord>> {
+    connection
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM instances WHERE name = ?1"))?
+        .query_row([name], record)
+        .optional()
+}
+
+pub(super) fn all(connection: &Connection) -> rusqlite::Result<Vec<InstanceRecord>> {
+    connection.prepare_cached(&format!("SELECT {COLUMNS} FROM instances ORDER BY name"))?.query_map([], record)?.collect()
+}

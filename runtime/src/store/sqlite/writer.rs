@@ -1,0 +1,127 @@
+//! The one thread that writes to SQLite. Writes from every task queue up here and are
+//! committed together, many to a transaction (group commit): one fsync acknowledges them all.
+
+use crate::error::{Error, Result};
+use rusqlite::Connection;
+use tokio::sync::{mpsc, oneshot};
+
+/// How one write ends: `Ok` after its transaction committed.
+type Reply = Box<dyn FnOnce(std::result::Result<(), String>) + Send>;
+
+/// A write waiting for the writer thread.
+trait Job: Send {
+    /// Runs inside the open transaction; says whether it succeeded and how to answer.
+    fn run(self: Box<Self>, connection: &Connection) -> (bool, Reply);
+    /// Answers without running: the transaction could not begin.
+    fn fail(self: Box<Self>, message: String);
+}
+
+struct Write<T, F> {
+    work: F,
+    answer: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> Job for Write<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+{
+    fn run(self: Box<Self>, connection: &Connection) -> (bool, Reply) {
+        let Write { work, answer } = *self;
+        let result = work(connection);
+        let succeeded = result.is_ok();
+        let reply: Reply = Box::new(move |commit| {
+            let outcome = match (result, commit) {
+                (Ok(value), Ok(())) => Ok(value),
+                (Err(error), _) => Err(error.into()),
+                (Ok(_), Err(error)) => Err(Error::msg(format!("committing to SQLite failed: {error}"))),
+            };
+            // The caller may have gone away (a closed connection); the write stands regardless.
+            let _ = answer.send(outcome);
+        });
+        (succeeded, reply)
+    }
+
+    fn fail(self: Box<Self>, message: String) {
+        let _ = self.answer.send(Err(Error::msg(message)));
+    }
+}
+
+/// Most writes committed in one transaction; enough to amortise the fsync, few enough to
+/// answer the first of them quickly.
+const MAX_BATCH: usize = 512;
+
+/// The handle tasks write through.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    jobs: mpsc::Sender<Box<dyn Job>>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `connection`; at most `capacity` writes wait at once.
+    pub(crate) fn spawn(connection: Connection, capacity: usize) -> Writer {
+        let (jobs, receiver) = mpsc::channel(capacity);
+        std::thread::Builder::new()
+            .name("aqueduct-sqlite-writer".into())
+            .spawn(move || write_batches(connection, receiver))
+            .expect("spawning the SQLite writer thread");
+        Writer { jobs }
+    }
+
+    /// Runs `work` in the next transaction and returns its result once that is committed.
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Write { work, answer });
+        self.jobs.send(job).await.map_err(|_| Error::msg("the SQLite writer has stopped"))?;
+        answered.await.map_err(|_| Error::msg("the SQLite writer has stopped"))?
+    }
+}
+
+fn write_batches(connection: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let Some(replies) = run_batch(&connection, batch) else { continue };
+        let commit = connection.execute_batch("COMMIT").map_err(|error| error.to_string());
+        if commit.is_err() {
+            let _ = connection.execute_batch("ROLLBACK");
+        }
+        for reply in replies {
+            reply(commit.clone());
+        }
+    }
+}
+
+/// Runs each job in its own savepoint inside one transaction, so a failing job undoes only
+/// its own writes.
+fn run_batch(connection: &Connection, batch: Vec<Box<dyn Job>>) -> Option<Vec<Reply>> {
+    if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+        let message = format!("starting a SQLite transaction failed: {error}");
+        batch.into_iter().for_each(|job| job.fail(message.clone()));
+        return None;
+    }
+    let replies = batch
+        .into_iter()
+        .map(|job| {
+            let _ = connection.prepare_cached("SAVEPOINT job").and_then(|mut statement| statement.execute([]));
+            let (succeeded, reply) = job.run(connection);
+            let end = if succeeded { "RELEASE job" } else { "ROLLBACK TO job" };
+            let _ = connection.prepare_cached(end).and_then(|mut statement| statement.execute([]));
+            if !succeeded {
+                let _ = connection.prepare_cached("RELEASE job").and_then(|mut statement| statement.execute([]));
+            }
+            reply
+        })
+        .collect();
+    Some(replies)
+}
+
