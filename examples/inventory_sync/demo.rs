@@ -24,8 +24,9 @@ pub(crate) async fn run(demo: Demo<Settings>) -> Result<()> {
         }),
     )
     .await?;
-    // Activation plus one run per delivery.
-    demo.print_runs_when_finished(1 + DELIVERIES.len(), Duration::from_secs(30)).await?;
+    demo.wait_for_runs::<crate::stock_changed>(DELIVERIES.len(), Duration::from_secs(30)).await?;
+    println!();
+    demo.print_runs().await?;
     println!("\ncatalog stock now: {}", apps.catalog_stock());
     println!("\nStill serving. Send your own (Ctrl-C stops):");
     println!(

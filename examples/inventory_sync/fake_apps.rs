@@ -79,7 +79,11 @@ struct NewWebhook {
     url: Url,
 }
 
-async fn register(State(shared): State<Shared>, headers: HeaderMap, axum::Json(hook): axum::Json<NewWebhook>) -> Result<StatusCode, StatusCode> {
+async fn register(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    axum::Json(hook): axum::Json<NewWebhook>,
+) -> Result<StatusCode, StatusCode> {
     authorized(&headers)?;
     {
         let mut books = shared.books.lock().expect("books lock");
@@ -91,7 +95,8 @@ async fn register(State(shared): State<Shared>, headers: HeaderMap, axum::Json(h
         let client = reqwest::Client::new();
         for delivery in shared.deliveries {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            let sent = client.post(hook.url.clone()).header("content-type", "application/json").body(*delivery).send().await;
+            let sent =
+                client.post(hook.url.clone()).header("content-type", "application/json").body(*delivery).send().await;
             if let Err(error) = sent {
                 eprintln!("the fake inventory app could not deliver: {error}");
             }
@@ -100,14 +105,21 @@ async fn register(State(shared): State<Shared>, headers: HeaderMap, axum::Json(h
     Ok(StatusCode::CREATED)
 }
 
-async fn list_webhooks(State(shared): State<Shared>, headers: HeaderMap) -> Result<axum::Json<serde_json::Value>, StatusCode> {
+async fn list_webhooks(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+) -> Result<axum::Json<serde_json::Value>, StatusCode> {
     authorized(&headers)?;
     let books = shared.books.lock().expect("books lock");
     let hooks: Vec<_> = books.webhooks.iter().map(|(id, url)| serde_json::json!({ "id": id, "url": url })).collect();
     Ok(axum::Json(serde_json::json!(hooks)))
 }
 
-async fn remove(State(shared): State<Shared>, headers: HeaderMap, Path(id): Path<u64>) -> Result<StatusCode, StatusCode> {
+async fn remove(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, StatusCode> {
     authorized(&headers)?;
     shared.books.lock().expect("books lock").webhooks.retain(|(hook, _)| *hook != id);
     Ok(StatusCode::NO_CONTENT)
@@ -116,8 +128,11 @@ async fn remove(State(shared): State<Shared>, headers: HeaderMap, Path(id): Path
 async fn stock(State(shared): State<Shared>, headers: HeaderMap) -> Result<axum::Json<serde_json::Value>, StatusCode> {
     authorized(&headers)?;
     let books = shared.books.lock().expect("books lock");
-    let levels: Vec<_> =
-        books.inventory.iter().map(|(item, quantity)| serde_json::json!({ "item": item, "quantity": quantity })).collect();
+    let levels: Vec<_> = books
+        .inventory
+        .iter()
+        .map(|(item, quantity)| serde_json::json!({ "item": item, "quantity": quantity }))
+        .collect();
     Ok(axum::Json(serde_json::json!(levels)))
 }
 
@@ -126,7 +141,11 @@ struct Adjustment {
     delta: i64,
 }
 
-async fn adjust(State(shared): State<Shared>, Path(item): Path<String>, axum::Json(change): axum::Json<Adjustment>) -> StatusCode {
+async fn adjust(
+    State(shared): State<Shared>,
+    Path(item): Path<String>,
+    axum::Json(change): axum::Json<Adjustment>,
+) -> StatusCode {
     *shared.books.lock().expect("books lock").catalog.entry(item).or_default() += change.delta;
     StatusCode::NO_CONTENT
 }
@@ -136,7 +155,11 @@ struct Level {
     quantity: i64,
 }
 
-async fn set(State(shared): State<Shared>, Path(item): Path<String>, axum::Json(level): axum::Json<Level>) -> StatusCode {
+async fn set(
+    State(shared): State<Shared>,
+    Path(item): Path<String>,
+    axum::Json(level): axum::Json<Level>,
+) -> StatusCode {
     shared.books.lock().expect("books lock").catalog.insert(item, level.quantity);
     StatusCode::NO_CONTENT
 }

@@ -69,7 +69,11 @@ struct InventoryApp {
 impl InventoryApp {
     fn connect(ctx: &impl FlowContext<Settings>) -> InventoryApp {
         let settings = ctx.config();
-        InventoryApp { base: settings.inventory_url.clone(), token: settings.inventory_token.clone(), http: ctx.http().clone() }
+        InventoryApp {
+            base: settings.inventory_url.clone(),
+            token: settings.inventory_token.clone(),
+            http: ctx.http().clone(),
+        }
     }
 
     #[action]
@@ -83,8 +87,15 @@ impl InventoryApp {
     #[action]
     async fn delete_webhook(&self, url: &Url) -> Result<()> {
         let endpoint = self.base.join("webhooks")?;
-        let hooks: Vec<Webhook> =
-            self.http.get(endpoint.clone()).bearer_auth(self.token.expose()).send().await?.error_for_status()?.json().await?;
+        let hooks: Vec<Webhook> = self
+            .http
+            .get(endpoint.clone())
+            .bearer_auth(self.token.expose())
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
         for hook in hooks.iter().filter(|hook| &hook.url == url) {
             let one = endpoint.join(&format!("webhooks/{}", hook.id))?;
             self.http.delete(one).bearer_auth(self.token.expose()).send().await?.error_for_status()?;

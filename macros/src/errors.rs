@@ -39,3 +39,14 @@ impl Errors {
         self.found.iter().map(syn::Error::to_compile_error).collect()
     }
 }
+
+/// Tokens as a user would write them: `Ctx<Settings>`, not quote's `Ctx < Settings >`.
+pub(crate) fn written(tokens: &impl ToTokens) -> String {
+    let mut text = tokens.to_token_stream().to_string();
+    for (spaced, tight) in
+        [(" :: ", "::"), (" <", "<"), ("< ", "<"), (" >", ">"), (" ,", ","), ("& ", "&"), ("( ", "("), (" )", ")")]
+    {
+        text = text.replace(spaced, tight);
+    }
+    text
+}

@@ -24,7 +24,7 @@ pub(crate) fn check_cron(pattern: &str) -> Result<(), String> {
     let trimmed = pattern.trim();
     if trimmed.starts_with('@') {
         return Err(format!(
-            "unknown cron shorthand `{trimmed}`; use one of {}{}",
+            "unknown cron shorthand `{trimmed}`; use one of {}.{}",
             SHORTHANDS.join(", "),
             crate::suggest::did_you_mean(trimmed, SHORTHANDS)
         ));
@@ -62,7 +62,7 @@ pub(crate) fn check_time_zone(name: &str) -> Result<(), String> {
     let known: Vec<String> = jiff::tz::db().available().map(|zone| zone.to_string()).collect();
     let hint = crate::suggest::did_you_mean(name, known.iter().map(String::as_str));
     Err(format!(
-        "unknown time zone `{name}`; `tz` takes an IANA time zone name such as \"Europe/Berlin\" or \"America/New_York\"{hint}"
+        "unknown time zone `{name}`; `tz` takes an IANA time zone name such as \"Europe/Berlin\" or \"America/New_York\".{hint}"
     ))
 }
 

@@ -10,9 +10,7 @@ pub(crate) fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a 
         .map(|(_, candidate)| candidate)
 }
 
-/// ` Did you mean `x`?` or nothing.
+/// ` Did you mean `x`?` or nothing; follows a sentence that ends with a period.
 pub(crate) fn did_you_mean<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    closest(input, candidates)
-        .map(|found| format!(" Did you mean `{found}`?"))
-        .unwrap_or_default()
+    closest(input, candidates).map(|found| format!(" Did you mean `{found}`?")).unwrap_or_default()
 }

@@ -19,11 +19,22 @@ pub(crate) struct App<C: 'static> {
 }
 
 impl<C: Config> App<C> {
-    pub(crate) fn new(integration: Integration<C>, store: Arc<dyn Store>, public_url: Url) -> crate::Result<Arc<App<C>>> {
+    pub(crate) fn new(
+        integration: Integration<C>,
+        store: Arc<dyn Store>,
+        public_url: Url,
+    ) -> crate::Result<Arc<App<C>>> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("aqueduct/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| crate::Error::msg(format!("cannot build the HTTP client: {error}")))?;
-        Ok(Arc::new(App { integration, store, http, public_url, instances: InstanceCache::default(), new_runs: Notify::new() }))
+        Ok(Arc::new(App {
+            integration,
+            store,
+            http,
+            public_url,
+            instances: InstanceCache::default(),
+            new_runs: Notify::new(),
+        }))
     }
 }

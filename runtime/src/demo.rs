@@ -31,7 +31,8 @@ use url::Url;
 ///     demo.activate("demo", serde_json::json!({ "greeting": "hi" })).await?;
 ///     let url = demo.endpoint::<hello>("demo");
 ///     demo.http().post(url).send().await?;
-///     demo.print_runs_when_finished(1, std::time::Duration::from_secs(10)).await
+///     demo.wait_for_runs::<hello>(1, std::time::Duration::from_secs(10)).await?;
+///     demo.print_runs().await
 /// }
 ///
 /// aqueduct::integration! { name: "hello", config: Settings, flows: [hello], demo: demo }
@@ -70,23 +71,33 @@ impl<C: Config> Demo<C> {
         &self.app.http
     }
 
-    /// Waits until at least `count` runs started since the demo began have finished, then
-    /// prints them; fails after `timeout`.
-    pub async fn print_runs_when_finished(&self, count: usize, timeout: Duration) -> Result<()> {
+    /// Waits until `count` runs of the flow `F` started since the demo began have finished;
+    /// fails after `timeout`.
+    pub async fn wait_for_runs<F: Flow<C>>(&self, count: usize, timeout: Duration) -> Result<()> {
+        let flow = F::DESCRIPTOR.name;
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let runs = self.runs().await?;
-            let finished = runs.iter().filter(|run| matches!(run.status, RunStatus::Succeeded | RunStatus::Dead)).count();
+            let finished = runs
+                .iter()
+                .filter(|run| run.flow == flow && matches!(run.status, RunStatus::Succeeded | RunStatus::Dead))
+                .count();
             if finished >= count {
-                println!();
-                crate::cli::print_runs(&runs);
                 return Ok(());
             }
             if tokio::time::Instant::now() >= deadline {
-                return Err(Error::msg(format!("only {finished} of {count} demo runs finished within {timeout:?}")));
+                return Err(Error::msg(format!(
+                    "only {finished} of {count} runs of `{flow}` finished within {timeout:?}"
+                )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Prints the runs started since the demo began, as `runs` does.
+    pub async fn print_runs(&self) -> Result<()> {
+        crate::cli::print_runs(&self.runs().await?);
+        Ok(())
     }
 
     async fn runs(&self) -> Result<Vec<RunSummary>> {

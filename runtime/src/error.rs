@@ -104,7 +104,8 @@ impl Error {
 
 impl<E: StdError + Send + Sync + 'static> From<E> for Error {
     fn from(cause: E) -> Error {
-        let permanent = (&cause as &dyn StdError).downcast_ref::<reqwest::Error>().is_some_and(is_permanent_http_failure);
+        let permanent =
+            (&cause as &dyn StdError).downcast_ref::<reqwest::Error>().is_some_and(is_permanent_http_failure);
         Error { cause: anyhow::Error::new(cause), permanent, retry_after: None }
     }
 }

@@ -8,6 +8,23 @@ use serde::de::DeserializeOwned;
 
 /// What an integration's configuration type must be: read from the customer's config file,
 /// shared by every run of the instance.
+///
+/// Every `Deserialize` type that is `Send + Sync + 'static` is one:
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings { api_url: Url, api_token: Secret }
+///
+/// fn takes_config<C: aqueduct::Config>() {}
+/// takes_config::<Settings>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot configure an integration",
+    label = "each customer's config file is read into this type",
+    note = "derive `Deserialize` for it; it must also be `Send + Sync + 'static`"
+)]
 pub trait Config: DeserializeOwned + Send + Sync + 'static {}
 
 impl<C: DeserializeOwned + Send + Sync + 'static> Config for C {}

@@ -16,7 +16,10 @@ pub(crate) fn component(attr: TokenStream, item: TokenStream) -> TokenStream {
         Ok(Item::Struct(item)) => component_struct(item),
         Ok(Item::Impl(item)) => component_impl(item, &mut errors),
         _ => {
-            errors.at(&item, "#[component] goes on a struct that wraps one API, and on its `impl` block of #[action] methods");
+            errors.at(
+                &item,
+                "#[component] goes on a struct that wraps one API, and on its `impl` block of #[action] methods",
+            );
             item
         }
     };
@@ -90,7 +93,9 @@ fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplIt
         match argument {
             FnArg::Receiver(receiver) => {
                 // Taken by value, the receiver is only moved on, so it needs no `mut`.
-                receiver.mutability = None;
+                if receiver.reference.is_none() {
+                    receiver.mutability = None;
+                }
                 forwarded.push(quote!(self));
             }
             FnArg::Typed(PatType { pat, .. }) => {

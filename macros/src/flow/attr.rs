@@ -68,7 +68,10 @@ impl FlowAttr {
         for option in &options {
             attr.apply(option, errors);
         }
-        attr.check_required(errors);
+        // A missing option is often a misspelled or invalid one, already reported.
+        if errors.is_empty() {
+            attr.check_required(errors);
+        }
         Some(attr)
     }
 
@@ -93,14 +96,14 @@ impl FlowAttr {
         }
         let Some(rule) = option_rule(&key) else { return };
         if !rule.kinds.contains(&self.kind) {
-            let fits: Vec<String> = rule.kinds.iter().map(|kind| format!("{kind}s")).collect();
             let takes = match self.kind.options().as_slice() {
-                [] => format!("a {} takes no options", self.kind),
-                keys => format!("a {} takes: {}", self.kind, keys.join(", ")),
+                [] => format!("{} takes no options", self.kind.a()),
+                keys => format!("{} takes: {}", self.kind.a(), keys.join(", ")),
             };
+            let takes = takes[..1].to_uppercase() + &takes[1..];
             errors.at(
                 &option.key,
-                format!("`{key}` does not apply to a {}; it sets {} of {}. {takes}", self.kind, rule.meaning, fits.join(" and ")),
+                format!("`{key}` does not apply to {}; it sets {}. {takes}", self.kind.a(), rule.meaning),
             );
             return;
         }
@@ -140,7 +143,11 @@ fn read_option(meta: Meta, errors: &mut Errors) -> Option<RawOption> {
         let keys = all_keys();
         errors.at(
             &key,
-            format!("unknown flow option `{name}`; valid options are: {}.{}", keys.join(", "), did_you_mean(&name, keys.clone())),
+            format!(
+                "unknown flow option `{name}`; valid options are: {}.{}",
+                keys.join(", "),
+                did_you_mean(&name, keys.clone())
+            ),
         );
         return None;
     }
@@ -188,9 +195,7 @@ fn check_path(path: &LitStr, errors: &mut Errors) -> bool {
     } else if value.len() == 1 {
         Some("a webhook path names the endpoint, e.g. \"/orders\"; `/` alone is not one".to_string())
     } else if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || "/-._~".contains(*c))) {
-        Some(format!(
-            "the webhook path `{value}` contains `{bad}`; a path is made of letters, digits and `/ - . _ ~`"
-        ))
+        Some(format!("the webhook path `{value}` contains `{bad}`; a path is made of letters, digits and `/ - . _ ~`"))
     } else if value.ends_with('/') || value.contains("//") {
         Some(format!("the webhook path `{value}` has an empty segment; write it without `//` or a trailing `/`"))
     } else {

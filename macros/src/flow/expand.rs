@@ -30,8 +30,9 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
             })
         }
     } else {
-        let arguments: Vec<_> =
-            (0..signature.extractors.len()).map(|index| syn::Ident::new(&format!("argument{index}"), Span::mixed_site())).collect();
+        let arguments: Vec<_> = (0..signature.extractors.len())
+            .map(|index| syn::Ident::new(&format!("argument{index}"), Span::mixed_site()))
+            .collect();
         quote! {
             ::aqueduct::__private::Handler::Event {
                 check: |request| #name::extract(request).map(|_| ()),
@@ -46,7 +47,16 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
     };
     let extract = extract_fn(signature);
     let webhook_impl = webhook_impl(function, Some(attr));
-    let listed_check = syn::Ident::new("must_be_listed_in_integration", name.span());
+    // Spanned at the user's function, not at this macro: rustc does not report dead code
+    // that an external macro wrote, and this check is a dead code report.
+    let listed_check = quote_spanned! {name.span()=>
+        impl #name {
+            /// `integration!` names this; a flow that no integration lists fails to compile here.
+            #[doc(hidden)]
+            #[deny(dead_code)]
+            #vis fn must_be_listed_in_integration() {}
+        }
+    };
     let doc = format!(
         "The `{name_str}` flow as a type: list it in `integration!` and name it in `endpoint::<{name_str}>()`. \
          The function [`{name_str}`](fn@{name_str}) is what runs."
@@ -56,15 +66,12 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
         #function
 
         #[doc = #doc]
-        #[allow(non_camel_case_types, dead_code)]
+        #[allow(non_camel_case_types)]
         #vis struct #name {}
 
-        impl #name {
-            /// `integration!` calls this; a flow that no integration lists fails to compile here.
-            #[doc(hidden)]
-            #[deny(dead_code)]
-            #vis fn #listed_check() {}
+        #listed_check
 
+        impl #name {
             #extract
         }
 

@@ -43,6 +43,12 @@ impl Kind {
         self == Kind::Schedule
     }
 
+    /// "a webhook flow", "an on_activate hook".
+    pub(crate) fn a(self) -> String {
+        let article = if self.is_lifecycle() { "an" } else { "a" };
+        format!("{article} {self}")
+    }
+
     pub(crate) fn is_lifecycle(self) -> bool {
         matches!(self, Kind::OnActivate | Kind::OnDeactivate)
     }
@@ -73,8 +79,12 @@ pub(crate) struct OptionRule {
 }
 
 pub(crate) const OPTIONS: &[OptionRule] = &[
-    OptionRule { key: "path", kinds: &[Kind::Webhook], meaning: "the URL path it is served at under /hooks/{instance}" },
-    OptionRule { key: "tz", kinds: &[Kind::Schedule], meaning: "the IANA time zone its schedule is read in" },
+    OptionRule {
+        key: "path",
+        kinds: &[Kind::Webhook],
+        meaning: "the URL path of a webhook flow, under /hooks/{instance}",
+    },
+    OptionRule { key: "tz", kinds: &[Kind::Schedule], meaning: "the time zone a schedule flow's cron is read in" },
 ];
 
 pub(crate) fn option_rule(key: &str) -> Option<&'static OptionRule> {

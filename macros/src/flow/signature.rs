@@ -1,8 +1,7 @@
 //! Reads the flow function's signature: its context argument, its extractors, its result.
 
 use super::kind::Kind;
-use crate::errors::Errors;
-use quote::ToTokens;
+use crate::errors::{Errors, written};
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 /// The parts of a flow function that the generated code needs.
@@ -46,10 +45,7 @@ impl FlowSignature {
         let mut arguments = signature.inputs.iter();
         let Some(first) = arguments.next() else {
             let wanted = wanted_context(kind);
-            errors.at(
-                &signature.ident,
-                format!("a {kind} takes its context first: `ctx: {wanted}<YourConfig>`"),
-            );
+            errors.at(&signature.ident, format!("{} takes its context first: `ctx: {wanted}<YourConfig>`", kind.a()));
             return None;
         };
         let config = context_config(first, kind, errors)?;
@@ -62,10 +58,9 @@ impl FlowSignature {
                     "a schedule flow takes no payload: it is started by the clock, not by a request; \
                      remove this argument, or make the flow a webhook",
                 ),
-                FnArg::Typed(_) => errors.at(
-                    argument,
-                    format!("an {kind} takes only its `Activation<…>`; remove this argument"),
-                ),
+                FnArg::Typed(_) => {
+                    errors.at(argument, format!("{} takes only its `Activation<…>`; remove this argument", kind.a()))
+                }
                 FnArg::Receiver(_) => errors.at(argument, "a flow is a free function; it takes no `self`"),
             }
         }
@@ -92,14 +87,15 @@ fn context_config(first: &FnArg, kind: Kind, errors: &mut Errors) -> Option<Type
         errors.at(
             &typed.ty,
             format!(
-                "the first argument of a {kind} is its context, `{wanted_name}<YourConfig>`; found `{}`",
-                typed.ty.to_token_stream()
+                "the first argument of {} is its context, `{wanted_name}<YourConfig>`; found `{}`",
+                kind.a(),
+                written(&typed.ty)
             ),
         );
         return None;
     };
     if found != wanted {
-        let config_name = config.to_token_stream();
+        let config_name = written(&config);
         let why = match wanted {
             ContextType::Activation => {
                 "it runs once when a customer instance is activated or deactivated, not per event"
@@ -108,7 +104,7 @@ fn context_config(first: &FnArg, kind: Kind, errors: &mut Errors) -> Option<Type
         };
         errors.at(
             &typed.ty,
-            format!("a {kind} takes `{wanted_name}<{config_name}>`, not `{}`: {why}", typed.ty.to_token_stream()),
+            format!("{} takes `{wanted_name}<{config_name}>`, not `{}`: {why}", kind.a(), written(&typed.ty)),
         );
         return None;
     }

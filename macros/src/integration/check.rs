@@ -2,8 +2,7 @@
 //! attributes is checked by `const` assertions in the generated code (see `expand.rs`).
 
 use super::parse::Integration;
-use crate::errors::Errors;
-use quote::ToTokens;
+use crate::errors::{Errors, written};
 
 impl Integration {
     pub(crate) fn check(&self) -> Errors {
@@ -21,9 +20,9 @@ impl Integration {
             errors.at(&self.name, "an integration needs at least one flow in `flows: [...]`");
         }
         for (index, flow) in self.flows.iter().enumerate() {
-            let written = flow.to_token_stream().to_string();
-            if self.flows[..index].iter().any(|earlier| earlier.to_token_stream().to_string() == written) {
-                errors.at(flow, format!("the flow `{written}` is listed twice; list each flow once"));
+            let name = written(flow);
+            if self.flows[..index].iter().any(|earlier| written(earlier) == name) {
+                errors.at(flow, format!("the flow `{name}` is listed twice; list each flow once"));
             }
         }
         errors

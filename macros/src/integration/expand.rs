@@ -1,8 +1,9 @@
 //! Generates the cross-flow `const` assertions and `fn main`.
 
 use super::parse::Integration;
+use crate::errors::written;
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 use syn::Path;
 use syn::spanned::Spanned;
 
@@ -14,11 +15,15 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
         .collect();
     let pair_checks = pair_checks(flows, &descriptors);
     let demo = match demo {
-        Some(demo) => quote! {
-            ::std::option::Option::Some(|demo| ::std::boxed::Box::pin(#demo(demo)))
-        },
+        // A hygienic name, so the closure's argument cannot shadow a demo function named `demo`.
+        Some(demo) => {
+            let handle = syn::Ident::new("handle", proc_macro2::Span::mixed_site());
+            quote!(::std::option::Option::Some(|#handle| ::std::boxed::Box::pin(#demo(#handle))))
+        }
         None => quote!(::std::option::Option::None),
     };
+    // Spanned at the config type, so a type that cannot configure an integration is reported there.
+    let run_main = quote_spanned!(config.span()=> ::aqueduct::__private::run_main::<#config>);
     quote! {
         #(#pair_checks)*
 
@@ -28,7 +33,7 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
 
         fn main() -> ::std::process::ExitCode {
             const FLOWS: &[::aqueduct::__private::FlowDescriptor<#config>] = &[#(#descriptors),*];
-            ::aqueduct::__private::run_main(::aqueduct::__private::Integration {
+            #run_main(::aqueduct::__private::Integration {
                 name: #name,
                 flows: FLOWS,
                 demo: #demo,
@@ -43,11 +48,13 @@ fn pair_checks(flows: &[Path], descriptors: &[TokenStream]) -> Vec<TokenStream> 
     let mut checks = Vec::new();
     for (second, second_descriptor) in flows.iter().zip(descriptors).skip(1) {
         for (first, first_descriptor) in flows.iter().zip(descriptors).take_while(|(flow, _)| *flow != second) {
-            let (a, b) = (first.to_token_stream().to_string(), second.to_token_stream().to_string());
+            let (a, b) = (written(first), written(second));
             let clashes = [
                 (
                     quote!(share_a_path),
-                    format!("the flows `{a}` and `{b}` are served at the same path; give each webhook flow a path of its own"),
+                    format!(
+                        "the flows `{a}` and `{b}` are served at the same path; give each webhook flow a path of its own"
+                    ),
                 ),
                 (
                     quote!(both_on_activate),

@@ -35,7 +35,11 @@ pub(super) enum InstancesCommand {
     },
 }
 
-pub(super) async fn run<C: Config>(integration: Integration<C>, settings: &Settings, command: InstancesCommand) -> Result<ExitCode> {
+pub(super) async fn run<C: Config>(
+    integration: Integration<C>,
+    settings: &Settings,
+    command: InstancesCommand,
+) -> Result<ExitCode> {
     let store = store::open(&settings.store).await?;
     let app = App::new(integration, store, settings.public_url())?;
     match command {
@@ -52,12 +56,10 @@ pub(super) async fn run<C: Config>(integration: Integration<C>, settings: &Setti
                 table::print(&["FLOW", "ENDPOINT"], &rows);
             }
         }
-        InstancesCommand::Deactivate { name, force } => {
-            match lifecycle::deactivate(&app, &name, force).await? {
-                Some(run) => println!("deactivated {name} (on_deactivate ran as run {run})"),
-                None => println!("deactivated {name}"),
-            }
-        }
+        InstancesCommand::Deactivate { name, force } => match lifecycle::deactivate(&app, &name, force).await? {
+            Some(run) => println!("deactivated {name} (on_deactivate ran as run {run})"),
+            None => println!("deactivated {name}"),
+        },
         InstancesCommand::List { json } => {
             let instances = app.store.instances().await?;
             if json {
@@ -67,7 +69,12 @@ pub(super) async fn run<C: Config>(integration: Integration<C>, settings: &Setti
                     .iter()
                     .map(|instance| {
                         let status = if instance.active { "active" } else { "inactive" };
-                        vec![instance.name.clone(), status.into(), instance.version.to_string(), instance.updated_at.to_string()]
+                        vec![
+                            instance.name.clone(),
+                            status.into(),
+                            instance.version.to_string(),
+                            instance.updated_at.to_string(),
+                        ]
                     })
                     .collect();
                 table::print(&["NAME", "STATUS", "VERSION", "UPDATED"], &rows);

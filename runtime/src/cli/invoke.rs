@@ -28,7 +28,11 @@ pub(super) struct InvokeArgs {
     query: Option<String>,
 }
 
-pub(super) async fn invoke<C: Config>(integration: Integration<C>, settings: &Settings, args: InvokeArgs) -> Result<ExitCode> {
+pub(super) async fn invoke<C: Config>(
+    integration: Integration<C>,
+    settings: &Settings,
+    args: InvokeArgs,
+) -> Result<ExitCode> {
     let flow = integration.flow(&args.flow).ok_or_else(|| {
         let names: Vec<&str> = integration.flows.iter().map(|flow| flow.name).collect();
         Error::msg(format!("there is no flow `{}`; the flows are: {}", args.flow, names.join(", ")))
@@ -53,9 +57,17 @@ pub(super) async fn invoke<C: Config>(integration: Integration<C>, settings: &Se
         Some(instance) => instance,
         None => only_active_instance(&app).await?,
     };
-    let new_run = NewRun { flow: flow.name.into(), instance: instance.clone(), cause: Cause::Invoke, request: request.clone(), start_now: true };
+    let new_run = NewRun {
+        flow: flow.name.into(),
+        instance: instance.clone(),
+        cause: Cause::Invoke,
+        request: request.clone(),
+        start_now: true,
+    };
     let Enqueued::Created(id) = app.store.enqueue(new_run).await? else {
-        return Err(Error::msg(format!("there is no active instance `{instance}`; `instances list` shows the instances")));
+        return Err(Error::msg(format!(
+            "there is no active instance `{instance}`; `instances list` shows the instances"
+        )));
     };
     let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, request };
     match execute(&app, claimed).await {
@@ -79,17 +91,27 @@ fn read_payload(path: Option<&PathBuf>) -> Result<Vec<u8>> {
     if path.as_os_str() == "-" {
         std::io::stdin().read_to_end(&mut payload)?;
     } else {
-        payload = std::fs::read(path).map_err(|error| Error::msg(format!("cannot read {}: {error}", path.display())))?;
+        payload =
+            std::fs::read(path).map_err(|error| Error::msg(format!("cannot read {}: {error}", path.display())))?;
     }
     Ok(payload)
 }
 
 async fn only_active_instance<C: Config>(app: &App<C>) -> Result<String> {
-    let active: Vec<String> =
-        app.store.instances().await?.into_iter().filter(|instance| instance.active).map(|instance| instance.name).collect();
+    let active: Vec<String> = app
+        .store
+        .instances()
+        .await?
+        .into_iter()
+        .filter(|instance| instance.active)
+        .map(|instance| instance.name)
+        .collect();
     match active.as_slice() {
         [only] => Ok(only.clone()),
         [] => Err(Error::msg("there is no active instance; activate one with `instances activate NAME --config FILE`")),
-        several => Err(Error::msg(format!("there are several active instances ({}); pick one with --instance", several.join(", ")))),
+        several => Err(Error::msg(format!(
+            "there are several active instances ({}); pick one with --instance",
+            several.join(", ")
+        ))),
     }
 }

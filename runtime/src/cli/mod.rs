@@ -65,7 +65,9 @@ pub(crate) struct Settings {
 impl Settings {
     /// The public URL, or the one `serve` would have on its default listen address.
     pub(crate) fn public_url(&self) -> Url {
-        self.public_url.clone().unwrap_or_else(|| Url::parse(&format!("http://{}", self.listen)).expect("an address is a URL"))
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| Url::parse(&format!("http://{}", self.listen)).expect("an address is a URL"))
     }
 }
 
@@ -79,8 +81,6 @@ pub fn run_main<C: Config>(integration: Integration<C>) -> ExitCode {
     };
     let serving = matches!(cli.command, None | Some(Command::Serve));
     init_tracing(if serving { "info" } else { "warn" });
-    // reqwest is built without a default TLS provider; ring builds quickly and portably.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("starting the tokio runtime");
     match runtime.block_on(dispatch(integration, cli)) {
         Ok(code) => code,

@@ -14,7 +14,11 @@ use url::Url;
 /// How often the instance cache is brought in line with the store.
 const INSTANCE_REFRESH: Duration = Duration::from_secs(1);
 
-pub(super) async fn serve<C: Config>(integration: Integration<C>, settings: &Settings, with_demo: bool) -> Result<ExitCode> {
+pub(super) async fn serve<C: Config>(
+    integration: Integration<C>,
+    settings: &Settings,
+    with_demo: bool,
+) -> Result<ExitCode> {
     let store = store::open(&settings.store).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen).await.map_err(|error| {
         Error::msg(format!(
@@ -59,8 +63,8 @@ async fn refresh_instances<C: Config>(app: Arc<App<C>>) {
 /// Resolves at Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("installing the SIGTERM handler");
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
     tokio::select! {
         _ = interrupt => {}
         _ = terminate.recv() => {}

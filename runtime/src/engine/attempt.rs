@@ -10,7 +10,10 @@ use tracing::Instrument;
 
 /// Runs `flow` as one attempt inside `span`; returns its result and the steps it recorded.
 /// A panic in the flow is the attempt's error, not the worker's end.
-pub(crate) async fn run_attempt(span: tracing::Span, flow: impl Future<Output = Result<Output>>) -> (Result<Output>, Vec<Step>) {
+pub(crate) async fn run_attempt(
+    span: tracing::Span,
+    flow: impl Future<Output = Result<Output>>,
+) -> (Result<Output>, Vec<Step>) {
     let steps = StepLog::default();
     let guarded = AssertUnwindSafe(STEPS.scope(steps.clone(), flow)).catch_unwind();
     let result = match guarded.instrument(span.clone()).await {

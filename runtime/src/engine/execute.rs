@@ -12,10 +12,17 @@ use std::sync::Arc;
 /// Runs one attempt of `run` and records it; returns the attempt's result.
 pub(crate) async fn execute<C: Config>(app: &App<C>, run: ClaimedRun) -> Result<Output> {
     let started_at = jiff::Timestamp::now();
-    let span = tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
+    let span =
+        tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
     let (result, steps) = match prepare(app, &run).await {
         Ok((config, call)) => {
-            let info = RunInfo { instance: run.instance.clone(), flow: call.0, run_id: run.id, attempt: run.attempt, span: span.clone() };
+            let info = RunInfo {
+                instance: run.instance.clone(),
+                flow: call.0,
+                run_id: run.id,
+                attempt: run.attempt,
+                span: span.clone(),
+            };
             let ctx = Ctx::new(config, info, app.http.clone());
             run_attempt(span, (call.1)(ctx, Arc::new(run.request))).await
         }
@@ -40,8 +47,9 @@ async fn prepare<C: Config>(app: &App<C>, run: &ClaimedRun) -> Result<(Arc<C>, (
     let Handler::Event { run: call, .. } = flow.handler else {
         return Err(Error::permanent(Error::msg(format!("`{}` is a lifecycle hook; it runs at activation", run.flow))));
     };
-    let config = app.instances.get(app.store.as_ref(), &run.instance).await?.ok_or_else(|| {
-        Error::permanent(Error::msg(format!("the instance `{}` is no longer active", run.instance)))
-    })?;
+    let config =
+        app.instances.get(app.store.as_ref(), &run.instance).await?.ok_or_else(|| {
+            Error::permanent(Error::msg(format!("the instance `{}` is no longer active", run.instance)))
+        })?;
     Ok((config, (flow.name, call)))
 }

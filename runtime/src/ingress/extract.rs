@@ -154,7 +154,11 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer).map(Query).map_err(|error| {
             let path = error.path().to_string();
-            Rejection::at(StatusCode::BAD_REQUEST, format!("the query string does not fit: {}", error.into_inner()), path)
+            Rejection::at(
+                StatusCode::BAD_REQUEST,
+                format!("the query string does not fit: {}", error.into_inner()),
+                path,
+            )
         })
     }
 }

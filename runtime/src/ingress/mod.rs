@@ -10,13 +10,14 @@ pub use request::Request;
 use crate::app::App;
 use crate::integration::Config;
 use axum::Router;
+use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use std::sync::Arc;
-use axum::extract::{Path, State};
 
 /// The router: every webhook flow at `/hooks/{instance}{path}`, and the health checks.
 pub(crate) fn router<C: Config>(app: Arc<App<C>>) -> Router {
-    let mut router = Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(|| async { "ready" }));
+    let mut router =
+        Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(|| async { "ready" }));
     for (flow, path) in app.integration.webhooks() {
         let handler = move |State(app): State<Arc<App<C>>>, Path(instance): Path<String>, request| {
             webhook::receive(app, flow, instance, request)

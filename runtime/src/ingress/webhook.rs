@@ -41,7 +41,8 @@ pub(crate) async fn receive<C: Config>(
     {
         return (rejection.status(), Json(&rejection)).into_response();
     }
-    let new_run = NewRun { flow: flow.name.into(), instance: instance.clone(), cause: Cause::Webhook, request, start_now: false };
+    let new_run =
+        NewRun { flow: flow.name.into(), instance: instance.clone(), cause: Cause::Webhook, request, start_now: false };
     match app.store.enqueue(new_run).await {
         Ok(Enqueued::Created(run_id)) => {
             app.new_runs.notify_one();
@@ -84,4 +85,3 @@ pub(crate) async fn not_found(uri: http::Uri) -> Response {
     let message = format!("nothing is served at {}", uri.path());
     (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
 }
-

@@ -43,7 +43,8 @@ impl<C: Config> InstanceCache<C> {
                 tracing::error!(instance = record.name, %error, "the stored configuration no longer fits");
             }
         }
-        let active: Vec<&str> = records.iter().filter(|record| record.active).map(|record| record.name.as_str()).collect();
+        let active: Vec<&str> =
+            records.iter().filter(|record| record.active).map(|record| record.name.as_str()).collect();
         self.active.write().expect("instance cache lock").retain(|name, _| active.contains(&name.as_str()));
         Ok(())
     }

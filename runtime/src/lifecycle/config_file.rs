@@ -17,7 +17,8 @@ pub(crate) fn read<C: Config>(path: &Path) -> Result<ParsedConfig<C>> {
     let value: serde_json::Value = if path.extension().is_some_and(|extension| extension == "toml") {
         toml::from_str(&text).map_err(|error| Error::msg(format!("{} is not valid TOML: {error}", path.display())))?
     } else {
-        serde_json::from_str(&text).map_err(|error| Error::msg(format!("{} is not valid JSON: {error}", path.display())))?
+        serde_json::from_str(&text)
+            .map_err(|error| Error::msg(format!("{} is not valid JSON: {error}", path.display())))?
     };
     parse(value)
 }
@@ -25,14 +26,18 @@ pub(crate) fn read<C: Config>(path: &Path) -> Result<ParsedConfig<C>> {
 /// Checks a configuration given as JSON against `C`, naming the field that does not fit.
 pub(crate) fn parse<C: Config>(value: serde_json::Value) -> Result<ParsedConfig<C>> {
     let json = value.to_string();
-    let config = decode(&json)?;
+    let config = from_value(value)?;
     Ok(ParsedConfig { config, json })
 }
 
 /// Decodes stored configuration JSON.
 pub(crate) fn decode<C: Config>(json: &str) -> Result<C> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    from_value(serde_json::from_str(json)?)
+}
+
+/// From a JSON value, so errors name the field but no position in a text the user never saw.
+fn from_value<C: Config>(value: serde_json::Value) -> Result<C> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let error = error.into_inner();
         // A missing field is reported by its parent; its name is in serde's message.
@@ -70,7 +75,8 @@ mod tests {
 
     #[test]
     fn names_a_nested_field_of_the_wrong_type() {
-        let error = parse::<Settings>(serde_json::json!({"inventory": {"url": "not a url"}, "token": "t"})).err().unwrap();
+        let error =
+            parse::<Settings>(serde_json::json!({"inventory": {"url": "not a url"}, "token": "t"})).err().unwrap();
         assert!(error.to_string().starts_with("the configuration does not fit at `inventory.url`"), "{error}");
     }
 }

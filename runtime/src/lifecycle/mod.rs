@@ -35,11 +35,8 @@ pub(crate) async fn activate<C: Config>(app: &App<C>, name: &str, config: Parsed
         .map_err(|error| error.wrap(format!("activating `{name}` failed, so it was not activated")))?;
     let record = app.store.activate_instance(name, &config.json).await?;
     app.instances.update(&record)?;
-    let endpoints = app
-        .integration
-        .webhooks()
-        .map(|(flow, path)| (flow.name, endpoint_url(&app.public_url, name, path)))
-        .collect();
+    let endpoints =
+        app.integration.webhooks().map(|(flow, path)| (flow.name, endpoint_url(&app.public_url, name, path))).collect();
     Ok(Activated { endpoints, hook_run })
 }
 
@@ -73,7 +70,13 @@ async fn run_hook<C: Config>(app: &App<C>, trigger: Trigger, instance: &str, con
     let Some(hook) = app.integration.hook(trigger) else { return Ok(None) };
     let Handler::Lifecycle(call) = hook.handler else { unreachable!("lifecycle triggers have lifecycle handlers") };
     let cause = if trigger == Trigger::OnActivate { Cause::Activate } else { Cause::Deactivate };
-    let new_run = NewRun { flow: hook.name.into(), instance: instance.into(), cause, request: Request::default(), start_now: true };
+    let new_run = NewRun {
+        flow: hook.name.into(),
+        instance: instance.into(),
+        cause,
+        request: Request::default(),
+        start_now: true,
+    };
     let Enqueued::Created(id) = app.store.enqueue(new_run).await? else {
         unreachable!("lifecycle runs are stored whether or not the instance is active")
     };
@@ -87,7 +90,9 @@ async fn run_hook<C: Config>(app: &App<C>, trigger: Trigger, instance: &str, con
         Err(error) => (RunStatus::Dead, None, Some(format!("{error:#}"))),
     };
     app.store.finish(FinishedAttempt { id, attempt: 1, status, started_at, output, error, steps }).await?;
-    result.map(|_| Some(id)).map_err(|error| error.wrap(format!("the {} hook `{}` failed (run {id})", trigger.kind(), hook.name)))
+    result
+        .map(|_| Some(id))
+        .map_err(|error| error.wrap(format!("the {} hook `{}` failed (run {id})", trigger.kind(), hook.name)))
 }
 
 /// Instance names appear in URLs and file names: lowercase letters, digits, `-` and `_`.

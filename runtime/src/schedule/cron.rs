@@ -19,7 +19,8 @@ pub(crate) struct Schedule {
 impl Schedule {
     pub(crate) fn parse(cron: &str, tz: &str) -> Result<Schedule> {
         let parser = CronParser::builder().seconds(Seconds::Optional).year(Year::Disallowed).build();
-        let cron = parser.parse(cron).map_err(|error| Error::msg(format!("invalid cron schedule `{cron}`: {error}")))?;
+        let cron =
+            parser.parse(cron).map_err(|error| Error::msg(format!("invalid cron schedule `{cron}`: {error}")))?;
         let zone = TimeZone::get(tz).map_err(|error| Error::msg(format!("unknown time zone `{tz}`: {error}")))?;
         Ok(Schedule { cron, zone })
     }

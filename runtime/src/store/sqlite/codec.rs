@@ -31,7 +31,9 @@ pub(super) fn decode_headers(encoded: &[u8]) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for line in encoded.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
         let Some(colon) = line.windows(2).position(|pair| pair == b": ") else { continue };
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(&line[..colon]), HeaderValue::from_bytes(&line[colon + 2..])) {
+        if let (Ok(name), Ok(value)) =
+            (HeaderName::from_bytes(&line[..colon]), HeaderValue::from_bytes(&line[colon + 2..]))
+        {
             headers.append(name, value);
         }
     }

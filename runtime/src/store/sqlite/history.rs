@@ -52,7 +52,8 @@ pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Opt
             Ok(RunDetail {
                 summary: summary(row)?,
                 query: row.get(8)?,
-                body: String::from_utf8(body).unwrap_or_else(|body| format!("<{} bytes, not UTF-8>", body.as_bytes().len())),
+                body: String::from_utf8(body)
+                    .unwrap_or_else(|body| format!("<{} bytes, not UTF-8>", body.as_bytes().len())),
                 output: output.and_then(|text| serde_json::from_str(&text).ok()),
                 error: row.get(11)?,
                 history: Vec::new(),
@@ -61,7 +62,9 @@ pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Opt
         .optional()?;
     let Some(mut detail) = found else { return Ok(None) };
     detail.history = connection
-        .prepare_cached("SELECT attempt, started_at, finished_at, error FROM attempts WHERE run_id = ?1 ORDER BY attempt")?
+        .prepare_cached(
+            "SELECT attempt, started_at, finished_at, error FROM attempts WHERE run_id = ?1 ORDER BY attempt",
+        )?
         .query_map([id.0], |row| {
             Ok(AttemptRecord {
                 attempt: row.get(0)?,

@@ -43,5 +43,8 @@ pub(super) fn get(connection: &Connection, name: &str) -> rusqlite::Result<Optio
 }
 
 pub(super) fn all(connection: &Connection) -> rusqlite::Result<Vec<InstanceRecord>> {
-    connection.prepare_cached(&format!("SELECT {COLUMNS} FROM instances ORDER BY name"))?.query_map([], record)?.collect()
+    connection
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM instances ORDER BY name"))?
+        .query_map([], record)?
+        .collect()
 }

@@ -70,10 +70,13 @@ pub(super) fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
     let current = usize::try_from(current).unwrap_or(usize::MAX);
     if current > MIGRATIONS.len() {
         let newer = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR);
-        return Err(rusqlite::Error::SqliteFailure(newer, Some(format!(
-            "the database is at schema version {current}, newer than this binary knows ({}); use a newer binary",
-            MIGRATIONS.len()
-        ))));
+        return Err(rusqlite::Error::SqliteFailure(
+            newer,
+            Some(format!(
+                "the database is at schema version {current}, newer than this binary knows ({}); use a newer binary",
+                MIGRATIONS.len()
+            )),
+        ));
     }
     for (version, migration) in MIGRATIONS.iter().enumerate().skip(current) {
         transaction.execute_batch(migration)?;

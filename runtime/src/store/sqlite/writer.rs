@@ -124,4 +124,3 @@ fn run_batch(connection: &Connection, batch: Vec<Box<dyn Job>>) -> Option<Vec<Re
         .collect();
     Some(replies)
 }
-

@@ -1,0 +1,119 @@
+//! Activation checks the configuration and runs on_activate; deactivation runs on_deactivate.
+
+use crate::support::Binary;
+use crate::webhooks::{accept_registration, inventory_config};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn a_config_without_a_field_fails_and_names_it() {
+    let fake = MockServer::start().await;
+    accept_registration(&fake).await;
+    let binary = Binary::example("inventory_sync");
+    let without_token = inventory_config(&fake)
+        .lines()
+        .filter(|line| !line.starts_with("inventory_token"))
+        .collect::<Vec<_>>()
+        .join("\n");
+
+    let output = binary.activate("acme", &without_token, "http://127.0.0.1:9");
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("missing field `inventory_token`"), "{}", stderr(&output));
+
+    let bad_url = inventory_config(&fake).replacen(&format!("{}/inventory/", fake.uri()), "not a url", 1);
+    let output = binary.activate("acme", &bad_url, "http://127.0.0.1:9");
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("at `inventory_url`"), "{}", stderr(&output));
+
+    let output = binary.activate("Acme Corp", &inventory_config(&fake), "http://127.0.0.1:9");
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("cannot name an instance"), "{}", stderr(&output));
+
+    assert_eq!(binary.json(&["instances", "list", "--json"]), json!([]), "a failed activation stored an instance");
+    assert!(fake.received_requests().await.unwrap().is_empty(), "on_activate ran with a bad configuration");
+}
+
+#[tokio::test]
+async fn a_failing_on_activate_leaves_the_instance_inactive() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/inventory/webhooks"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&fake)
+        .await;
+    let binary = Binary::example("inventory_sync");
+
+    let output = binary.activate("acme", &inventory_config(&fake), "http://127.0.0.1:9");
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("register_webhook"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("500"), "{}", stderr(&output));
+    assert_eq!(binary.json(&["instances", "list", "--json"]), json!([]));
+    let runs = binary.runs();
+    assert_eq!((runs[0]["flow"].as_str(), runs[0]["status"].as_str()), (Some("register_webhook"), Some("dead")));
+}
+
+#[tokio::test]
+async fn deactivation_runs_on_deactivate_and_retires_the_instance() {
+    let fake = MockServer::start().await;
+    accept_registration(&fake).await;
+    let binary = Binary::example("inventory_sync");
+    let public_url = "http://127.0.0.1:9";
+    let ours = format!("{public_url}/hooks/acme/inventory");
+    Mock::given(method("GET"))
+        .and(path("/inventory/webhooks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            { "id": 7, "url": ours },
+            { "id": 8, "url": "https://someone.else/hook" },
+        ])))
+        .mount(&fake)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/inventory/webhooks/7"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&fake)
+        .await;
+
+    assert!(binary.activate("acme", &inventory_config(&fake), public_url).status.success());
+    assert_eq!(binary.json(&["instances", "list", "--json"])[0]["active"], true);
+    let output = binary.ok(&["instances", "deactivate", "acme", "--public-url", public_url]);
+    assert!(output.contains("deactivated acme"), "{output}");
+
+    fake.verify().await;
+    assert_eq!(binary.json(&["instances", "list", "--json"])[0]["active"], false);
+    let runs = binary.runs();
+    assert_eq!(
+        (runs[0]["flow"].as_str(), runs[0]["cause"].as_str(), runs[0]["status"].as_str()),
+        (Some("remove_webhook"), Some("deactivate"), Some("succeeded"))
+    );
+
+    let again = binary.run(&["instances", "deactivate", "acme"]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("no active instance `acme`"), "{}", stderr(&again));
+}
+
+#[tokio::test]
+async fn a_failing_on_deactivate_keeps_the_instance_unless_forced() {
+    let fake = MockServer::start().await;
+    accept_registration(&fake).await;
+    Mock::given(method("GET"))
+        .and(path("/inventory/webhooks"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&fake)
+        .await;
+    let binary = Binary::example("inventory_sync");
+    assert!(binary.activate("acme", &inventory_config(&fake), "http://127.0.0.1:9").status.success());
+
+    let refused = binary.run(&["instances", "deactivate", "acme"]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("stays active"), "{}", stderr(&refused));
+    assert_eq!(binary.json(&["instances", "list", "--json"])[0]["active"], true);
+
+    binary.ok(&["instances", "deactivate", "acme", "--force"]);
+    assert_eq!(binary.json(&["instances", "list", "--json"])[0]["active"], false);
+}

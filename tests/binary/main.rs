@@ -1,0 +1,11 @@
+//! Tests that run integration binaries as processes and drive them over HTTP and their
+//! command line, as an integration's operator would.
+
+mod support;
+
+mod bad_input;
+mod cli;
+mod demo;
+mod instances;
+mod schedule;
+mod webhooks;

@@ -1,0 +1,168 @@
+//! Running an integration binary as a process: its server, its command line, its store.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+/// How long a test waits for something that should happen within a second or two.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// One example binary with a store of its own in a temporary directory.
+pub struct Binary {
+    path: PathBuf,
+    dir: TempDir,
+}
+
+impl Binary {
+    pub fn example(name: &str) -> Binary {
+        Binary { path: example_path(name), dir: TempDir::new().expect("a temporary directory") }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The binary with this test's store, and quiet logs.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&self.path);
+        command
+            .current_dir(self.dir.path())
+            .env("AQUEDUCT_STORE", format!("sqlite:{}", self.dir.path().join("store.db").display()))
+            .env("AQUEDUCT_LOG", "warn")
+            .env_remove("AQUEDUCT_LISTEN")
+            .env_remove("AQUEDUCT_PUBLIC_URL");
+        command
+    }
+
+    /// Runs a command to its end.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("running the binary")
+    }
+
+    /// Runs a command that must succeed and returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(output.status.success(), "`{}` failed: {}", args.join(" "), String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("UTF-8 output")
+    }
+
+    /// Runs a command that prints JSON.
+    pub fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args)).expect("JSON output")
+    }
+
+    /// The runs the store holds, newest first.
+    pub fn runs(&self) -> Vec<Value> {
+        self.json(&["runs", "--json"]).as_array().expect("an array of runs").clone()
+    }
+
+    /// Writes a configuration file into the test's directory and activates `name` with it.
+    pub fn activate(&self, name: &str, config: &str, public_url: &str) -> Output {
+        let file = self.dir.path().join(format!("{name}.toml"));
+        std::fs::write(&file, config).expect("writing the config file");
+        self.run(&["instances", "activate", name, "--config", file.to_str().unwrap(), "--public-url", public_url])
+    }
+
+    /// Starts `serve` on a free loopback port (or runs the demo with `args` empty).
+    pub fn serve(&self, args: &[&str]) -> Server {
+        let mut child = self
+            .command()
+            .args(args)
+            .env("AQUEDUCT_LISTEN", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(self.dir.path().join("server.log")).expect("a log file"))
+            .spawn()
+            .expect("starting the server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let lines = std::sync::Arc::new(Mutex::new(Vec::<String>::new()));
+        let collected = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                collected.lock().unwrap().push(line);
+            }
+        });
+        let mut server = Server { child, url: String::new(), lines, log: self.dir.path().join("server.log") };
+        let banner = server.wait_for_line("serving on http://", PATIENCE);
+        let address = banner.split("serving on ").nth(1).unwrap().split_whitespace().next().unwrap();
+        server.url = address.to_owned();
+        server
+    }
+}
+
+/// A running server, killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    lines: std::sync::Arc<Mutex<Vec<String>>>,
+    log: PathBuf,
+}
+
+impl Server {
+    /// Waits until the server printed a line containing `needle`, and returns it.
+    pub fn wait_for_line(&mut self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.lines.lock().unwrap().iter().find(|line| line.contains(needle)) {
+                return line.clone();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the server exited ({status}) before printing `{needle}`");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not print `{needle}` within {timeout:?}; it printed:\n{}\nand logged:\n{}",
+                self.output(),
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Everything the server printed on standard output so far.
+    pub fn output(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+
+    pub fn hook(&self, instance: &str, path: &str) -> String {
+        format!("{}/hooks/{instance}{path}", self.url)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `check` until it returns `Some`, or fails the test after `timeout`.
+pub fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// `target/debug/examples/NAME`, built first if `cargo test` has not built it.
+fn example_path(name: &str) -> PathBuf {
+    static BUILD: Mutex<()> = Mutex::new(());
+    let examples =
+        std::env::current_exe().expect("the test's path").parent().unwrap().parent().unwrap().join("examples");
+    let path = examples.join(name);
+    let _one_build_at_a_time = BUILD.lock().unwrap();
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo).args(["build", "--example", name]).status().expect("running cargo build");
+        assert!(status.success(), "building the example {name} failed");
+    }
+    path
+}

@@ -1,0 +1,14 @@
+use aqueduct::prelude::*;
+
+#[component]
+struct Crm {}
+
+#[component]
+impl Crm {
+    #[action]
+    fn create_contact(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}

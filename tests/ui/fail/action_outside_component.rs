@@ -1,0 +1,12 @@
+use aqueduct::prelude::*;
+
+struct Crm {}
+
+impl Crm {
+    #[action]
+    async fn create_contact(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}

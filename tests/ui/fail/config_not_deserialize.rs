@@ -1,0 +1,10 @@
+use aqueduct::prelude::*;
+
+struct Settings {}
+
+#[flow(webhook, path = "/orders")]
+async fn orders(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+aqueduct::integration! { name: "ui", config: Settings, flows: [orders] }

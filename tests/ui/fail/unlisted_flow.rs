@@ -1,0 +1,16 @@
+use aqueduct::prelude::*;
+
+#[derive(Deserialize)]
+struct Settings {}
+
+#[flow(webhook, path = "/orders")]
+async fn orders(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+#[flow(webhook, path = "/refunds")]
+async fn refunds(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+aqueduct::integration! { name: "ui", config: Settings, flows: [orders] }
