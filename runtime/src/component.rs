@@ -1,9 +1,9 @@
 //! Components wrap one third-party API; each `#[action]` call becomes a step of the run.
 
+use crate::recorder::{Step, record_step};
 use std::fmt::Display;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tracing::Instrument;
 
 /// Implemented by `#[component]` structs: the name steps are recorded under.
@@ -15,30 +15,6 @@ use tracing::Instrument;
 )]
 pub trait Component {
     const NAME: &'static str;
-}
-
-/// One recorded action call.
-#[derive(Clone, Debug)]
-pub(crate) struct Step {
-    pub name: String,
-    pub started_at: jiff::Timestamp,
-    pub duration: Duration,
-    pub error: Option<String>,
-}
-
-/// The steps of the running attempt, collected while it runs.
-#[derive(Clone, Default)]
-pub(crate) struct StepLog(Arc<Mutex<Vec<Step>>>);
-
-impl StepLog {
-    pub(crate) fn take(&self) -> Vec<Step> {
-        std::mem::take(&mut self.0.lock().expect("step log lock"))
-    }
-}
-
-tokio::task_local! {
-    /// The step log of the attempt running on this task; actions called elsewhere are only traced.
-    pub(crate) static STEPS: StepLog;
 }
 
 /// What an `#[action]` may return: a `Result`, so that its step is ok or failed.
@@ -74,8 +50,7 @@ where
         None => tracing::debug!(?duration, "action succeeded"),
         Some(error) => tracing::warn!(?duration, error, "action failed"),
     });
-    let step = Step { name: format!("{component}.{action}"), started_at, duration, error };
-    // Outside a run (a unit test calling the component directly) there is nothing to record.
-    let _ = STEPS.try_with(|steps| steps.0.lock().expect("step log lock").push(step));
+    // Outside a run (a unit test calling the component directly) nothing is recorded.
+    record_step(Step { name: format!("{component}.{action}"), started_at, duration, error });
     result
 }

@@ -3,9 +3,11 @@
 use crate::context::{Activation, Ctx};
 use crate::error::Result;
 use crate::ingress::{Rejection, Request};
+use backon::BackoffBuilder;
 use futures::future::BoxFuture;
 use serde::Serialize;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What starts a flow.
 #[doc(hidden)]
@@ -57,13 +59,97 @@ pub enum Handler<C: 'static> {
 pub struct FlowDescriptor<C: 'static> {
     pub name: &'static str,
     pub trigger: Trigger,
+    pub policy: Policy,
     pub handler: Handler<C>,
+}
+
+/// How a flow's runs are retried, limited, ordered and deduplicated (`#[flow(retries = …, …)]`).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Policy {
+    /// Attempts after the first; a run gets `retries + 1` attempts in all.
+    pub retries: u32,
+    /// The delay after the first failed attempt; each later delay doubles, up to `backoff_max`.
+    pub backoff_min: Duration,
+    pub backoff_max: Duration,
+    /// Runs of this flow executing at once, across all instances; `None` is no limit.
+    pub concurrency: Option<u32>,
+    /// An instance's runs execute one at a time, in arrival order.
+    pub ordered: bool,
+    /// Where a webhook's delivery id is; a repeated id within `dedupe_window` does not run again.
+    pub dedupe: Option<DedupeKey>,
+    pub dedupe_window: Duration,
+    /// The largest webhook body accepted, in bytes.
+    pub max_body: usize,
+}
+
+impl Policy {
+    pub const DEFAULT: Policy = Policy {
+        retries: 8,
+        backoff_min: Duration::from_secs(1),
+        backoff_max: Duration::from_secs(600),
+        concurrency: None,
+        ordered: false,
+        dedupe: None,
+        dedupe_window: Duration::from_secs(7 * 24 * 3600),
+        max_body: 1024 * 1024,
+    };
+
+    /// How long to wait after attempt `attempt` (from 1) failed: `backoff_min · 2^(attempt-1)`
+    /// plus up to as much again of random jitter, never more than `backoff_max`.
+    pub(crate) fn retry_delay(&self, attempt: u32) -> Duration {
+        let mut delays = backon::ExponentialBuilder::default()
+            .with_min_delay(self.backoff_min)
+            .with_max_delay(self.backoff_max)
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let delay = delays.nth(attempt.saturating_sub(1) as usize).unwrap_or(self.backoff_max);
+        // backon's jitter can double a delay; the configured range is the promise.
+        delay.min(self.backoff_max)
+    }
+
+    /// Whether runs may skip the inbox queue and start at once when a worker is free.
+    pub(crate) fn starts_at_once(&self) -> bool {
+        self.concurrency.is_none() && !self.ordered
+    }
+}
+
+/// Where a webhook's delivery id is found (`dedupe = header("…")` or `dedupe = json("/…")`).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DedupeKey {
+    Header(&'static str),
+    /// A JSON pointer into the body (RFC 6901), e.g. `/id`.
+    Json(&'static str),
+}
+
+impl DedupeKey {
+    /// The delivery id of `request`; a request without one is refused.
+    pub(crate) fn read(&self, request: &Request) -> std::result::Result<String, Rejection> {
+        let missing = |what: String| Rejection::new(http::StatusCode::BAD_REQUEST, what);
+        match *self {
+            DedupeKey::Header(name) => match request.headers().get(name).map(|value| value.to_str()) {
+                Some(Ok(id)) if !id.is_empty() => Ok(id.to_owned()),
+                _ => Err(missing(format!("the request has no `{name}` header, which this endpoint deduplicates on"))),
+            },
+            DedupeKey::Json(pointer) => {
+                let body: serde_json::Value = serde_json::from_slice(request.body())
+                    .map_err(|error| missing(format!("the body is not valid JSON: {error}")))?;
+                match body.pointer(pointer) {
+                    Some(serde_json::Value::String(id)) if !id.is_empty() => Ok(id.clone()),
+                    Some(id @ serde_json::Value::Number(_)) => Ok(id.to_string()),
+                    _ => Err(missing(format!("the body has no delivery id at `{pointer}`, which this endpoint deduplicates on"))),
+                }
+            }
+        }
+    }
 }
 
 impl<C: 'static> FlowDescriptor<C> {
     /// The stand-in for a flow whose definition has a compile error.
     pub const fn invalid(name: &'static str) -> FlowDescriptor<C> {
-        FlowDescriptor { name, trigger: Trigger::Invalid, handler: Handler::Lifecycle(never_called::<C>) }
+        FlowDescriptor { name, trigger: Trigger::Invalid, policy: Policy::DEFAULT, handler: Handler::Lifecycle(never_called::<C>) }
     }
 
     /// The webhook path, for webhook flows.
@@ -153,4 +239,33 @@ pub const fn both_on_activate<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -
 #[doc(hidden)]
 pub const fn both_on_deactivate<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -> bool {
     matches!((a.trigger, b.trigger), (Trigger::OnDeactivate, Trigger::OnDeactivate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_double_with_jitter_and_stay_in_range() {
+        let policy = Policy { backoff_min: Duration::from_millis(100), backoff_max: Duration::from_secs(1), ..Policy::DEFAULT };
+        for _ in 0..100 {
+            let first = policy.retry_delay(1);
+            assert!(first >= Duration::from_millis(100) && first < Duration::from_millis(200), "{first:?}");
+            let third = policy.retry_delay(3);
+            assert!(third >= Duration::from_millis(400) && third <= Duration::from_secs(1), "{third:?}");
+            assert!(policy.retry_delay(20) <= Duration::from_secs(1));
+        }
+    }
+
+    #[test]
+    fn reads_delivery_ids() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-github-delivery", "72d3162e".parse().unwrap());
+        let request = Request::new(None, headers, r#"{"id": 42, "event": {"id": "evt_1"}}"#);
+        assert_eq!(DedupeKey::Header("X-GitHub-Delivery").read(&request).unwrap(), "72d3162e");
+        assert_eq!(DedupeKey::Json("/id").read(&request).unwrap(), "42");
+        assert_eq!(DedupeKey::Json("/event/id").read(&request).unwrap(), "evt_1");
+        assert_eq!(DedupeKey::Json("/missing").read(&request).unwrap_err().status(), http::StatusCode::BAD_REQUEST);
+        assert!(DedupeKey::Header("X-Other").read(&request).is_err());
+    }
 }

@@ -45,6 +45,7 @@ mod flow;
 mod ingress;
 mod integration;
 mod lifecycle;
+mod recorder;
 mod schedule;
 mod secret;
 mod store;
@@ -149,8 +150,8 @@ pub mod __private {
     pub use crate::cli::run_main;
     pub use crate::component::{ActionResult, Component, record_action};
     pub use crate::flow::{
-        Flow, FlowDescriptor, FlowResult, Handler, Trigger, WebhookFlow, both_on_activate, both_on_deactivate,
-        share_a_path,
+        DedupeKey, Flow, FlowDescriptor, FlowResult, Handler, Policy, Trigger, WebhookFlow, both_on_activate,
+        both_on_deactivate, share_a_path,
     };
     pub use crate::ingress::{FromRequest, Rejection, Request};
     pub use crate::integration::Integration;

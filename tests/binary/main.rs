@@ -5,7 +5,13 @@ mod support;
 
 mod bad_input;
 mod cli;
+mod crash;
+mod dedupe;
 mod demo;
 mod instances;
+mod limits;
+mod order;
+mod retries;
 mod schedule;
+mod shutdown;
 mod webhooks;

@@ -55,6 +55,17 @@ impl Binary {
         serde_json::from_str(&self.ok(args)).expect("JSON output")
     }
 
+    /// The store, opened read-only, for checks the command line does not offer.
+    pub fn database(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(self.dir.path().join("store.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("opening the store")
+    }
+
+    /// One run as `runs show --json` prints it.
+    pub fn run_detail(&self, id: u64) -> Value {
+        self.json(&["runs", "show", &id.to_string(), "--json"])
+    }
+
     /// The runs the store holds, newest first.
     pub fn runs(&self) -> Vec<Value> {
         self.json(&["runs", "--json"]).as_array().expect("an array of runs").clone()
@@ -131,6 +142,27 @@ impl Server {
     pub fn hook(&self, instance: &str, path: &str) -> String {
         format!("{}/hooks/{instance}{path}", self.url)
     }
+
+    /// Sends SIGTERM and waits for the process to end; returns its status and how long it took.
+    pub fn terminate(&mut self) -> (std::process::ExitStatus, Duration) {
+        let started = Instant::now();
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let status = self.child.wait().expect("waiting for the server");
+        (status, started.elapsed())
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// POSTs `body` and returns the status and the JSON answer (`null` if there is none).
+pub async fn post(client: &reqwest::Client, url: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
+    let response = client.post(url).body(body).send().await.expect("sending a request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 impl Drop for Server {
@@ -152,17 +184,18 @@ pub fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> O
     }
 }
 
-/// `target/debug/examples/NAME`, built first if `cargo test` has not built it.
+/// `target/debug/examples/NAME`, brought up to date once per test process: `cargo test
+/// --test binary` alone does not build examples, and a stale one would test old code.
 fn example_path(name: &str) -> PathBuf {
-    static BUILD: Mutex<()> = Mutex::new(());
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let examples =
         std::env::current_exe().expect("the test's path").parent().unwrap().parent().unwrap().join("examples");
-    let path = examples.join(name);
-    let _one_build_at_a_time = BUILD.lock().unwrap();
-    if !path.exists() {
+    let mut built = BUILT.lock().unwrap();
+    if !built.iter().any(|done| done == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo).args(["build", "--example", name]).status().expect("running cargo build");
+        let status = Command::new(cargo).args(["build", "--quiet", "--example", name]).status().expect("running cargo build");
         assert!(status.success(), "building the example {name} failed");
+        built.push(name.to_owned());
     }
-    path
+    examples.join(name)
 }

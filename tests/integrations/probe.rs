@@ -38,13 +38,93 @@ async fn tick(ctx: Ctx<Settings>) -> Result<String> {
 }
 
 /// Fails every time.
-#[flow(webhook, path = "/fail")]
+#[flow(webhook, path = "/fail", retries = 2, backoff = "100ms..200ms")]
 async fn fail(_ctx: Ctx<Settings>) -> Result<()> {
+    tracing::warn!(reason = "by design", "about to fail");
     Err(Error::msg("this flow always fails"))
+}
+
+/// Fails on its first two attempts, then succeeds.
+#[flow(webhook, path = "/flaky", retries = 3, backoff = "200ms..2s")]
+async fn flaky(ctx: Ctx<Settings>) -> Result<u32> {
+    if ctx.attempt() < 3 {
+        return Err(Error::msg(format!("attempt {} fails", ctx.attempt())));
+    }
+    Ok(ctx.attempt())
+}
+
+/// Fails in a way no retry can fix.
+#[flow(webhook, path = "/permanent", retries = 5, backoff = "100ms..1s")]
+async fn permanent(_ctx: Ctx<Settings>) -> Result<()> {
+    Err(Error::permanent(Error::msg("the order has no customer")))
+}
+
+/// Fails while a file named `broken` exists in the working directory.
+#[flow(webhook, path = "/fixable", retries = 0)]
+async fn fixable(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
+    if std::path::Path::new("broken").exists() {
+        return Err(Error::msg("the file `broken` is there"));
+    }
+    Ok(body.len())
+}
+
+#[derive(Deserialize)]
+struct Event {
+    id: u64,
+}
+
+/// Does nothing but return the event's id.
+#[flow(webhook, path = "/noop")]
+async fn noop(_ctx: Ctx<Settings>, Json(event): Json<Event>) -> Result<u64> {
+    Ok(event.id)
+}
+
+/// Takes a while: `ms` milliseconds from the query.
+#[derive(Deserialize)]
+struct Pause {
+    ms: u64,
+}
+
+#[flow(webhook, path = "/slow")]
+async fn slow(_ctx: Ctx<Settings>, Query(pause): Query<Pause>) -> Result<u64> {
+    tokio::time::sleep(std::time::Duration::from_millis(pause.ms)).await;
+    Ok(pause.ms)
+}
+
+/// One run per delivery id in the `X-Delivery-Id` header.
+#[flow(webhook, path = "/deduped", dedupe = header("X-Delivery-Id"))]
+async fn deduped(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+/// One run per `id` in the body, remembered for a second.
+#[flow(webhook, path = "/deduped-json", dedupe = json("/id"), dedupe_window = "1s")]
+async fn deduped_json(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+/// Takes at most a kilobyte.
+#[flow(webhook, path = "/small", max_body = "1KB")]
+async fn small(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
+    Ok(body.len())
+}
+
+/// One run at a time per instance, in arrival order.
+#[flow(webhook, path = "/ordered", ordered = true)]
+async fn ordered(_ctx: Ctx<Settings>, Query(pause): Query<Pause>) -> Result<()> {
+    tokio::time::sleep(std::time::Duration::from_millis(pause.ms)).await;
+    Ok(())
+}
+
+/// At most two runs at once, across instances.
+#[flow(webhook, path = "/limited", concurrency = 2)]
+async fn limited(_ctx: Ctx<Settings>, Query(pause): Query<Pause>) -> Result<()> {
+    tokio::time::sleep(std::time::Duration::from_millis(pause.ms)).await;
+    Ok(())
 }
 
 aqueduct::integration! {
     name: "probe",
     config: Settings,
-    flows: [echo, tick, fail],
+    flows: [echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited],
 }

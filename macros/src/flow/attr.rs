@@ -1,6 +1,7 @@
 //! Reads `#[flow(…)]` into a typed [`FlowAttr`], reporting every mistake with its span.
 
 use super::kind::{Kind, all_keys, option_rule};
+use super::policy::PolicyAttr;
 use crate::errors::Errors;
 use crate::schedule::{check_cron, check_time_zone};
 use crate::suggest::did_you_mean;
@@ -16,6 +17,8 @@ pub(crate) struct FlowAttr {
     /// Schedule flows: the cron expression and the time zone (UTC when not given).
     pub cron: Option<LitStr>,
     pub tz: Option<LitStr>,
+    /// Retries, backoff, concurrency, order, dedupe, body size.
+    pub policy: PolicyAttr,
 }
 
 /// One `key` or `key = value` as written, before it is interpreted.
@@ -64,7 +67,7 @@ impl FlowAttr {
             }
         };
 
-        let mut attr = FlowAttr { kind, path: None, cron: None, tz: None };
+        let mut attr = FlowAttr { kind, path: None, cron: None, tz: None, policy: PolicyAttr::default() };
         for option in &options {
             attr.apply(option, errors);
         }
@@ -118,11 +121,21 @@ impl FlowAttr {
                     errors.at(tz, message);
                 }
             }
-            _ => unreachable!("every option in kind::OPTIONS is interpreted here"),
+            policy_key => {
+                let known = self.policy.read(policy_key, value, errors);
+                assert!(known, "every option in kind::OPTIONS is interpreted here");
+            }
         }
     }
 
     fn check_required(&self, errors: &mut Errors) {
+        if self.policy.dedupe_window.is_some() && self.policy.dedupe.is_none() {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "`dedupe_window` says how long delivery ids are remembered, but this flow has no `dedupe`; \
+                 add e.g. `dedupe = header(\"X-Delivery-Id\")`",
+            ));
+        }
         if self.kind == Kind::Webhook && self.path.is_none() {
             errors.push(syn::Error::new(
                 Span::call_site(),

@@ -15,6 +15,7 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
     let config = &signature.config;
     let name_str = name.to_string();
     let trigger = trigger(attr);
+    let policy = attr.policy.expand();
     let result_type = match &function.sig.output {
         ReturnType::Type(_, ty) => ty.as_ref().clone(),
         ReturnType::Default => syn::parse_quote!(()),
@@ -79,6 +80,7 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
             const DESCRIPTOR: ::aqueduct::__private::FlowDescriptor<#config> = ::aqueduct::__private::FlowDescriptor {
                 name: #name_str,
                 trigger: #trigger,
+                policy: #policy,
                 handler: #handler,
             };
         }

@@ -3,6 +3,7 @@
 mod attr;
 mod expand;
 mod kind;
+mod policy;
 mod signature;
 
 use crate::errors::Errors;

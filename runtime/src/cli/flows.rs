@@ -26,7 +26,7 @@ pub(super) async fn check<C: Config>(integration: &Integration<C>, settings: &Se
     for flow in integration.flows {
         describe(flow)?;
     }
-    let store = store::open(&settings.store).await?;
+    let store = store::open(&settings.store, store::Role::Command).await?;
     let instances = store.instances().await?;
     let active = instances.iter().filter(|instance| instance.active).count();
     println!("integration  {}", integration.name);

@@ -40,7 +40,7 @@ pub(super) async fn run<C: Config>(
     settings: &Settings,
     command: InstancesCommand,
 ) -> Result<ExitCode> {
-    let store = store::open(&settings.store).await?;
+    let store = store::open(&settings.store, store::Role::Command).await?;
     let app = App::new(integration, store, settings.public_url())?;
     match command {
         InstancesCommand::Activate { name, config } => {

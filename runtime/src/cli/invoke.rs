@@ -2,12 +2,12 @@
 
 use super::Settings;
 use crate::app::App;
-use crate::engine::execute;
+use crate::engine::{LEASE, Retries, execute};
 use crate::error::{Error, Result};
 use crate::flow::{Handler, Trigger};
 use crate::ingress::Request;
 use crate::integration::{Config, Integration};
-use crate::store::{self, Cause, ClaimedRun, Enqueued, NewRun};
+use crate::store::{self, Cause, ClaimedRun, Enqueued, NewRun, Role, Start, WhenFull};
 use clap::Args;
 use std::io::Read;
 use std::path::PathBuf;
@@ -51,7 +51,7 @@ pub(super) async fn invoke<C: Config>(
         Error::msg(format!("the payload is refused ({}): {rejection}", rejection.status().as_u16()))
     })?;
 
-    let store = store::open(&settings.store).await?;
+    let store = store::open(&settings.store, Role::Command).await?;
     let app = App::new(integration, store, settings.public_url())?;
     let instance = match args.instance {
         Some(instance) => instance,
@@ -62,15 +62,17 @@ pub(super) async fn invoke<C: Config>(
         instance: instance.clone(),
         cause: Cause::Invoke,
         request: request.clone(),
-        start_now: true,
+        dedupe: None,
+        start: Start::Leased(LEASE),
+        replay_of: None,
     };
-    let Enqueued::Created(id) = app.store.enqueue(new_run).await? else {
+    let Enqueued::Created(id) = app.store.enqueue(new_run, WhenFull::Wait).await? else {
         return Err(Error::msg(format!(
             "there is no active instance `{instance}`; `instances list` shows the instances"
         )));
     };
     let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, request };
-    match execute(&app, claimed).await {
+    match execute(&app, claimed, Retries::None).await {
         Ok(output) => {
             eprintln!("run {id} succeeded");
             if let Some(output) = output {

@@ -3,6 +3,7 @@
 mod flows;
 mod instances;
 mod invoke;
+mod replay;
 mod runs;
 mod serve;
 mod table;
@@ -28,6 +29,12 @@ struct Cli {
     /// The URL third parties reach the server at; endpoint URLs start with it [default: http://LISTEN].
     #[arg(long, global = true, env = "AQUEDUCT_PUBLIC_URL")]
     public_url: Option<Url>,
+    /// How long `serve` waits at shutdown for runs to finish; the rest resume at the next start.
+    #[arg(long, global = true, env = "AQUEDUCT_DRAIN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    drain_timeout: std::time::Duration,
+    /// Deliveries that may wait to be written before `serve` answers 503.
+    #[arg(long, global = true, env = "AQUEDUCT_QUEUE_CAPACITY", default_value_t = 4096)]
+    queue_capacity: usize,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -53,6 +60,8 @@ enum Command {
     Invoke(invoke::InvokeArgs),
     /// List runs, newest first, or show one.
     Runs(runs::RunsArgs),
+    /// Run a finished run again with its original input, or every dead run.
+    Replay(replay::ReplayArgs),
 }
 
 /// Global settings every command shares.
@@ -60,6 +69,8 @@ pub(crate) struct Settings {
     pub store: String,
     pub listen: SocketAddr,
     pub public_url: Option<Url>,
+    pub drain_timeout: std::time::Duration,
+    pub queue_capacity: usize,
 }
 
 impl Settings {
@@ -92,7 +103,13 @@ pub fn run_main<C: Config>(integration: Integration<C>) -> ExitCode {
 }
 
 async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<ExitCode> {
-    let settings = Settings { store: cli.store, listen: cli.listen, public_url: cli.public_url };
+    let settings = Settings {
+        store: cli.store,
+        listen: cli.listen,
+        public_url: cli.public_url,
+        drain_timeout: cli.drain_timeout,
+        queue_capacity: cli.queue_capacity,
+    };
     match cli.command {
         None => serve::serve(integration, &settings, true).await,
         Some(Command::Serve) => serve::serve(integration, &settings, false).await,
@@ -101,13 +118,20 @@ async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<Ex
         Some(Command::Instances { command }) => instances::run(integration, &settings, command).await,
         Some(Command::Invoke(args)) => invoke::invoke(integration, &settings, args).await,
         Some(Command::Runs(args)) => runs::run(&settings, args).await,
+        Some(Command::Replay(args)) => replay::replay(&settings, args).await,
     }
 }
 
 /// Logs go to stderr, so that command output on stdout stays parseable; `AQUEDUCT_LOG`
 /// (a tracing filter such as `debug` or `aqueduct=debug`) overrides the default level.
+/// A run's own log keeps its events at INFO and above whatever the console shows.
 fn init_tracing(default: &str) {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("AQUEDUCT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let console = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter);
+    let run_log = crate::recorder::RunLog.with_filter(tracing_subscriber::filter::LevelFilter::INFO);
+    let _ = tracing_subscriber::registry().with(console).with(run_log).try_init();
 }

@@ -40,7 +40,7 @@ enum RunsCommand {
 }
 
 pub(super) async fn run(settings: &Settings, args: RunsArgs) -> Result<ExitCode> {
-    let store = store::open(&settings.store).await?;
+    let store = store::open(&settings.store, store::Role::Command).await?;
     if let Some(RunsCommand::Show { id, json }) = args.command {
         let run = store.run(id).await?.ok_or_else(|| Error::msg(format!("there is no run {id}")))?;
         if json {
@@ -102,6 +102,9 @@ fn print_detail(run: &RunDetail) {
     if !run.body.is_empty() {
         println!("input     {}", run.body);
     }
+    if let Some(original) = run.replay_of {
+        println!("replays   run {original}");
+    }
     for attempt in &run.history {
         let took = attempt.finished_at.duration_since(attempt.started_at).as_millis();
         let outcome = attempt.error.as_deref().map_or("ok".to_owned(), |error| format!("failed: {error}"));
@@ -110,6 +113,15 @@ fn print_detail(run: &RunDetail) {
             let outcome = step.error.as_deref().map_or("ok".to_owned(), |error| format!("failed: {error}"));
             println!("  step {} ({:.1}ms): {outcome}", step.name, step.duration_ms);
         }
+        for line in &attempt.logs {
+            println!("  {} {:<5} {}", line.at, line.level, line.message);
+        }
+    }
+    if let Some(due_at) = run.due_at {
+        println!("next      attempt {} at {due_at}", summary.attempts + 1);
+    }
+    if let Some(replay) = run.replayed_as {
+        println!("replayed  as run {replay}");
     }
     if let Some(output) = &run.output {
         println!("output    {output}");

@@ -1,55 +1,76 @@
-//! Executing a claimed run of a webhook or schedule flow and recording how it ended.
+//! Executing one attempt of a webhook or schedule flow's run, and deciding what comes next:
+//! done, another attempt later, or dead.
 
-use super::attempt::run_attempt;
+use super::attempt::{Attempted, run_attempt};
 use crate::app::App;
 use crate::context::{Ctx, RunInfo};
 use crate::error::{Error, Result};
-use crate::flow::{Handler, Output};
+use crate::flow::{FlowDescriptor, Handler, Output};
 use crate::integration::Config;
-use crate::store::{ClaimedRun, FinishedAttempt, RunStatus};
+use crate::store::{ClaimedRun, FinishedAttempt, Outcome};
 use std::sync::Arc;
 
-/// Runs one attempt of `run` and records it; returns the attempt's result.
-pub(crate) async fn execute<C: Config>(app: &App<C>, run: ClaimedRun) -> Result<Output> {
+/// Whether a failed attempt may be followed by another.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Retries {
+    /// As the flow's policy says (runs from the inbox).
+    ByPolicy,
+    /// Never (`invoke` runs a flow once).
+    None,
+}
+
+/// Runs one attempt of `run` and records how it ended; returns the attempt's result.
+pub(crate) async fn execute<C: Config>(app: &Arc<App<C>>, run: ClaimedRun, retries: Retries) -> Result<Output> {
     let started_at = jiff::Timestamp::now();
-    let span =
-        tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
-    let (result, steps) = match prepare(app, &run).await {
+    let span = tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
+    let flow = app.integration.flow(&run.flow);
+    let attempted = match prepare(app, &run, flow).await {
         Ok((config, call)) => {
-            let info = RunInfo {
-                instance: run.instance.clone(),
-                flow: call.0,
-                run_id: run.id,
-                attempt: run.attempt,
-                span: span.clone(),
-            };
+            let name = flow.map(|flow| flow.name).unwrap_or_default();
+            let info = RunInfo { instance: run.instance.clone(), flow: name, run_id: run.id, attempt: run.attempt, span: span.clone() };
             let ctx = Ctx::new(config, info, app.http.clone());
-            run_attempt(span, (call.1)(ctx, Arc::new(run.request))).await
+            run_attempt(span, call(ctx, Arc::new(run.request))).await
         }
-        Err(error) => (Err(error), Vec::new()),
+        Err(error) => Attempted { result: Err(error), steps: Vec::new(), logs: Vec::new() },
     };
-    let (status, output, error) = match &result {
-        Ok(output) => (RunStatus::Succeeded, output.clone(), None),
-        Err(error) => (RunStatus::Dead, None, Some(format!("{error:#}"))),
+    let outcome = match &attempted.result {
+        Ok(output) => Outcome::Succeeded(output.clone()),
+        Err(error) => {
+            let error_text = format!("{error:#}");
+            let retry = flow
+                .filter(|_| retries == Retries::ByPolicy && !error.is_permanent())
+                .filter(|flow| run.attempt <= flow.policy.retries)
+                .map(|flow| flow.policy.retry_delay(run.attempt).max(error.retry_delay().unwrap_or_default()));
+            match retry {
+                Some(delay) => Outcome::Retry { error: error_text, due_at: jiff::Timestamp::now() + delay },
+                None => Outcome::Dead { error: error_text },
+            }
+        }
     };
-    let finished = FinishedAttempt { id: run.id, attempt: run.attempt, status, started_at, output, error, steps };
-    app.store.finish(finished).await?;
+    let due_at = match &outcome {
+        Outcome::Retry { due_at, .. } => Some(*due_at),
+        _ => None,
+    };
+    let Attempted { result, steps, logs } = attempted;
+    app.store.finish(FinishedAttempt { id: run.id, attempt: run.attempt, started_at, outcome, steps, logs }).await?;
+    if let Some(due_at) = due_at {
+        super::wake_at(app, due_at);
+    }
     result
 }
 
 type RunFn<C> = fn(Ctx<C>, Arc<crate::ingress::Request>) -> futures::future::BoxFuture<'static, Result<Output>>;
 
 /// The instance's configuration and the flow's entry point, or why the run cannot start.
-async fn prepare<C: Config>(app: &App<C>, run: &ClaimedRun) -> Result<(Arc<C>, (&'static str, RunFn<C>))> {
-    let flow = app.integration.flow(&run.flow).ok_or_else(|| {
+async fn prepare<C: Config>(app: &App<C>, run: &ClaimedRun, flow: Option<&FlowDescriptor<C>>) -> Result<(Arc<C>, RunFn<C>)> {
+    let flow = flow.ok_or_else(|| {
         Error::permanent(Error::msg(format!("this binary has no flow `{}`; was it renamed or removed?", run.flow)))
     })?;
     let Handler::Event { run: call, .. } = flow.handler else {
         return Err(Error::permanent(Error::msg(format!("`{}` is a lifecycle hook; it runs at activation", run.flow))));
     };
-    let config =
-        app.instances.get(app.store.as_ref(), &run.instance).await?.ok_or_else(|| {
-            Error::permanent(Error::msg(format!("the instance `{}` is no longer active", run.instance)))
-        })?;
-    Ok((config, (flow.name, call)))
+    let config = app.instances.get(app.store.as_ref(), &run.instance).await?.ok_or_else(|| {
+        Error::permanent(Error::msg(format!("the instance `{}` is no longer active", run.instance)))
+    })?;
+    Ok((config, call))
 }

@@ -1,54 +1,132 @@
-//! The engine: workers claim due runs from the inbox, execute them and record the outcome.
+//! The engine: runs start at once when a worker is free, or wait in the inbox until a worker
+//! claims them; each attempt is recorded, and a failed one is retried by the flow's policy.
 
 mod attempt;
 mod execute;
+mod state;
 
 pub(crate) use attempt::run_attempt;
-pub(crate) use execute::execute;
+pub(crate) use execute::{Retries, execute};
+pub(crate) use state::EngineState;
 
 use crate::app::App;
+use crate::flow::{FlowDescriptor, Handler};
 use crate::integration::Config;
+use crate::store::{ClaimedRun, FlowClaim, RunId};
+use state::WORKERS;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::OwnedSemaphorePermit;
 
-/// Runs executing at once in this process.
-const WORKERS: usize = 64;
-/// How long a claimed run is leased; a run still leased past this is taken to be orphaned.
-const LEASE: Duration = Duration::from_secs(300);
-/// How often to look for runs that no wake-up announced (retries, other processes' runs).
+/// How long a claimed run is leased; the holder renews it every [`HEARTBEAT`].
+pub(crate) const LEASE: Duration = Duration::from_secs(30);
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// How often to look for runs that no wake-up announced (another process's replays).
 const POLL: Duration = Duration::from_millis(500);
 
-/// Claims and executes runs until the process stops.
-pub(crate) async fn work<C: Config>(app: Arc<App<C>>) {
-    let slots = Arc::new(Semaphore::new(WORKERS));
-    loop {
-        // Claim only as many runs as can start now; the rest stay in the inbox for later.
-        let free = slots.clone().acquire_many_owned(1).await.expect("the worker semaphore is never closed");
-        drop(free);
-        let wanted = slots.available_permits().max(1);
-        let claimed = match app.store.claim(wanted, LEASE).await {
+/// A worker slot for a run of `flow` to start at once, if the flow allows it, one is free and
+/// nothing older is waiting in the inbox.
+pub(crate) fn reserve<C: Config>(app: &App<C>, flow: &FlowDescriptor<C>) -> Option<OwnedSemaphorePermit> {
+    let engine = &app.engine;
+    if !flow.policy.starts_at_once() || engine.is_stopping() || engine.may_have_queued() {
+        return None;
+    }
+    engine.slots.clone().try_acquire_owned().ok()
+}
+
+/// Executes a run this process holds the lease of, on its own task.
+pub(crate) fn spawn_run<C: Config>(app: &Arc<App<C>>, run: ClaimedRun, slot: OwnedSemaphorePermit) {
+    app.engine.in_flight.lock().expect("in-flight lock").insert(run.id);
+    let app = app.clone();
+    tokio::spawn(async move {
+        let id = run.id;
+        if let Err(error) = execute(&app, run, Retries::ByPolicy).await {
+            tracing::debug!(%id, error = %format!("{error:#}"), "attempt ended with an error");
+        }
+        app.engine.in_flight.lock().expect("in-flight lock").remove(&id);
+        drop(slot);
+        if app.engine.may_have_queued() {
+            app.engine.wake.notify_one();
+        }
+    });
+}
+
+/// Marks the inbox as holding runs due at `due_at`.
+pub(crate) fn wake_at<C: Config>(app: &Arc<App<C>>, due_at: jiff::Timestamp) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        let wait = jiff::Timestamp::now().duration_until(due_at);
+        tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
+        app.engine.queued();
+    });
+}
+
+/// Claims runs from the inbox whenever some may be due and a worker is free, until shutdown.
+pub(crate) async fn claim_loop<C: Config>(app: Arc<App<C>>) {
+    let engine = &app.engine;
+    while !engine.is_stopping() {
+        let free = engine.slots.available_permits();
+        if free == 0 || !engine.take_queued() {
+            if tokio::time::timeout(POLL, engine.wake.notified()).await.is_err() {
+                engine.queued();
+            }
+            continue;
+        }
+        let claims = app
+            .integration
+            .flows
+            .iter()
+            .filter(|flow| matches!(flow.handler, Handler::Event { .. }))
+            .map(|flow| FlowClaim { flow: flow.name, limit: free, concurrency: flow.policy.concurrency, ordered: flow.policy.ordered })
+            .collect();
+        let claimed = match app.store.claim(claims, free, LEASE).await {
             Ok(claimed) => claimed,
             Err(error) => {
-                tracing::error!(%error, "claiming runs failed; trying again shortly");
+                tracing::error!(error = %format!("{error:#}"), "claiming runs failed; trying again shortly");
                 tokio::time::sleep(POLL).await;
+                engine.queued();
                 continue;
             }
         };
-        if claimed.is_empty() {
-            let _ = tokio::time::timeout(POLL, app.new_runs.notified()).await;
-            continue;
+        if claimed.len() >= free {
+            // The batch was full: there may be more.
+            engine.queued();
         }
         for run in claimed {
-            let slot = slots.clone().acquire_owned().await.expect("the worker semaphore is never closed");
-            let app = app.clone();
-            tokio::spawn(async move {
-                let id = run.id;
-                if let Err(error) = execute(&app, run).await {
-                    tracing::debug!(%id, error = %format!("{error:#}"), "attempt ended with an error");
-                }
-                drop(slot);
-            });
+            let slot = engine.slots.clone().acquire_owned().await.expect("the worker semaphore is never closed");
+            spawn_run(&app, run, slot);
         }
+    }
+}
+
+/// Keeps this process's leases alive, and returns runs whose holder died to the inbox.
+pub(crate) async fn maintenance_loop<C: Config>(app: Arc<App<C>>) {
+    loop {
+        tokio::time::sleep(HEARTBEAT).await;
+        let running: Vec<RunId> = app.engine.in_flight.lock().expect("in-flight lock").iter().copied().collect();
+        if !running.is_empty()
+            && let Err(error) = app.store.heartbeat(running, LEASE).await
+        {
+            tracing::error!(error = %format!("{error:#}"), "renewing leases failed");
+        }
+        match app.store.maintain().await {
+            Ok(()) => app.engine.queued(),
+            Err(error) => tracing::error!(error = %format!("{error:#}"), "inbox maintenance failed"),
+        }
+    }
+}
+
+/// Stops starting runs and waits up to `timeout` for those executing; the ones still running
+/// then go back to the inbox for the next start.
+pub(crate) async fn drain<C: Config>(app: &App<C>, timeout: Duration) {
+    app.engine.stop();
+    let all_slots = app.engine.slots.acquire_many(WORKERS as u32);
+    if tokio::time::timeout(timeout, all_slots).await.is_ok() {
+        return;
+    }
+    let unfinished: Vec<RunId> = app.engine.in_flight.lock().expect("in-flight lock").iter().copied().collect();
+    tracing::warn!(runs = unfinished.len(), "runs still executing at the drain timeout go back to the inbox");
+    if let Err(error) = app.store.release(unfinished).await {
+        tracing::error!(error = %format!("{error:#}"), "returning unfinished runs to the inbox failed; they resume when their lease ends");
     }
 }

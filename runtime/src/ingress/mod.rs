@@ -2,6 +2,7 @@
 
 mod extract;
 mod request;
+mod status;
 mod webhook;
 
 pub use extract::{FromRequest, Json, Query, Rejection};
@@ -14,10 +15,12 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use std::sync::Arc;
 
-/// The router: every webhook flow at `/hooks/{instance}{path}`, and the health checks.
+/// The router: every webhook flow at `/hooks/{instance}{path}`, run status, health checks.
 pub(crate) fn router<C: Config>(app: Arc<App<C>>) -> Router {
-    let mut router =
-        Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(|| async { "ready" }));
+    let mut router = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(status::ready::<C>))
+        .route("/runs/{id}", get(status::run_status::<C>));
     for (flow, path) in app.integration.webhooks() {
         let handler = move |State(app): State<Arc<App<C>>>, Path(instance): Path<String>, request| {
             webhook::receive(app, flow, instance, request)

@@ -2,18 +2,16 @@
 
 use super::Request;
 use crate::app::App;
+use crate::engine::{self, LEASE};
 use crate::flow::{FlowDescriptor, Handler};
 use crate::integration::Config;
-use crate::store::{Cause, Enqueued, NewRun};
+use crate::store::{Cause, ClaimedRun, Dedupe, Enqueued, NewRun, Start, WhenFull};
 use axum::Json;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use serde_json::json;
 use std::sync::Arc;
-
-/// Bodies larger than this are refused with 413 before they are read whole.
-pub(crate) const MAX_BODY: usize = 1024 * 1024;
 
 /// Headers the inbox does not keep: credentials meant for a proxy in front, never for a flow.
 const DROPPED_HEADERS: [header::HeaderName; 3] = [header::AUTHORIZATION, header::COOKIE, header::PROXY_AUTHORIZATION];
@@ -25,13 +23,19 @@ pub(crate) async fn receive<C: Config>(
     instance: String,
     request: axum::extract::Request,
 ) -> Response {
+    if app.engine.is_stopping() {
+        return unavailable("the server is shutting down; try again shortly");
+    }
     match app.instances.get(app.store.as_ref(), &instance).await {
         Ok(Some(_)) => {}
         Ok(None) => return unknown_instance(&instance),
-        Err(error) => return unavailable(&error),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "looking up an instance failed");
+            return unavailable("the store cannot be read right now; try again shortly");
+        }
     }
     let (parts, body) = request.into_parts();
-    let body = match read_body(body).await {
+    let body = match read_body(&parts.headers, body, flow.policy.max_body).await {
         Ok(body) => body,
         Err(response) => return response,
     };
@@ -41,24 +45,54 @@ pub(crate) async fn receive<C: Config>(
     {
         return (rejection.status(), Json(&rejection)).into_response();
     }
-    let new_run =
-        NewRun { flow: flow.name.into(), instance: instance.clone(), cause: Cause::Webhook, request, start_now: false };
-    match app.store.enqueue(new_run).await {
+    let dedupe = match flow.policy.dedupe.map(|key| key.read(&request)).transpose() {
+        Ok(key) => key.map(|key| Dedupe { key, window: flow.policy.dedupe_window }),
+        Err(rejection) => return (rejection.status(), Json(&rejection)).into_response(),
+    };
+    // Start at once when a worker is free; otherwise the run waits in the inbox.
+    let slot = engine::reserve(&app, flow);
+    let start = if slot.is_some() { Start::Leased(LEASE) } else { Start::Queued };
+    let new_run = NewRun {
+        flow: flow.name.into(),
+        instance: instance.clone(),
+        cause: Cause::Webhook,
+        request: request.clone(),
+        dedupe,
+        start,
+        replay_of: None,
+    };
+    match app.store.enqueue(new_run, WhenFull::Refuse).await {
         Ok(Enqueued::Created(run_id)) => {
-            app.new_runs.notify_one();
+            match slot {
+                Some(slot) => {
+                    let run = ClaimedRun { id: run_id, flow: flow.name.into(), instance, attempt: 1, request };
+                    engine::spawn_run(&app, run, slot);
+                }
+                None => app.engine.queued(),
+            }
             (StatusCode::ACCEPTED, Json(json!({ "run_id": run_id }))).into_response()
         }
+        Ok(Enqueued::Duplicate(run_id)) => (StatusCode::OK, Json(json!({ "run_id": run_id, "duplicate": true }))).into_response(),
         Ok(Enqueued::InstanceInactive) => unknown_instance(&instance),
-        Err(error) => unavailable(&error),
+        Ok(Enqueued::Busy) => unavailable("the inbox is full; try again shortly"),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "could not store a delivery");
+            unavailable("the inbox cannot take deliveries right now; try again shortly")
+        }
     }
 }
 
-/// Reads the body up to [`MAX_BODY`]; stops reading, and answers 413, past it.
-async fn read_body(body: Body) -> Result<bytes::Bytes, Response> {
-    axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-        let message = format!("the body is larger than the limit of {MAX_BODY} bytes");
+/// Reads the body up to `limit` bytes; answers 413 past it, without reading it all.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<bytes::Bytes, Response> {
+    let too_large = || {
+        let message = format!("the body is larger than this endpoint's limit of {limit} bytes");
         (StatusCode::PAYLOAD_TOO_LARGE, Json(json!({ "error": message }))).into_response()
-    })
+    };
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|_| too_large())
 }
 
 fn kept_headers(mut headers: HeaderMap) -> HeaderMap {
@@ -73,11 +107,9 @@ fn unknown_instance(instance: &str) -> Response {
     (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
 }
 
-/// The store could not take the delivery; the sender should try again shortly.
-fn unavailable(error: &crate::Error) -> Response {
-    tracing::error!(error = %format!("{error:#}"), "could not store a delivery");
-    let body = Json(json!({ "error": "the inbox cannot take deliveries right now; try again shortly" }));
-    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")], body).into_response()
+/// 503 with `Retry-After`: nothing was stored, and the sender should try again.
+pub(crate) fn unavailable(message: &str) -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "1")], Json(json!({ "error": message }))).into_response()
 }
 
 /// The answer to every path that no flow serves.

@@ -8,12 +8,12 @@ pub(crate) use cache::InstanceCache;
 
 use crate::app::App;
 use crate::context::{Activation, endpoint_url};
-use crate::engine::run_attempt;
+use crate::engine::{LEASE, run_attempt};
 use crate::error::{Error, Result};
 use crate::flow::{Handler, Trigger};
 use crate::ingress::Request;
 use crate::integration::Config;
-use crate::store::{Cause, Enqueued, FinishedAttempt, NewRun, RunId, RunStatus};
+use crate::store::{Cause, Enqueued, FinishedAttempt, NewRun, Outcome, RunId, Start, WhenFull};
 use config_file::ParsedConfig;
 use std::sync::Arc;
 use url::Url;
@@ -75,22 +75,26 @@ async fn run_hook<C: Config>(app: &App<C>, trigger: Trigger, instance: &str, con
         instance: instance.into(),
         cause,
         request: Request::default(),
-        start_now: true,
+        dedupe: None,
+        start: Start::Leased(LEASE),
+        replay_of: None,
     };
-    let Enqueued::Created(id) = app.store.enqueue(new_run).await? else {
+    let Enqueued::Created(id) = app.store.enqueue(new_run, WhenFull::Wait).await? else {
         unreachable!("lifecycle runs are stored whether or not the instance is active")
     };
     let activation = Activation::new(config, instance.to_owned(), app.public_url.clone(), app.http.clone());
     let span = tracing::info_span!("run", id = %id, flow = hook.name, instance);
     let started_at = jiff::Timestamp::now();
-    let (result, steps) = run_attempt(span, call(activation)).await;
-    let (status, output, error) = match &result {
-        Ok(output) => (RunStatus::Succeeded, output.clone(), None),
+    let attempted = run_attempt(span, call(activation)).await;
+    let outcome = match &attempted.result {
+        Ok(output) => Outcome::Succeeded(output.clone()),
         // A failed hook is reported to whoever activated; they decide whether to try again.
-        Err(error) => (RunStatus::Dead, None, Some(format!("{error:#}"))),
+        Err(error) => Outcome::Dead { error: format!("{error:#}") },
     };
-    app.store.finish(FinishedAttempt { id, attempt: 1, status, started_at, output, error, steps }).await?;
-    result
+    let (steps, logs) = (attempted.steps, attempted.logs);
+    app.store.finish(FinishedAttempt { id, attempt: 1, started_at, outcome, steps, logs }).await?;
+    attempted
+        .result
         .map(|_| Some(id))
         .map_err(|error| error.wrap(format!("the {} hook `{}` failed (run {id})", trigger.kind(), hook.name)))
 }

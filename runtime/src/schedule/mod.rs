@@ -38,7 +38,7 @@ async fn tick<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>, sch
         match app.store.enqueue_tick(flow.name, next).await {
             Ok(runs) if !runs.is_empty() => {
                 tracing::debug!(flow = flow.name, tick = %next, runs = runs.len(), "schedule fired");
-                app.new_runs.notify_one();
+                app.engine.queued();
             }
             Ok(_) => {}
             Err(error) => tracing::error!(flow = flow.name, tick = %next, %error, "recording a tick failed"),

@@ -1,6 +1,6 @@
 //! The durable record: customer instances, the inbox of runs, and their history.
 //!
-//! One [`Store`] trait; SQLite (`sqlite.rs`, embedded, the default) implements it.
+//! One [`Store`] trait; SQLite (`sqlite/`, embedded, the default) implements it.
 
 mod records;
 mod sqlite;
@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The storage behind the runtime. All writes are durable when the call returns.
+/// The storage behind the runtime. Every write is durable when its call returns.
 #[async_trait]
 pub(crate) trait Store: Send + Sync + 'static {
     /// Stores the instance as active with this configuration (JSON), replacing an earlier one.
@@ -22,23 +22,43 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>>;
     async fn instances(&self) -> Result<Vec<InstanceRecord>>;
 
-    /// Adds a run to the inbox, unless its instance is not active or its dedupe key was seen.
-    async fn enqueue(&self, run: NewRun) -> Result<Enqueued>;
-    /// Adds runs for one schedule tick, one per active instance; a tick fires once per instance.
+    /// Adds a run to the inbox, unless its instance is not active or its delivery id was seen.
+    async fn enqueue(&self, run: NewRun, when_full: WhenFull) -> Result<Enqueued>;
+    /// Adds the runs of one schedule tick, one per active instance; a tick fires once per instance.
     async fn enqueue_tick(&self, flow: &str, tick: jiff::Timestamp) -> Result<Vec<RunId>>;
-    /// Takes up to `limit` due runs and leases them for `lease`.
-    async fn claim(&self, limit: usize, lease: Duration) -> Result<Vec<ClaimedRun>>;
+    /// Takes due runs of each flow, within its limits and `total` in all, and leases them for `lease`.
+    async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>>;
     /// Records how an attempt ended.
     async fn finish(&self, attempt: FinishedAttempt) -> Result<()>;
+    /// Extends the leases of runs this process is still executing.
+    async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()>;
+    /// Puts runs this process will not finish back in the inbox (shutting down).
+    async fn release(&self, runs: Vec<RunId>) -> Result<()>;
+    /// Puts runs whose lease ran out back in the inbox and forgets expired delivery ids.
+    async fn maintain(&self) -> Result<()>;
+    /// Makes new runs of finished runs, with their original input.
+    async fn replay(&self, selection: ReplaySelection) -> Result<Vec<Replayed>>;
 
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>>;
     async fn run(&self, id: RunId) -> Result<Option<RunDetail>>;
+
+    /// Waits until every write sent so far is committed.
+    async fn close(&self);
+}
+
+/// How a process uses the store.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// `serve`: runs the workers, so it takes the runs a crashed server left behind.
+    Server { queue_capacity: usize },
+    /// A command: reads, activates, invokes.
+    Command,
 }
 
 /// Opens the store a URL names: `sqlite:PATH` (created when missing).
-pub(crate) async fn open(url: &str) -> Result<Arc<dyn Store>> {
+pub(crate) async fn open(url: &str, role: Role) -> Result<Arc<dyn Store>> {
     match url.split_once(':') {
-        Some(("sqlite", path)) => Ok(Arc::new(sqlite::SqliteStore::open(path.trim_start_matches("//")).await?)),
+        Some(("sqlite", path)) => Ok(Arc::new(sqlite::SqliteStore::open(path.trim_start_matches("//"), role).await?)),
         _ => Err(Error::msg(format!("unsupported store URL `{url}`; use `sqlite:PATH`, e.g. `sqlite:aqueduct.db`"))),
     }
 }

@@ -1,7 +1,7 @@
 //! What the store keeps and gives back.
 
 use crate::ingress::Request;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
@@ -11,7 +11,7 @@ use std::str::FromStr;
 /// let id: aqueduct::RunId = "42".parse().unwrap();
 /// assert_eq!(id.to_string(), "42");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RunId(pub(crate) i64);
 
@@ -71,9 +71,12 @@ pub(crate) enum Cause {
     Invoke,
     Activate,
     Deactivate,
+    Replay,
 }
 
 impl Cause {
+    const ALL: [Cause; 6] = [Cause::Webhook, Cause::Schedule, Cause::Invoke, Cause::Activate, Cause::Deactivate, Cause::Replay];
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Cause::Webhook => "webhook",
@@ -81,6 +84,7 @@ impl Cause {
             Cause::Invoke => "invoke",
             Cause::Activate => "activate",
             Cause::Deactivate => "deactivate",
+            Cause::Replay => "replay",
         }
     }
 
@@ -90,9 +94,7 @@ impl Cause {
     }
 
     pub(crate) fn parse(text: &str) -> Option<Cause> {
-        [Cause::Webhook, Cause::Schedule, Cause::Invoke, Cause::Activate, Cause::Deactivate]
-            .into_iter()
-            .find(|cause| cause.as_str() == text)
+        Cause::ALL.into_iter().find(|cause| cause.as_str() == text)
     }
 }
 
@@ -115,16 +117,58 @@ pub(crate) struct NewRun {
     pub instance: String,
     pub cause: Cause,
     pub request: Request,
-    /// Runs at once in the calling process (`invoke`, activation) instead of waiting for a worker.
-    pub start_now: bool,
+    /// The delivery id, if the flow deduplicates: a repeat within the window is not stored.
+    pub dedupe: Option<Dedupe>,
+    pub start: Start,
+    /// The run this one replays.
+    pub replay_of: Option<RunId>,
+}
+
+/// A delivery id and how long it is remembered.
+pub(crate) struct Dedupe {
+    pub key: String,
+    pub window: std::time::Duration,
+}
+
+/// Who starts a new run.
+#[derive(Clone, Copy)]
+pub(crate) enum Start {
+    /// A worker claims it from the inbox.
+    Queued,
+    /// The calling process runs it now; it is stored as running, leased for this long.
+    Leased(std::time::Duration),
+}
+
+/// What to do when the store's write queue is full.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WhenFull {
+    /// Wait for room.
+    Wait,
+    /// Give up at once with [`Enqueued::Busy`], so the caller can answer 503.
+    Refuse,
 }
 
 /// What [`Store::enqueue`](super::Store::enqueue) did.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Enqueued {
     Created(RunId),
+    /// The delivery id was seen within its window: this is the run it started.
+    Duplicate(RunId),
     /// The instance is not active (or does not exist); nothing was stored.
     InstanceInactive,
+    /// The write queue is full; nothing was stored.
+    Busy,
+}
+
+/// What a worker may claim of one flow.
+pub(crate) struct FlowClaim {
+    pub flow: &'static str,
+    /// At most this many runs.
+    pub limit: usize,
+    /// No more than this many of the flow's runs running at once, counting those already running.
+    pub concurrency: Option<u32>,
+    /// Only the oldest unfinished run of each instance.
+    pub ordered: bool,
 }
 
 /// A run a worker has leased, with what it needs to execute it.
@@ -137,15 +181,37 @@ pub(crate) struct ClaimedRun {
     pub request: Request,
 }
 
-/// How one attempt of a run ended.
+/// How one attempt ended.
+pub(crate) enum Outcome {
+    Succeeded(Option<serde_json::Value>),
+    /// Failed; the next attempt is due then.
+    Retry { error: String, due_at: jiff::Timestamp },
+    /// Failed for good.
+    Dead { error: String },
+}
+
+/// One attempt of a run, as it is recorded.
 pub(crate) struct FinishedAttempt {
     pub id: RunId,
     pub attempt: u32,
-    pub status: RunStatus,
     pub started_at: jiff::Timestamp,
-    pub output: Option<serde_json::Value>,
-    pub error: Option<String>,
-    pub steps: Vec<crate::component::Step>,
+    pub outcome: Outcome,
+    pub steps: Vec<crate::recorder::Step>,
+    pub logs: Vec<LogLine>,
+}
+
+/// Which finished runs to run again.
+pub(crate) enum ReplaySelection {
+    One(RunId),
+    /// Every dead run not replayed yet, optionally of one flow.
+    Dead { flow: Option<String> },
+}
+
+/// What a replay did: the run replayed and the new run.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Replayed {
+    pub original: RunId,
+    pub replay: RunId,
 }
 
 /// Which runs to list.
@@ -180,24 +246,37 @@ pub(crate) struct RunDetail {
     pub body: String,
     pub output: Option<serde_json::Value>,
     pub error: Option<String>,
+    /// When a failed run is due for its next attempt.
+    pub due_at: Option<jiff::Timestamp>,
+    pub replay_of: Option<RunId>,
+    pub replayed_as: Option<RunId>,
     pub history: Vec<AttemptRecord>,
 }
 
-/// One attempt of a run, with its steps.
-#[derive(Clone, Debug, Serialize)]
+/// One attempt of a run, with its steps and log lines.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct AttemptRecord {
     pub attempt: u32,
     pub started_at: jiff::Timestamp,
     pub finished_at: jiff::Timestamp,
     pub error: Option<String>,
     pub steps: Vec<StepRecord>,
+    pub logs: Vec<LogLine>,
 }
 
 /// One recorded action call.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct StepRecord {
     pub name: String,
     pub started_at: jiff::Timestamp,
     pub duration_ms: f64,
     pub error: Option<String>,
+}
+
+/// A tracing event inside a run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct LogLine {
+    pub at: jiff::Timestamp,
+    pub level: String,
+    pub message: String,
 }

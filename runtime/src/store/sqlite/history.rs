@@ -1,7 +1,7 @@
 //! Reading runs back: `runs`, `runs show`, `GET /runs/{id}`.
 
 use super::codec::timestamp;
-use crate::store::{AttemptRecord, Cause, RunDetail, RunFilter, RunId, RunStatus, RunSummary, StepRecord};
+use crate::store::{Cause, RunDetail, RunFilter, RunId, RunStatus, RunSummary};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const SUMMARY: &str = "id, flow, instance, cause, status, attempts, created_at, finished_at";
@@ -44,51 +44,28 @@ pub(super) fn list(connection: &Connection, filter: &RunFilter) -> rusqlite::Res
 }
 
 pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Option<RunDetail>> {
-    let found = connection
-        .prepare_cached(&format!("SELECT {SUMMARY}, query, body, output, error FROM runs WHERE id = ?1"))?
+    connection
+        .prepare_cached(&format!(
+            "SELECT {SUMMARY}, query, body, output, error, due_at, replay_of, replayed_as, history FROM runs WHERE id = ?1"
+        ))?
         .query_row([id.0], |row| {
+            let summary = summary(row)?;
             let body: Vec<u8> = row.get(9)?;
             let output: Option<String> = row.get(10)?;
+            let history: String = row.get(15)?;
+            let due_at = (summary.status == RunStatus::Failed).then(|| row.get::<_, i64>(12).map(timestamp)).transpose()?;
             Ok(RunDetail {
-                summary: summary(row)?,
                 query: row.get(8)?,
-                body: String::from_utf8(body)
-                    .unwrap_or_else(|body| format!("<{} bytes, not UTF-8>", body.as_bytes().len())),
+                body: String::from_utf8(body).unwrap_or_else(|body| format!("<{} bytes, not UTF-8>", body.as_bytes().len())),
                 output: output.and_then(|text| serde_json::from_str(&text).ok()),
                 error: row.get(11)?,
-                history: Vec::new(),
+                due_at,
+                replay_of: row.get::<_, Option<i64>>(13)?.map(RunId),
+                replayed_as: row.get::<_, Option<i64>>(14)?.map(RunId),
+                history: serde_json::from_str(&history)
+                    .map_err(|error| rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, error.into()))?,
+                summary,
             })
         })
-        .optional()?;
-    let Some(mut detail) = found else { return Ok(None) };
-    detail.history = connection
-        .prepare_cached(
-            "SELECT attempt, started_at, finished_at, error FROM attempts WHERE run_id = ?1 ORDER BY attempt",
-        )?
-        .query_map([id.0], |row| {
-            Ok(AttemptRecord {
-                attempt: row.get(0)?,
-                started_at: timestamp(row.get(1)?),
-                finished_at: timestamp(row.get(2)?),
-                error: row.get(3)?,
-                steps: Vec::new(),
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut steps = connection.prepare_cached(
-        "SELECT name, started_at, duration_us, error FROM steps WHERE run_id = ?1 AND attempt = ?2 ORDER BY seq",
-    )?;
-    for attempt in &mut detail.history {
-        attempt.steps = steps
-            .query_map(params![id.0, attempt.attempt], |row| {
-                Ok(StepRecord {
-                    name: row.get(0)?,
-                    started_at: timestamp(row.get(1)?),
-                    duration_ms: row.get::<_, i64>(2)? as f64 / 1000.0,
-                    error: row.get(3)?,
-                })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-    }
-    Ok(Some(detail))
+        .optional()
 }

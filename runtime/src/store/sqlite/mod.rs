@@ -9,30 +9,58 @@ mod schema;
 mod writer;
 
 use crate::error::{Error, Result};
+use crate::store::{
+    ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, InstanceRecord, NewRun, ReplaySelection, Replayed, Role, RunDetail,
+    RunFilter, RunId, RunSummary, Store, WhenFull,
+};
+use codec::now;
 use rusqlite::{Connection, OpenFlags};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use writer::Writer;
 
-/// How many writes may wait for the writer before callers wait for room.
-const WRITE_QUEUE: usize = 16_384;
+/// How many writes a command's store lets wait for the writer.
+const COMMAND_QUEUE: usize = 1024;
 /// How long a connection waits for another process (a CLI command) to release the database.
 const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 pub(crate) struct SqliteStore {
     writer: Writer,
     readers: Arc<ReaderPool>,
+    /// A server's exclusive claim on the store, held while it lives.
+    _server_lock: Option<File>,
 }
 
 impl SqliteStore {
-    pub(crate) async fn open(path: &str) -> Result<SqliteStore> {
+    pub(crate) async fn open(path: &str, role: Role) -> Result<SqliteStore> {
         let path = PathBuf::from(path);
+        let server_lock = match role {
+            Role::Server { .. } => Some(lock_for_serving(&path)?),
+            Role::Command => None,
+        };
         let opened = path.clone();
         let connection = tokio::task::spawn_blocking(move || open_writer(&opened))
             .await
             .map_err(|error| Error::msg(format!("opening the store panicked: {error}")))?
             .map_err(|error| Error::msg(format!("cannot open the SQLite store at {}: {error}", path.display())))?;
-        Ok(SqliteStore { writer: Writer::spawn(connection, WRITE_QUEUE), readers: Arc::new(ReaderPool::new(path)) })
+        let capacity = match role {
+            Role::Server { queue_capacity } => queue_capacity,
+            Role::Command => COMMAND_QUEUE,
+        };
+        let store = SqliteStore {
+            writer: Writer::spawn(connection, capacity),
+            readers: Arc::new(ReaderPool::new(path)),
+            _server_lock: server_lock,
+        };
+        if matches!(role, Role::Server { .. }) {
+            let requeued = store.writer.write(|connection| inbox::recover(connection, now())).await?;
+            if requeued > 0 {
+                tracing::info!(runs = requeued, "resuming runs that a stopped server left unfinished");
+            }
+        }
+        Ok(store)
     }
 
     /// Runs `work` on a pooled read connection, off the async threads.
@@ -45,6 +73,26 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || readers.with(work))
             .await
             .map_err(|error| Error::msg(format!("a store read panicked: {error}")))?
+    }
+}
+
+/// One server per SQLite store: it alone runs workers, so at start it may take over every run
+/// left running (scaling out is what PostgreSQL is for).
+fn lock_for_serving(path: &Path) -> Result<File> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|error| Error::msg(format!("cannot create {}: {error}", Path::new(&lock_path).display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(_) => Err(Error::msg(format!(
+            "another server is already serving the store {}; stop it, or give this one its own store with --store",
+            path.display()
+        ))),
     }
 }
 
@@ -89,53 +137,78 @@ impl ReaderPool {
     }
 }
 
-/// How long a run started in the calling process (`invoke`, activation) is leased for.
-const IMMEDIATE_LEASE: std::time::Duration = std::time::Duration::from_secs(300);
-
 #[async_trait::async_trait]
-impl crate::store::Store for SqliteStore {
-    async fn activate_instance(&self, name: &str, config: &str) -> Result<crate::store::InstanceRecord> {
+impl Store for SqliteStore {
+    async fn activate_instance(&self, name: &str, config: &str) -> Result<InstanceRecord> {
         let (name, config) = (name.to_owned(), config.to_owned());
         self.writer.write(move |connection| instances::activate(connection, &name, &config)).await
     }
 
-    async fn deactivate_instance(&self, name: &str) -> Result<Option<crate::store::InstanceRecord>> {
+    async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
         let name = name.to_owned();
         self.writer.write(move |connection| instances::deactivate(connection, &name)).await
     }
 
-    async fn instance(&self, name: &str) -> Result<Option<crate::store::InstanceRecord>> {
+    async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
         let name = name.to_owned();
         self.read(move |connection| instances::get(connection, &name)).await
     }
 
-    async fn instances(&self) -> Result<Vec<crate::store::InstanceRecord>> {
+    async fn instances(&self) -> Result<Vec<InstanceRecord>> {
         self.read(instances::all).await
     }
 
-    async fn enqueue(&self, run: crate::store::NewRun) -> Result<crate::store::Enqueued> {
-        self.writer.write(move |connection| inbox::enqueue(connection, &run, IMMEDIATE_LEASE)).await
+    async fn enqueue(&self, run: NewRun, when_full: WhenFull) -> Result<Enqueued> {
+        let work = move |connection: &Connection| inbox::enqueue(connection, &run, now());
+        match when_full {
+            WhenFull::Wait => self.writer.write(work).await,
+            WhenFull::Refuse => match self.writer.try_write(work) {
+                Some(written) => written.await,
+                None => Ok(Enqueued::Busy),
+            },
+        }
     }
 
-    async fn enqueue_tick(&self, flow: &str, tick: jiff::Timestamp) -> Result<Vec<crate::store::RunId>> {
+    async fn enqueue_tick(&self, flow: &str, tick: jiff::Timestamp) -> Result<Vec<RunId>> {
         let flow = flow.to_owned();
-        self.writer.write(move |connection| inbox::enqueue_tick(connection, &flow, tick)).await
+        self.writer.write(move |connection| inbox::enqueue_tick(connection, &flow, tick, now())).await
     }
 
-    async fn claim(&self, limit: usize, lease: std::time::Duration) -> Result<Vec<crate::store::ClaimedRun>> {
-        self.writer.write(move |connection| inbox::claim(connection, limit, lease)).await
+    async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>> {
+        self.writer.write(move |connection| inbox::claim(connection, &flows, total, lease, now())).await
     }
 
-    async fn finish(&self, attempt: crate::store::FinishedAttempt) -> Result<()> {
-        self.writer.write(move |connection| inbox::finish(connection, &attempt)).await
+    async fn finish(&self, attempt: FinishedAttempt) -> Result<()> {
+        self.writer.write(move |connection| inbox::finish(connection, &attempt, now())).await
     }
 
-    async fn runs(&self, filter: &crate::store::RunFilter) -> Result<Vec<crate::store::RunSummary>> {
+    async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()> {
+        self.writer.write(move |connection| inbox::heartbeat(connection, &runs, lease, now())).await
+    }
+
+    async fn release(&self, runs: Vec<RunId>) -> Result<()> {
+        self.writer.write(move |connection| inbox::release(connection, &runs, now())).await
+    }
+
+    async fn maintain(&self) -> Result<()> {
+        self.writer.write(|connection| inbox::maintain(connection, now())).await
+    }
+
+    async fn replay(&self, selection: ReplaySelection) -> Result<Vec<Replayed>> {
+        self.writer.write(move |connection| inbox::replay(connection, &selection, now())).await?.map_err(Error::msg)
+    }
+
+    async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>> {
         let filter = filter.clone();
         self.read(move |connection| history::list(connection, &filter)).await
     }
 
-    async fn run(&self, id: crate::store::RunId) -> Result<Option<crate::store::RunDetail>> {
+    async fn run(&self, id: RunId) -> Result<Option<RunDetail>> {
         self.read(move |connection| history::detail(connection, id)).await
+    }
+
+    async fn close(&self) {
+        // The writer commits in order: once this no-op is answered, everything before it is.
+        let _ = self.writer.write(|_| Ok(())).await;
     }
 }

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-/// Each entry moves the schema one version up; never edit one that has shipped, add another.
+/// Each entry moves the schema one version up; once released, never edit one, add another.
 const MIGRATIONS: &[&str] = &[r#"
     CREATE TABLE instances (
         name TEXT PRIMARY KEY,
@@ -12,6 +12,8 @@ const MIGRATIONS: &[&str] = &[r#"
         updated_at INTEGER NOT NULL
     ) STRICT;
 
+    -- The inbox and the run log in one: a run is queued, running, failed (waiting to be
+    -- retried at due_at), succeeded or dead. Times are milliseconds since the Unix epoch.
     CREATE TABLE runs (
         id INTEGER PRIMARY KEY,
         flow TEXT NOT NULL,
@@ -23,43 +25,32 @@ const MIGRATIONS: &[&str] = &[r#"
         due_at INTEGER NOT NULL,
         lease_until INTEGER,
         finished_at INTEGER,
+        delivery_id TEXT,
         query TEXT,
         headers BLOB NOT NULL,
         body BLOB NOT NULL,
         output TEXT,
-        error TEXT
+        error TEXT,
+        -- A JSON array: one object per attempt, with its steps and log lines.
+        history TEXT NOT NULL DEFAULT '[]',
+        replay_of INTEGER,
+        replayed_as INTEGER
     ) STRICT;
-    CREATE INDEX runs_due ON runs (due_at) WHERE status IN ('queued', 'failed');
+    CREATE INDEX runs_due ON runs (flow, due_at) WHERE status IN ('queued', 'failed');
+    CREATE INDEX runs_open ON runs (flow, instance, id) WHERE status IN ('queued', 'running', 'failed');
     CREATE INDEX runs_leased ON runs (lease_until) WHERE status = 'running';
+    CREATE INDEX runs_dead ON runs (id) WHERE status = 'dead' AND replayed_as IS NULL;
     CREATE INDEX runs_by_flow ON runs (flow, id);
     CREATE INDEX runs_by_instance ON runs (instance, id);
 
-    CREATE TABLE ticks (
+    -- Delivery ids (and schedule ticks) already turned into a run, until they expire.
+    CREATE TABLE deliveries (
         flow TEXT NOT NULL,
         instance TEXT NOT NULL,
-        tick INTEGER NOT NULL,
+        key TEXT NOT NULL,
         run_id INTEGER NOT NULL,
-        PRIMARY KEY (flow, instance, tick)
-    ) STRICT, WITHOUT ROWID;
-
-    CREATE TABLE attempts (
-        run_id INTEGER NOT NULL,
-        attempt INTEGER NOT NULL,
-        started_at INTEGER NOT NULL,
-        finished_at INTEGER NOT NULL,
-        error TEXT,
-        PRIMARY KEY (run_id, attempt)
-    ) STRICT, WITHOUT ROWID;
-
-    CREATE TABLE steps (
-        run_id INTEGER NOT NULL,
-        attempt INTEGER NOT NULL,
-        seq INTEGER NOT NULL,
-        name TEXT NOT NULL,
-        started_at INTEGER NOT NULL,
-        duration_us INTEGER NOT NULL,
-        error TEXT,
-        PRIMARY KEY (run_id, attempt, seq)
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (flow, instance, key)
     ) STRICT, WITHOUT ROWID;
 "#];
 

@@ -76,9 +76,31 @@ impl Writer {
     {
         let (answer, answered) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Write { work, answer });
-        self.jobs.send(job).await.map_err(|_| Error::msg("the SQLite writer has stopped"))?;
-        answered.await.map_err(|_| Error::msg("the SQLite writer has stopped"))?
+        self.jobs.send(job).await.map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
     }
+
+    /// Like [`Writer::write`], but `None` at once when the queue is full.
+    pub(crate) fn try_write<T, F>(&self, work: F) -> Option<impl Future<Output = Result<T>> + use<T, F>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (answer, answered) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Write { work, answer });
+        let sent = match self.jobs.try_send(job) {
+            Err(mpsc::error::TrySendError::Full(_)) => return None,
+            sent => sent.map_err(|_| stopped()),
+        };
+        Some(async move {
+            sent?;
+            answered.await.map_err(|_| stopped())?
+        })
+    }
+}
+
+fn stopped() -> Error {
+    Error::msg("the SQLite writer has stopped")
 }
 
 fn write_batches(connection: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {

@@ -1,0 +1,36 @@
+//! `GET /runs/{id}`: where a run is, for whoever holds its id.
+
+use crate::app::App;
+use crate::integration::Config;
+use crate::store::RunId;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use serde_json::json;
+use std::sync::Arc;
+
+/// The run's summary: its status, attempts and times. Its input and output stay private to
+/// the operator (`runs show`), since run ids are easy to guess.
+pub(crate) async fn run_status<C: Config>(State(app): State<Arc<App<C>>>, Path(id): Path<String>) -> Response {
+    let Ok(id) = id.parse::<RunId>() else {
+        return (StatusCode::BAD_REQUEST, Json(json!({ "error": format!("`{id}` is not a run id") }))).into_response();
+    };
+    match app.store.run(id).await {
+        Ok(Some(run)) => Json(run.summary).into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({ "error": format!("there is no run {id}") }))).into_response(),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "reading a run failed");
+            super::webhook::unavailable("the store cannot be read right now; try again shortly")
+        }
+    }
+}
+
+/// 200 while the server takes deliveries, 503 once it is shutting down.
+pub(crate) async fn ready<C: Config>(State(app): State<Arc<App<C>>>) -> Response {
+    if app.engine.is_stopping() {
+        super::webhook::unavailable("shutting down")
+    } else {
+        "ready".into_response()
+    }
+}

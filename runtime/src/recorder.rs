@@ -1,0 +1,149 @@
+//! What an attempt records while it runs: its steps (action calls) and its log lines
+//! (tracing events). Both are collected through a task-local, so flows need not pass anything.
+
+use crate::store::LogLine;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tracing::field::{Field, Visit};
+use tracing_subscriber::Layer;
+use tracing_subscriber::layer::Context;
+
+/// Log lines kept per attempt; a flow that logs in a loop must not fill the run log.
+const MAX_LOG_LINES: usize = 200;
+/// Characters kept per log line.
+const MAX_LINE: usize = 2000;
+
+/// One recorded action call.
+#[derive(Clone, Debug)]
+pub(crate) struct Step {
+    pub name: String,
+    pub started_at: jiff::Timestamp,
+    pub duration: Duration,
+    pub error: Option<String>,
+}
+
+#[derive(Default)]
+struct Recorded {
+    steps: Vec<Step>,
+    logs: Vec<LogLine>,
+    dropped_lines: usize,
+}
+
+/// The record of the attempt running on this task.
+#[derive(Clone, Default)]
+pub(crate) struct Recorder(Arc<Mutex<Recorded>>);
+
+tokio::task_local! {
+    static CURRENT: Recorder;
+}
+
+impl Recorder {
+    /// Runs `attempt` with this recorder as the task's current one.
+    pub(crate) async fn record<F: Future>(&self, attempt: F) -> F::Output {
+        CURRENT.scope(self.clone(), attempt).await
+    }
+
+    /// The steps and log lines recorded so far.
+    pub(crate) fn take(&self) -> (Vec<Step>, Vec<LogLine>) {
+        let mut recorded = self.0.lock().expect("recorder lock");
+        let mut logs = std::mem::take(&mut recorded.logs);
+        if recorded.dropped_lines > 0 {
+            let message = format!("… {} more log lines were not kept", recorded.dropped_lines);
+            logs.push(LogLine { at: jiff::Timestamp::now(), level: "INFO".into(), message });
+        }
+        (std::mem::take(&mut recorded.steps), logs)
+    }
+}
+
+/// Adds a step to the current attempt, if this task is running one.
+pub(crate) fn record_step(step: Step) {
+    let _ = CURRENT.try_with(|recorder| recorder.0.lock().expect("recorder lock").steps.push(step));
+}
+
+/// A tracing layer that copies each event emitted inside an attempt into its run log.
+pub(crate) struct RunLog;
+
+impl<S: tracing::Subscriber> Layer<S> for RunLog {
+    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+        let _ = CURRENT.try_with(|recorder| {
+            let mut recorded = recorder.0.lock().expect("recorder lock");
+            if recorded.logs.len() >= MAX_LOG_LINES {
+                recorded.dropped_lines += 1;
+                return;
+            }
+            let mut line = Line::default();
+            event.record(&mut line);
+            let mut message = line.message;
+            message.push_str(&line.fields);
+            if message.len() > MAX_LINE {
+                let cut = (0..=MAX_LINE).rev().find(|index| message.is_char_boundary(*index)).unwrap_or(0);
+                message.truncate(cut);
+                message.push('…');
+            }
+            let level = event.metadata().level().to_string();
+            recorded.logs.push(LogLine { at: jiff::Timestamp::now(), level, message });
+        });
+    }
+}
+
+/// An event's message, then its other fields as ` name=value`.
+#[derive(Default)]
+struct Line {
+    message: String,
+    fields: String,
+}
+
+impl Visit for Line {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.message.push_str(value);
+        } else {
+            let _ = write!(self.fields, " {}={value}", field.name());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            let _ = write!(self.message, "{value:?}");
+        } else {
+            let _ = write!(self.fields, " {}={value:?}", field.name());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    #[tokio::test]
+    async fn events_inside_an_attempt_are_its_log_lines() {
+        let subscriber = tracing_subscriber::registry().with(RunLog);
+        let _default = tracing::subscriber::set_default(subscriber);
+        let recorder = Recorder::default();
+        tracing::info!("outside: not recorded");
+        recorder
+            .record(async {
+                tracing::info!(items = 2, "imported");
+                tracing::warn!("slow answer");
+                record_step(Step { name: "Crm.create".into(), started_at: jiff::Timestamp::now(), duration: Duration::ZERO, error: None });
+            })
+            .await;
+        let (steps, logs) = recorder.take();
+        let lines: Vec<String> = logs.iter().map(|line| format!("{} {}", line.level, line.message)).collect();
+        assert_eq!(lines, ["INFO imported items=2", "WARN slow answer"]);
+        assert_eq!(steps.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_chatty_attempt_keeps_its_first_lines() {
+        let subscriber = tracing_subscriber::registry().with(RunLog);
+        let _default = tracing::subscriber::set_default(subscriber);
+        let recorder = Recorder::default();
+        recorder.record(async { (0..250).for_each(|n| tracing::info!(n, "line")) }).await;
+        let (_, logs) = recorder.take();
+        assert_eq!(logs.len(), MAX_LOG_LINES + 1);
+        assert_eq!(logs.last().unwrap().message, "… 50 more log lines were not kept");
+    }
+}
