@@ -33,15 +33,59 @@ impl<C: DeserializeOwned + Send + Sync + 'static> Config for C {}
 #[doc(hidden)]
 pub type DemoFn<C> = fn(Demo<C>) -> BoxFuture<'static, Result<()>>;
 
-/// What `integration!` generates and hands to the runtime.
-#[doc(hidden)]
+/// One integration: its name and flows, as `integration!` assembles them.
+///
+/// `integration!` defines it as the constant `INTEGRATION` beside the `main` it generates; a
+/// test, a benchmark or a custom `main` hands it to [`Server::start`](crate::Server::start).
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings {}
+///
+/// #[flow(webhook, path = "/ping")]
+/// async fn ping(_ctx: Ctx<Settings>) -> Result<()> { Ok(()) }
+///
+/// mod app {
+///     aqueduct::integration! { name: "ping", config: super::Settings, flows: [super::ping] }
+/// }
+///
+/// assert_eq!(app::INTEGRATION.name(), "ping");
+/// ```
 pub struct Integration<C: 'static> {
-    pub name: &'static str,
-    pub flows: &'static [FlowDescriptor<C>],
-    pub demo: Option<DemoFn<C>>,
+    name: &'static str,
+    flows: &'static [FlowDescriptor<C>],
+    demo: Option<DemoFn<C>>,
 }
 
+impl<C> Clone for Integration<C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<C> Copy for Integration<C> {}
+
 impl<C: 'static> Integration<C> {
+    #[doc(hidden)]
+    pub const fn new(name: &'static str, flows: &'static [FlowDescriptor<C>], demo: Option<DemoFn<C>>) -> Self {
+        Integration { name, flows, demo }
+    }
+
+    /// The integration's name, as `integration!` gives it.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub(crate) fn flows(&self) -> &'static [FlowDescriptor<C>] {
+        self.flows
+    }
+
+    pub(crate) fn demo(&self) -> Option<DemoFn<C>> {
+        self.demo
+    }
+
     pub(crate) fn flow(&self, name: &str) -> Option<&'static FlowDescriptor<C>> {
         self.flows.iter().find(|flow| flow.name == name)
     }

@@ -48,6 +48,7 @@ mod lifecycle;
 mod recorder;
 mod schedule;
 mod secret;
+mod server;
 mod store;
 
 pub mod prelude;
@@ -56,8 +57,9 @@ pub use context::{Activation, Ctx, FlowContext};
 pub use demo::Demo;
 pub use error::{Context, Error, Result};
 pub use ingress::{FromRequest, Json, Query, Rejection, Request};
-pub use integration::Config;
+pub use integration::{Config, Integration};
 pub use secret::Secret;
+pub use server::{Server, ServerOptions};
 pub use store::RunId;
 
 /// Marks an `async fn` as a flow: what triggers it, and how.

@@ -31,13 +31,13 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
         // a `const _` counts as used wherever it stands, even in a doctest's wrapper.
         const _: () = { #( let _ = #flows::must_be_listed_in_integration; )* };
 
+        /// The integration, for tests, benchmarks and custom `main`s (`aqueduct::Server::start`).
+        pub const INTEGRATION: ::aqueduct::Integration<#config> = ::aqueduct::Integration::new(#name, &[#(#descriptors),*], #demo);
+
+        // Unused when `integration!` stands in a module, as in a test or a benchmark.
+        #[allow(dead_code)]
         fn main() -> ::std::process::ExitCode {
-            const FLOWS: &[::aqueduct::__private::FlowDescriptor<#config>] = &[#(#descriptors),*];
-            #run_main(::aqueduct::__private::Integration {
-                name: #name,
-                flows: FLOWS,
-                demo: #demo,
-            })
+            #run_main(INTEGRATION)
         }
     }
 }

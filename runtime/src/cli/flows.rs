@@ -14,7 +14,7 @@ const UPCOMING: usize = 3;
 
 pub(super) fn flows<C: Config>(integration: &Integration<C>, json: bool) -> Result<ExitCode> {
     if json {
-        let flows: Vec<Value> = integration.flows.iter().map(describe).collect::<Result<_>>()?;
+        let flows: Vec<Value> = integration.flows().iter().map(describe).collect::<Result<_>>()?;
         println!("{}", serde_json::to_string_pretty(&flows)?);
     } else {
         print_table(integration)?;
@@ -23,13 +23,13 @@ pub(super) fn flows<C: Config>(integration: &Integration<C>, json: bool) -> Resu
 }
 
 pub(super) async fn check<C: Config>(integration: &Integration<C>, settings: &Settings) -> Result<ExitCode> {
-    for flow in integration.flows {
+    for flow in integration.flows() {
         describe(flow)?;
     }
     let store = store::open(&settings.store, store::Role::Command).await?;
     let instances = store.instances().await?;
     let active = instances.iter().filter(|instance| instance.active).count();
-    println!("integration  {}", integration.name);
+    println!("integration  {}", integration.name());
     println!("store        {} (schema up to date; {active} active of {} instances)", settings.store, instances.len());
     println!();
     print_table(integration)?;
@@ -38,7 +38,7 @@ pub(super) async fn check<C: Config>(integration: &Integration<C>, settings: &Se
 
 fn print_table<C>(integration: &Integration<C>) -> Result<()> {
     let mut rows = Vec::new();
-    for flow in integration.flows {
+    for flow in integration.flows() {
         let (trigger, next) = match flow.trigger {
             Trigger::Webhook { path } => (format!("POST /hooks/{{instance}}{path}"), String::new()),
             Trigger::Schedule { cron, tz } => {

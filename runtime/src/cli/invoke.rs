@@ -34,7 +34,7 @@ pub(super) async fn invoke<C: Config>(
     args: InvokeArgs,
 ) -> Result<ExitCode> {
     let flow = integration.flow(&args.flow).ok_or_else(|| {
-        let names: Vec<&str> = integration.flows.iter().map(|flow| flow.name).collect();
+        let names: Vec<&str> = integration.flows().iter().map(|flow| flow.name).collect();
         Error::msg(format!("there is no flow `{}`; the flows are: {}", args.flow, names.join(", ")))
     })?;
     let Handler::Event { check, .. } = flow.handler else {

@@ -85,7 +85,7 @@ impl Settings {
 /// The generated `main`: parses the command line and runs the command.
 #[doc(hidden)]
 pub fn run_main<C: Config>(integration: Integration<C>) -> ExitCode {
-    let command = Cli::command().name(integration.name).bin_name(integration.name);
+    let command = Cli::command().name(integration.name()).bin_name(integration.name());
     let cli = match Cli::from_arg_matches(&command.get_matches()) {
         Ok(cli) => cli,
         Err(error) => error.exit(),

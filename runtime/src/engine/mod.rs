@@ -74,7 +74,7 @@ pub(crate) async fn claim_loop<C: Config>(app: Arc<App<C>>) {
         }
         let claims = app
             .integration
-            .flows
+            .flows()
             .iter()
             .filter(|flow| matches!(flow.handler, Handler::Event { .. }))
             .map(|flow| FlowClaim { flow: flow.name, limit: free, concurrency: flow.policy.concurrency, ordered: flow.policy.ordered })

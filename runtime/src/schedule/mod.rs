@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// Starts one ticking task per schedule flow.
 pub(crate) fn start<C: Config>(app: &Arc<App<C>>) -> crate::Result<()> {
-    for flow in app.integration.flows {
+    for flow in app.integration.flows() {
         if let Trigger::Schedule { cron, tz } = flow.trigger {
             let schedule = Schedule::parse(cron, tz)?;
             tokio::spawn(tick(app.clone(), flow, schedule));

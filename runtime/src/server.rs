@@ -1,0 +1,161 @@
+//! An integration served in this process: what `serve` runs, and what tests, benchmarks and
+//! custom `main`s start directly.
+
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::integration::{Config, Integration};
+use crate::lifecycle::{self, config_file};
+use crate::store::{self, Role};
+use crate::{engine, ingress, schedule};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+/// How often the instance cache is brought in line with the store.
+const INSTANCE_REFRESH: Duration = Duration::from_secs(1);
+
+/// Where and how a [`Server`] runs; the defaults are those of `serve`.
+///
+/// ```
+/// let options = aqueduct::ServerOptions { listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+/// assert_eq!(options.store, "sqlite:aqueduct.db");
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    /// The store URL, e.g. `sqlite:aqueduct.db`.
+    pub store: String,
+    /// The address to listen on; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// The URL third parties reach the server at; `http://` and the bound address when `None`.
+    pub public_url: Option<Url>,
+    /// How long [`Server::stop`] waits for runs in progress.
+    pub drain_timeout: Duration,
+    /// Deliveries that may wait to be written before webhooks are answered 503.
+    pub queue_capacity: usize,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            store: "sqlite:aqueduct.db".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            drain_timeout: Duration::from_secs(30),
+            queue_capacity: 4096,
+        }
+    }
+}
+
+/// A running integration: webhook server, scheduler and workers.
+///
+/// ```no_run
+/// use aqueduct::prelude::*;
+/// use aqueduct::{Server, ServerOptions};
+///
+/// #[derive(Deserialize)]
+/// struct Settings {}
+///
+/// #[flow(webhook, path = "/ping")]
+/// async fn ping(_ctx: Ctx<Settings>) -> Result<()> { Ok(()) }
+///
+/// mod app {
+///     aqueduct::integration! { name: "ping", config: super::Settings, flows: [super::ping] }
+/// }
+///
+/// # async fn run() -> aqueduct::Result<()> {
+/// let options = ServerOptions { store: "sqlite:test.db".into(), listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+/// let server = Server::start(app::INTEGRATION, options).await?;
+/// server.activate("acme", serde_json::json!({})).await?;
+/// reqwest::Client::new().post(format!("{}hooks/acme/ping", server.url())).send().await?;
+/// server.stop().await;
+/// # Ok(()) }
+/// ```
+pub struct Server<C: Config> {
+    app: Arc<App<C>>,
+    address: SocketAddr,
+    stop: oneshot::Sender<()>,
+    http: JoinHandle<std::io::Result<()>>,
+    drain_timeout: Duration,
+}
+
+impl<C: Config> Server<C> {
+    /// Opens the store (taking over runs a stopped server left), binds the address and starts
+    /// serving, ticking and working.
+    pub async fn start(integration: Integration<C>, options: ServerOptions) -> Result<Server<C>> {
+        let store = store::open(&options.store, Role::Server { queue_capacity: options.queue_capacity }).await?;
+        let listener = tokio::net::TcpListener::bind(options.listen).await.map_err(|error| {
+            Error::msg(format!(
+                "cannot listen on {}: {error}; choose another address with --listen or AQUEDUCT_LISTEN",
+                options.listen
+            ))
+        })?;
+        let address = listener.local_addr()?;
+        let public_url = match options.public_url {
+            Some(url) => url,
+            None => Url::parse(&format!("http://{address}")).expect("an address is a URL"),
+        };
+        let app = App::new(integration, store, public_url)?;
+        app.instances.refresh(app.store.as_ref()).await?;
+        schedule::start(&app)?;
+        tokio::spawn(engine::claim_loop(app.clone()));
+        tokio::spawn(engine::maintenance_loop(app.clone()));
+        tokio::spawn(refresh_instances(app.clone()));
+
+        let (stop, stopped) = oneshot::channel::<()>();
+        let stopping = app.clone();
+        let http = axum::serve(listener, ingress::router(app.clone())).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+            // From here on deliveries are refused with 503 and /readyz fails.
+            stopping.engine.stop();
+        });
+        let http = tokio::spawn(http.into_future());
+        Ok(Server { app, address, stop, http, drain_timeout: options.drain_timeout })
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The URL endpoints start with (the public URL).
+    pub fn url(&self) -> &Url {
+        &self.app.public_url
+    }
+
+    /// Activates (or re-configures) the instance `name`, as `instances activate` does with a
+    /// config file holding `config`.
+    pub async fn activate(&self, name: &str, config: serde_json::Value) -> Result<()> {
+        lifecycle::activate(&self.app, name, config_file::parse::<C>(config)?).await.map(drop)
+    }
+
+    pub(crate) fn app(&self) -> &Arc<App<C>> {
+        &self.app
+    }
+
+    /// Stops within the drain timeout: refuses new deliveries, lets requests in progress end
+    /// (each is committed before it is answered), lets runs finish, puts those that do not
+    /// back in the inbox for the next start, and flushes the store.
+    pub async fn stop(self) {
+        let deadline = tokio::time::Instant::now() + self.drain_timeout;
+        self.app.engine.stop();
+        let _ = self.stop.send(());
+        if tokio::time::timeout_at(deadline, self.http).await.is_err() {
+            tracing::warn!("connections still open at the drain timeout are closed");
+        }
+        engine::drain(&self.app, deadline.saturating_duration_since(tokio::time::Instant::now())).await;
+        self.app.store.close().await;
+        tracing::info!("stopped");
+    }
+}
+
+async fn refresh_instances<C: Config>(app: Arc<App<C>>) {
+    loop {
+        tokio::time::sleep(INSTANCE_REFRESH).await;
+        if let Err(error) = app.instances.refresh(app.store.as_ref()).await {
+            tracing::warn!(error = %format!("{error:#}"), "refreshing instances failed");
+        }
+    }
+}

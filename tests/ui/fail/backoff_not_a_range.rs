@@ -1,0 +1,11 @@
+use aqueduct::prelude::*;
+
+#[derive(Deserialize)]
+struct Settings {}
+
+#[flow(webhook, path = "/orders", retries = 5, backoff = "1s")]
+async fn orders(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+aqueduct::integration! { name: "ui", config: Settings, flows: [orders] }
