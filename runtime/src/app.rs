@@ -19,7 +19,11 @@ pub(crate) struct App<C: 'static> {
 }
 
 impl<C: Config> App<C> {
-    pub(crate) fn new(integration: Integration<C>, store: Arc<dyn Store>, public_url: Url) -> crate::Result<Arc<App<C>>> {
+    pub(crate) fn new(
+        integration: Integration<C>,
+        store: Arc<dyn Store>,
+        public_url: Url,
+    ) -> crate::Result<Arc<App<C>>> {
         let http = reqwest::Client::builder()
             .user_agent(concat!("aqueduct/", env!("CARGO_PKG_VERSION")))
             .build()

@@ -139,7 +139,9 @@ impl DedupeKey {
                 match body.pointer(pointer) {
                     Some(serde_json::Value::String(id)) if !id.is_empty() => Ok(id.clone()),
                     Some(id @ serde_json::Value::Number(_)) => Ok(id.to_string()),
-                    _ => Err(missing(format!("the body has no delivery id at `{pointer}`, which this endpoint deduplicates on"))),
+                    _ => Err(missing(format!(
+                        "the body has no delivery id at `{pointer}`, which this endpoint deduplicates on"
+                    ))),
                 }
             }
         }
@@ -149,7 +151,12 @@ impl DedupeKey {
 impl<C: 'static> FlowDescriptor<C> {
     /// The stand-in for a flow whose definition has a compile error.
     pub const fn invalid(name: &'static str) -> FlowDescriptor<C> {
-        FlowDescriptor { name, trigger: Trigger::Invalid, policy: Policy::DEFAULT, handler: Handler::Lifecycle(never_called::<C>) }
+        FlowDescriptor {
+            name,
+            trigger: Trigger::Invalid,
+            policy: Policy::DEFAULT,
+            handler: Handler::Lifecycle(never_called::<C>),
+        }
     }
 
     /// The webhook path, for webhook flows.
@@ -247,7 +254,8 @@ mod tests {
 
     #[test]
     fn retry_delays_double_with_jitter_and_stay_in_range() {
-        let policy = Policy { backoff_min: Duration::from_millis(100), backoff_max: Duration::from_secs(1), ..Policy::DEFAULT };
+        let policy =
+            Policy { backoff_min: Duration::from_millis(100), backoff_max: Duration::from_secs(1), ..Policy::DEFAULT };
         for _ in 0..100 {
             let first = policy.retry_delay(1);
             assert!(first >= Duration::from_millis(100) && first < Duration::from_millis(200), "{first:?}");

@@ -51,7 +51,9 @@ pub type DemoFn<C> = fn(Demo<C>) -> BoxFuture<'static, Result<()>>;
 ///     aqueduct::integration! { name: "ping", config: super::Settings, flows: [super::ping] }
 /// }
 ///
-/// assert_eq!(app::INTEGRATION.name(), "ping");
+/// fn main() {
+///     assert_eq!(app::INTEGRATION.name(), "ping");
+/// }
 /// ```
 pub struct Integration<C: 'static> {
     name: &'static str,

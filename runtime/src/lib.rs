@@ -42,6 +42,7 @@ mod demo;
 mod engine;
 mod error;
 mod flow;
+mod http_status;
 mod ingress;
 mod integration;
 mod lifecycle;
@@ -56,6 +57,7 @@ pub mod prelude;
 pub use context::{Activation, Ctx, FlowContext};
 pub use demo::Demo;
 pub use error::{Context, Error, Result};
+pub use http_status::CheckStatus;
 pub use ingress::{FromRequest, Json, Query, Rejection, Request};
 pub use integration::{Config, Integration};
 pub use secret::Secret;
@@ -149,7 +151,7 @@ pub use aqueduct_macros::integration;
 /// What the generated code calls; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::cli::run_main;
+    pub use crate::cli::{init_tracing, run_main};
     pub use crate::component::{ActionResult, Component, record_action};
     pub use crate::flow::{
         DedupeKey, Flow, FlowDescriptor, FlowResult, Handler, Policy, Trigger, WebhookFlow, both_on_activate,

@@ -11,8 +11,8 @@
 //! ```
 
 pub use crate::{
-    Activation, Context, Ctx, Demo, Error, FlowContext, FromRequest, Json, Query, Rejection, Request, Result, RunId,
-    Secret, action, component, flow, integration,
+    Activation, CheckStatus, Context, Ctx, Demo, Error, FlowContext, FromRequest, Json, Query, Rejection, Request,
+    Result, RunId, Secret, action, component, flow, integration,
 };
 pub use bytes::Bytes;
 pub use http::HeaderMap;

@@ -127,7 +127,12 @@ mod tests {
             .record(async {
                 tracing::info!(items = 2, "imported");
                 tracing::warn!("slow answer");
-                record_step(Step { name: "Crm.create".into(), started_at: jiff::Timestamp::now(), duration: Duration::ZERO, error: None });
+                record_step(Step {
+                    name: "Crm.create".into(),
+                    started_at: jiff::Timestamp::now(),
+                    duration: Duration::ZERO,
+                    error: None,
+                });
             })
             .await;
         let (steps, logs) = recorder.take();

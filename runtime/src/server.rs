@@ -65,6 +65,7 @@ impl Default for ServerOptions {
 ///     aqueduct::integration! { name: "ping", config: super::Settings, flows: [super::ping] }
 /// }
 ///
+/// # fn main() {}
 /// # async fn run() -> aqueduct::Result<()> {
 /// let options = ServerOptions { store: "sqlite:test.db".into(), listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
 /// let server = Server::start(app::INTEGRATION, options).await?;

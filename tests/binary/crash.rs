@@ -57,7 +57,9 @@ async fn killed_at_random_points_the_server_loses_no_acknowledged_delivery() {
     let database = binary.database();
     eventually(PATIENCE, "every stored run to finish", || {
         let open: i64 = database
-            .query_row("SELECT count(*) FROM runs WHERE status IN ('queued', 'running', 'failed')", [], |row| row.get(0))
+            .query_row("SELECT count(*) FROM runs WHERE status IN ('queued', 'running', 'failed')", [], |row| {
+                row.get(0)
+            })
             .unwrap();
         (open == 0).then_some(())
     });

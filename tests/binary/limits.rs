@@ -34,7 +34,11 @@ async fn a_body_over_the_limit_gets_413_and_stores_nothing() {
     }
     let mut answer = vec![0; 64];
     let read = tokio::time::timeout(PATIENCE, stream.read(&mut answer)).await.unwrap().unwrap();
-    assert!(String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 413"), "{}", String::from_utf8_lossy(&answer[..read]));
+    assert!(
+        String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 413"),
+        "{}",
+        String::from_utf8_lossy(&answer[..read])
+    );
 
     assert_eq!(binary.runs().len(), runs_before + 1, "only the accepted delivery was stored");
 }
@@ -75,6 +79,7 @@ async fn a_full_inbox_answers_503_with_retry_after_and_keeps_what_it_accepted() 
     }
     assert!(refused > 0, "nothing was refused while the store was stalled");
     assert!(!accepted.is_empty(), "nothing was accepted");
-    let stored: i64 = binary.database().query_row("SELECT count(*) FROM runs WHERE flow = 'noop'", [], |row| row.get(0)).unwrap();
+    let stored: i64 =
+        binary.database().query_row("SELECT count(*) FROM runs WHERE flow = 'noop'", [], |row| row.get(0)).unwrap();
     assert_eq!(stored as usize, accepted.len(), "{refused} refused, {} accepted", accepted.len());
 }

@@ -40,7 +40,12 @@ async fn ordered_runs_of_an_instance_go_one_at_a_time_in_arrival_order() {
     for instance in ["a", "b"] {
         let mine: Vec<_> = runs.iter().filter(|run| run.1 == instance).collect();
         for pair in mine.windows(2) {
-            assert!(pair[1].2 >= pair[0].3, "run {} of {instance} started before run {} finished", pair[1].0, pair[0].0);
+            assert!(
+                pair[1].2 >= pair[0].3,
+                "run {} of {instance} started before run {} finished",
+                pair[1].0,
+                pair[0].0
+            );
         }
     }
     let overlapping = runs.iter().any(|a| runs.iter().any(|b| a.1 != b.1 && a.2 < b.3 && b.2 < a.3));

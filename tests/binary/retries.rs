@@ -96,7 +96,10 @@ async fn replaying_a_dead_run_after_its_cause_is_fixed_succeeds_once() {
     let output = binary.ok(&["replay", &id.to_string()]);
     let replay: u64 = output.trim().rsplit(' ').next().unwrap().parse().expect("the new run's id");
     let run = finished_run(&binary, replay);
-    assert_eq!((run["status"].as_str(), run["cause"].as_str(), run["attempts"].as_u64()), (Some("succeeded"), Some("replay"), Some(1)));
+    assert_eq!(
+        (run["status"].as_str(), run["cause"].as_str(), run["attempts"].as_u64()),
+        (Some("succeeded"), Some("replay"), Some(1))
+    );
     assert_eq!(binary.run_detail(replay)["output"], 4, "the replay ran with the original input");
     assert_eq!(binary.run_detail(replay)["replay_of"], id);
     assert_eq!(binary.run_detail(id)["replayed_as"], replay);
@@ -129,4 +132,53 @@ async fn replay_dead_replays_every_dead_run_of_a_flow() {
         (succeeded.as_array().unwrap().len() == 3).then_some(())
     });
     assert_eq!(binary.run_detail(permanent)["replayed_as"], Value::Null, "--flow kept to its flow");
+}
+
+mod third_party {
+    use super::*;
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn call(answer: ResponseTemplate) -> (Binary, u64, MockServer) {
+        let api = MockServer::start().await;
+        Mock::given(method("GET")).respond_with(answer).up_to_n_times(1).mount(&api).await;
+        Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(&api).await;
+        let binary = Binary::example("probe");
+        let server = binary.serve(&["serve"]);
+        let config = format!("label = \"first\"\napi_url = \"{}/stock\"", api.uri());
+        assert!(binary.activate("a", &config, &server.url).status.success());
+        let id = accepted(&reqwest::Client::new(), &server.hook("a", "/call"), "").await;
+        finished_run(&binary, id);
+        drop(server);
+        (binary, id, api)
+    }
+
+    #[tokio::test]
+    async fn a_429_is_retried_no_sooner_than_its_retry_after() {
+        let (binary, id, _api) = call(ResponseTemplate::new(429).insert_header("retry-after", "1")).await;
+        let detail = binary.run_detail(id);
+        assert_eq!((detail["status"].as_str(), detail["attempts"].as_u64()), (Some("succeeded"), Some(2)), "{detail}");
+        let history = detail["history"].as_array().unwrap();
+        assert!(history[0]["error"].as_str().unwrap().ends_with("/stock answered 429 Too Many Requests"), "{detail}");
+        let waited = time(&history[1]["started_at"]).duration_since(time(&history[0]["finished_at"]));
+        assert!(
+            Duration::try_from(waited).unwrap() >= Duration::from_secs(1),
+            "retried after {waited:?}; backoff alone is 100ms"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_4xx_from_a_third_party_is_permanent() {
+        let (binary, id, _api) = call(ResponseTemplate::new(404)).await;
+        let detail = binary.run_detail(id);
+        assert_eq!((detail["status"].as_str(), detail["attempts"].as_u64()), (Some("dead"), Some(1)), "{detail}");
+        assert!(detail["error"].as_str().unwrap().contains("404 Not Found"), "{detail}");
+    }
+
+    #[tokio::test]
+    async fn a_5xx_from_a_third_party_is_retried() {
+        let (binary, id, _api) = call(ResponseTemplate::new(503)).await;
+        let detail = binary.run_detail(id);
+        assert_eq!((detail["status"].as_str(), detail["attempts"].as_u64()), (Some("succeeded"), Some(2)), "{detail}");
+    }
 }

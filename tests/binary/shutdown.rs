@@ -8,7 +8,8 @@ use std::time::Duration;
 /// Counts the store's runs of `flow` by status.
 fn statuses(binary: &Binary, flow: &str) -> Vec<(String, i64)> {
     let database = binary.database();
-    let mut query = database.prepare("SELECT status, count(*) FROM runs WHERE flow = ?1 GROUP BY status ORDER BY status").unwrap();
+    let mut query =
+        database.prepare("SELECT status, count(*) FROM runs WHERE flow = ?1 GROUP BY status ORDER BY status").unwrap();
     query.query_map([flow], |row| Ok((row.get(0)?, row.get(1)?))).unwrap().map(Result::unwrap).collect()
 }
 
@@ -70,9 +71,14 @@ async fn runs_still_executing_at_the_drain_timeout_resume_at_the_next_start() {
     assert!(status.success(), "the server exited with {status}");
     assert!(took < Duration::from_millis(2500), "shutdown took {took:?} with a drain timeout of 1s");
     assert_eq!(statuses(&binary, "slow"), [("queued".to_owned(), 3)]);
-    let attempts: i64 = binary.database().query_row("SELECT max(attempts) FROM runs WHERE flow = 'slow'", [], |row| row.get(0)).unwrap();
+    let attempts: i64 = binary
+        .database()
+        .query_row("SELECT max(attempts) FROM runs WHERE flow = 'slow'", [], |row| row.get(0))
+        .unwrap();
     assert_eq!(attempts, 0, "an interrupted attempt is not counted");
 
     let _restarted = binary.serve(&["serve"]);
-    eventually(PATIENCE, "the returned runs to succeed", || (statuses(&binary, "slow") == [("succeeded".to_owned(), 3)]).then_some(()));
+    eventually(PATIENCE, "the returned runs to succeed", || {
+        (statuses(&binary, "slow") == [("succeeded".to_owned(), 3)]).then_some(())
+    });
 }

@@ -57,8 +57,11 @@ impl Binary {
 
     /// The store, opened read-only, for checks the command line does not offer.
     pub fn database(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open_with_flags(self.dir.path().join("store.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("opening the store")
+        rusqlite::Connection::open_with_flags(
+            self.dir.path().join("store.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("opening the store")
     }
 
     /// One run as `runs show --json` prints it.
@@ -193,7 +196,8 @@ fn example_path(name: &str) -> PathBuf {
     let mut built = BUILT.lock().unwrap();
     if !built.iter().any(|done| done == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo).args(["build", "--quiet", "--example", name]).status().expect("running cargo build");
+        let status =
+            Command::new(cargo).args(["build", "--quiet", "--example", name]).status().expect("running cargo build");
         assert!(status.success(), "building the example {name} failed");
         built.push(name.to_owned());
     }

@@ -25,7 +25,10 @@ pub async fn accept_registration(fake: &MockServer) {
 /// The run `id` once it has finished: succeeded, or dead.
 pub fn finished_run(binary: &Binary, id: u64) -> Value {
     eventually(PATIENCE, &format!("run {id} to finish"), || {
-        binary.runs().into_iter().find(|run| run["id"] == id && (run["status"] == "succeeded" || run["status"] == "dead"))
+        binary
+            .runs()
+            .into_iter()
+            .find(|run| run["id"] == id && (run["status"] == "succeeded" || run["status"] == "dead"))
     })
 }
 

@@ -7,6 +7,8 @@ use aqueduct::prelude::*;
 struct Settings {
     /// Echoed back, so a test can tell instances apart.
     label: String,
+    /// A third-party API that `call_api` calls.
+    api_url: Option<Url>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -123,8 +125,16 @@ async fn limited(_ctx: Ctx<Settings>, Query(pause): Query<Pause>) -> Result<()> 
     Ok(())
 }
 
+/// Calls the instance's API and fails the way its answer says.
+#[flow(webhook, path = "/call", retries = 3, backoff = "100ms..200ms")]
+async fn call_api(ctx: Ctx<Settings>) -> Result<()> {
+    let url = ctx.config().api_url.clone().context("this instance has no api_url")?;
+    ctx.http().get(url).send().await?.check_status()?;
+    Ok(())
+}
+
 aqueduct::integration! {
     name: "probe",
     config: Settings,
-    flows: [echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited],
+    flows: [echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api],
 }

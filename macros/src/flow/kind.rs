@@ -82,14 +82,30 @@ pub(crate) struct OptionRule {
 const QUEUED: &[Kind] = &[Kind::Webhook, Kind::Schedule];
 
 pub(crate) const OPTIONS: &[OptionRule] = &[
-    OptionRule { key: "path", kinds: &[Kind::Webhook], meaning: "the URL path of a webhook flow, under /hooks/{instance}" },
+    OptionRule {
+        key: "path",
+        kinds: &[Kind::Webhook],
+        meaning: "the URL path of a webhook flow, under /hooks/{instance}",
+    },
     OptionRule { key: "tz", kinds: &[Kind::Schedule], meaning: "the time zone a schedule flow's cron is read in" },
     OptionRule { key: "retries", kinds: QUEUED, meaning: "how often a failed run is tried again" },
     OptionRule { key: "backoff", kinds: QUEUED, meaning: "the range of delays between attempts" },
     OptionRule { key: "concurrency", kinds: QUEUED, meaning: "how many runs of a flow may execute at once" },
-    OptionRule { key: "ordered", kinds: QUEUED, meaning: "whether an instance's runs execute one at a time, in arrival order" },
-    OptionRule { key: "dedupe", kinds: &[Kind::Webhook], meaning: "where a webhook's delivery id is, so a repeat runs once" },
-    OptionRule { key: "dedupe_window", kinds: &[Kind::Webhook], meaning: "how long a webhook's delivery ids are remembered" },
+    OptionRule {
+        key: "ordered",
+        kinds: QUEUED,
+        meaning: "whether an instance's runs execute one at a time, in arrival order",
+    },
+    OptionRule {
+        key: "dedupe",
+        kinds: &[Kind::Webhook],
+        meaning: "where a webhook's delivery id is, so a repeat runs once",
+    },
+    OptionRule {
+        key: "dedupe_window",
+        kinds: &[Kind::Webhook],
+        meaning: "how long a webhook's delivery ids are remembered",
+    },
     OptionRule { key: "max_body", kinds: &[Kind::Webhook], meaning: "the largest webhook body accepted" },
 ];
 

@@ -61,12 +61,10 @@ impl PolicyAttr {
             fields.push(quote!(ordered: #ordered,));
         }
         match &self.dedupe {
-            Some(DedupeKey::Header(name)) => {
-                fields.push(quote!(dedupe: ::std::option::Option::Some(::aqueduct::__private::DedupeKey::Header(#name)),))
-            }
-            Some(DedupeKey::Json(pointer)) => {
-                fields.push(quote!(dedupe: ::std::option::Option::Some(::aqueduct::__private::DedupeKey::Json(#pointer)),))
-            }
+            Some(DedupeKey::Header(name)) => fields
+                .push(quote!(dedupe: ::std::option::Option::Some(::aqueduct::__private::DedupeKey::Header(#name)),)),
+            Some(DedupeKey::Json(pointer)) => fields
+                .push(quote!(dedupe: ::std::option::Option::Some(::aqueduct::__private::DedupeKey::Json(#pointer)),)),
             None => {}
         }
         if let Some(window) = self.dedupe_window {
@@ -177,7 +175,9 @@ fn dedupe(value: &Expr, errors: &mut Errors) -> Option<DedupeKey> {
         errors.at(value, USAGE);
         return None;
     };
-    let (Expr::Path(function), [Expr::Lit(ExprLit { lit: Lit::Str(argument), .. })]) = (&**func, args.iter().collect::<Vec<_>>().as_slice()) else {
+    let (Expr::Path(function), [Expr::Lit(ExprLit { lit: Lit::Str(argument), .. })]) =
+        (&**func, args.iter().collect::<Vec<_>>().as_slice())
+    else {
         errors.at(value, USAGE);
         return None;
     };
@@ -190,7 +190,13 @@ fn dedupe(value: &Expr, errors: &mut Errors) -> Option<DedupeKey> {
         Some(DedupeKey::Header(argument.clone()))
     } else if function.path.is_ident("json") {
         if !text.starts_with('/') {
-            errors.at(argument, format!("`json(…)` takes a JSON pointer, which starts with `/`: write \"/{}\"", text.trim_start_matches(['$', '.'])));
+            errors.at(
+                argument,
+                format!(
+                    "`json(…)` takes a JSON pointer, which starts with `/`: write \"/{}\"",
+                    text.trim_start_matches(['$', '.'])
+                ),
+            );
             return None;
         }
         Some(DedupeKey::Json(argument.clone()))

@@ -12,6 +12,7 @@ use clap::Args;
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Args)]
 pub(super) struct InvokeArgs {
@@ -46,7 +47,8 @@ pub(super) async fn invoke<C: Config>(
     if matches!(flow.trigger, Trigger::Schedule { .. }) && (args.payload.is_some() || args.query.is_some()) {
         return Err(Error::msg(format!("`{}` is a schedule flow; it takes no payload", flow.name)));
     }
-    let request = Request::new(args.query.as_deref(), Default::default(), read_payload(args.payload.as_ref())?);
+    let request =
+        Arc::new(Request::new(args.query.as_deref(), Default::default(), read_payload(args.payload.as_ref())?));
     check(&request).map_err(|rejection| {
         Error::msg(format!("the payload is refused ({}): {rejection}", rejection.status().as_u16()))
     })?;
@@ -65,6 +67,7 @@ pub(super) async fn invoke<C: Config>(
         dedupe: None,
         start: Start::Leased(LEASE),
         replay_of: None,
+        ordered: false,
     };
     let Enqueued::Created(id) = app.store.enqueue(new_run, WhenFull::Wait).await? else {
         return Err(Error::msg(format!(

@@ -124,8 +124,9 @@ async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<Ex
 
 /// Logs go to stderr, so that command output on stdout stays parseable; `AQUEDUCT_LOG`
 /// (a tracing filter such as `debug` or `aqueduct=debug`) overrides the default level.
-/// A run's own log keeps its events at INFO and above whatever the console shows.
-fn init_tracing(default: &str) {
+/// Logs to stderr at `default` (or `AQUEDUCT_LOG`); a run's own log keeps its events at INFO
+/// and above whatever the console shows.
+pub fn init_tracing(default: &str) {
     use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;

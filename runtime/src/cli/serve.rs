@@ -7,7 +7,11 @@ use crate::integration::{Config, Integration};
 use crate::server::{Server, ServerOptions};
 use std::process::ExitCode;
 
-pub(super) async fn serve<C: Config>(integration: Integration<C>, settings: &Settings, with_demo: bool) -> Result<ExitCode> {
+pub(super) async fn serve<C: Config>(
+    integration: Integration<C>,
+    settings: &Settings,
+    with_demo: bool,
+) -> Result<ExitCode> {
     let options = ServerOptions {
         store: settings.store.clone(),
         listen: settings.listen,
@@ -33,8 +37,8 @@ pub(super) async fn serve<C: Config>(integration: Integration<C>, settings: &Set
 /// Resolves at Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("installing the SIGTERM handler");
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
     tokio::select! {
         _ = interrupt => {}
         _ = terminate.recv() => {}

@@ -22,14 +22,21 @@ pub(crate) enum Retries {
 /// Runs one attempt of `run` and records how it ended; returns the attempt's result.
 pub(crate) async fn execute<C: Config>(app: &Arc<App<C>>, run: ClaimedRun, retries: Retries) -> Result<Output> {
     let started_at = jiff::Timestamp::now();
-    let span = tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
+    let span =
+        tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
     let flow = app.integration.flow(&run.flow);
     let attempted = match prepare(app, &run, flow).await {
         Ok((config, call)) => {
             let name = flow.map(|flow| flow.name).unwrap_or_default();
-            let info = RunInfo { instance: run.instance.clone(), flow: name, run_id: run.id, attempt: run.attempt, span: span.clone() };
+            let info = RunInfo {
+                instance: run.instance.clone(),
+                flow: name,
+                run_id: run.id,
+                attempt: run.attempt,
+                span: span.clone(),
+            };
             let ctx = Ctx::new(config, info, app.http.clone());
-            run_attempt(span, call(ctx, Arc::new(run.request))).await
+            run_attempt(span, call(ctx, run.request)).await
         }
         Err(error) => Attempted { result: Err(error), steps: Vec::new(), logs: Vec::new() },
     };
@@ -62,15 +69,20 @@ pub(crate) async fn execute<C: Config>(app: &Arc<App<C>>, run: ClaimedRun, retri
 type RunFn<C> = fn(Ctx<C>, Arc<crate::ingress::Request>) -> futures::future::BoxFuture<'static, Result<Output>>;
 
 /// The instance's configuration and the flow's entry point, or why the run cannot start.
-async fn prepare<C: Config>(app: &App<C>, run: &ClaimedRun, flow: Option<&FlowDescriptor<C>>) -> Result<(Arc<C>, RunFn<C>)> {
+async fn prepare<C: Config>(
+    app: &App<C>,
+    run: &ClaimedRun,
+    flow: Option<&FlowDescriptor<C>>,
+) -> Result<(Arc<C>, RunFn<C>)> {
     let flow = flow.ok_or_else(|| {
         Error::permanent(Error::msg(format!("this binary has no flow `{}`; was it renamed or removed?", run.flow)))
     })?;
     let Handler::Event { run: call, .. } = flow.handler else {
         return Err(Error::permanent(Error::msg(format!("`{}` is a lifecycle hook; it runs at activation", run.flow))));
     };
-    let config = app.instances.get(app.store.as_ref(), &run.instance).await?.ok_or_else(|| {
-        Error::permanent(Error::msg(format!("the instance `{}` is no longer active", run.instance)))
-    })?;
+    let config =
+        app.instances.get(app.store.as_ref(), &run.instance).await?.ok_or_else(|| {
+            Error::permanent(Error::msg(format!("the instance `{}` is no longer active", run.instance)))
+        })?;
     Ok((config, call))
 }

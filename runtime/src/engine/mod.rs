@@ -77,7 +77,12 @@ pub(crate) async fn claim_loop<C: Config>(app: Arc<App<C>>) {
             .flows()
             .iter()
             .filter(|flow| matches!(flow.handler, Handler::Event { .. }))
-            .map(|flow| FlowClaim { flow: flow.name, limit: free, concurrency: flow.policy.concurrency, ordered: flow.policy.ordered })
+            .map(|flow| FlowClaim {
+                flow: flow.name,
+                limit: free,
+                concurrency: flow.policy.concurrency,
+                ordered: flow.policy.ordered,
+            })
             .collect();
         let claimed = match app.store.claim(claims, free, LEASE).await {
             Ok(claimed) => claimed,
@@ -92,9 +97,20 @@ pub(crate) async fn claim_loop<C: Config>(app: Arc<App<C>>) {
             // The batch was full: there may be more.
             engine.queued();
         }
+        let mut unstarted = Vec::new();
         for run in claimed {
-            let slot = engine.slots.clone().acquire_owned().await.expect("the worker semaphore is never closed");
-            spawn_run(&app, run, slot);
+            // A run that just came in may have taken a slot meanwhile, or shutdown begun: a
+            // claimed run that cannot start now goes back, rather than wait holding its lease.
+            match engine.slots.clone().try_acquire_owned() {
+                Ok(slot) if !engine.is_stopping() => spawn_run(&app, run, slot),
+                _ => unstarted.push(run.id),
+            }
+        }
+        if !unstarted.is_empty() {
+            if let Err(error) = app.store.release(unstarted).await {
+                tracing::error!(error = %format!("{error:#}"), "returning claimed runs to the inbox failed; they resume when their lease ends");
+            }
+            engine.queued();
         }
     }
 }

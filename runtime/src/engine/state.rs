@@ -2,9 +2,9 @@
 
 use crate::store::RunId;
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use tokio::sync::{Notify, Semaphore};
 
 /// Runs executing at once in this process.

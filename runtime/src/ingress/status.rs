@@ -28,9 +28,5 @@ pub(crate) async fn run_status<C: Config>(State(app): State<Arc<App<C>>>, Path(i
 
 /// 200 while the server takes deliveries, 503 once it is shutting down.
 pub(crate) async fn ready<C: Config>(State(app): State<Arc<App<C>>>) -> Response {
-    if app.engine.is_stopping() {
-        super::webhook::unavailable("shutting down")
-    } else {
-        "ready".into_response()
-    }
+    if app.engine.is_stopping() { super::webhook::unavailable("shutting down") } else { "ready".into_response() }
 }

@@ -39,7 +39,7 @@ pub(crate) async fn receive<C: Config>(
         Ok(body) => body,
         Err(response) => return response,
     };
-    let request = Request::new(parts.uri.query(), kept_headers(parts.headers), body);
+    let request = Arc::new(Request::new(parts.uri.query(), kept_headers(parts.headers), body));
     if let Handler::Event { check, .. } = flow.handler
         && let Err(rejection) = check(&request)
     {
@@ -60,6 +60,7 @@ pub(crate) async fn receive<C: Config>(
         dedupe,
         start,
         replay_of: None,
+        ordered: flow.policy.ordered,
     };
     match app.store.enqueue(new_run, WhenFull::Refuse).await {
         Ok(Enqueued::Created(run_id)) => {
@@ -72,7 +73,9 @@ pub(crate) async fn receive<C: Config>(
             }
             (StatusCode::ACCEPTED, Json(json!({ "run_id": run_id }))).into_response()
         }
-        Ok(Enqueued::Duplicate(run_id)) => (StatusCode::OK, Json(json!({ "run_id": run_id, "duplicate": true }))).into_response(),
+        Ok(Enqueued::Duplicate(run_id)) => {
+            (StatusCode::OK, Json(json!({ "run_id": run_id, "duplicate": true }))).into_response()
+        }
         Ok(Enqueued::InstanceInactive) => unknown_instance(&instance),
         Ok(Enqueued::Busy) => unavailable("the inbox is full; try again shortly"),
         Err(error) => {

@@ -11,7 +11,6 @@ use crate::context::{Activation, endpoint_url};
 use crate::engine::{LEASE, run_attempt};
 use crate::error::{Error, Result};
 use crate::flow::{Handler, Trigger};
-use crate::ingress::Request;
 use crate::integration::Config;
 use crate::store::{Cause, Enqueued, FinishedAttempt, NewRun, Outcome, RunId, Start, WhenFull};
 use config_file::ParsedConfig;
@@ -74,10 +73,11 @@ async fn run_hook<C: Config>(app: &App<C>, trigger: Trigger, instance: &str, con
         flow: hook.name.into(),
         instance: instance.into(),
         cause,
-        request: Request::default(),
+        request: Arc::default(),
         dedupe: None,
         start: Start::Leased(LEASE),
         replay_of: None,
+        ordered: false,
     };
     let Enqueued::Created(id) = app.store.enqueue(new_run, WhenFull::Wait).await? else {
         unreachable!("lifecycle runs are stored whether or not the instance is active")

@@ -35,7 +35,7 @@ async fn tick<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>, sch
         };
         let wait = jiff::Timestamp::now().duration_until(next);
         tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
-        match app.store.enqueue_tick(flow.name, next).await {
+        match app.store.enqueue_tick(flow.name, flow.policy.ordered, next).await {
             Ok(runs) if !runs.is_empty() => {
                 tracing::debug!(flow = flow.name, tick = %next, runs = runs.len(), "schedule fired");
                 app.engine.queued();

@@ -25,7 +25,7 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// Adds a run to the inbox, unless its instance is not active or its delivery id was seen.
     async fn enqueue(&self, run: NewRun, when_full: WhenFull) -> Result<Enqueued>;
     /// Adds the runs of one schedule tick, one per active instance; a tick fires once per instance.
-    async fn enqueue_tick(&self, flow: &str, tick: jiff::Timestamp) -> Result<Vec<RunId>>;
+    async fn enqueue_tick(&self, flow: &str, ordered: bool, tick: jiff::Timestamp) -> Result<Vec<RunId>>;
     /// Takes due runs of each flow, within its limits and `total` in all, and leases them for `lease`.
     async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>>;
     /// Records how an attempt ended.

@@ -4,6 +4,7 @@ use crate::ingress::Request;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// A run's id, as `runs` and the `run_id` of a webhook's answer show it.
 ///
@@ -75,7 +76,8 @@ pub(crate) enum Cause {
 }
 
 impl Cause {
-    const ALL: [Cause; 6] = [Cause::Webhook, Cause::Schedule, Cause::Invoke, Cause::Activate, Cause::Deactivate, Cause::Replay];
+    const ALL: [Cause; 6] =
+        [Cause::Webhook, Cause::Schedule, Cause::Invoke, Cause::Activate, Cause::Deactivate, Cause::Replay];
 
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -116,12 +118,14 @@ pub(crate) struct NewRun {
     pub flow: String,
     pub instance: String,
     pub cause: Cause,
-    pub request: Request,
+    pub request: Arc<Request>,
     /// The delivery id, if the flow deduplicates: a repeat within the window is not stored.
     pub dedupe: Option<Dedupe>,
     pub start: Start,
     /// The run this one replays.
     pub replay_of: Option<RunId>,
+    /// The flow runs an instance's runs one at a time, in order (`ordered = true`).
+    pub ordered: bool,
 }
 
 /// A delivery id and how long it is remembered.
@@ -178,16 +182,21 @@ pub(crate) struct ClaimedRun {
     pub instance: String,
     /// This attempt's number, starting at 1.
     pub attempt: u32,
-    pub request: Request,
+    pub request: Arc<Request>,
 }
 
 /// How one attempt ended.
 pub(crate) enum Outcome {
     Succeeded(Option<serde_json::Value>),
     /// Failed; the next attempt is due then.
-    Retry { error: String, due_at: jiff::Timestamp },
+    Retry {
+        error: String,
+        due_at: jiff::Timestamp,
+    },
     /// Failed for good.
-    Dead { error: String },
+    Dead {
+        error: String,
+    },
 }
 
 /// One attempt of a run, as it is recorded.
@@ -204,7 +213,9 @@ pub(crate) struct FinishedAttempt {
 pub(crate) enum ReplaySelection {
     One(RunId),
     /// Every dead run not replayed yet, optionally of one flow.
-    Dead { flow: Option<String> },
+    Dead {
+        flow: Option<String>,
+    },
 }
 
 /// What a replay did: the run replayed and the new run.

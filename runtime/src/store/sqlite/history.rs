@@ -62,7 +62,10 @@ pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Opt
                 due_at,
                 replay_of: row.get::<_, Option<i64>>(13)?.map(RunId),
                 replayed_as: row.get::<_, Option<i64>>(14)?.map(RunId),
-                history: serde_json::from_str(&history)
+                history: history
+                    .lines()
+                    .map(serde_json::from_str)
+                    .collect::<Result<_, _>>()
                     .map_err(|error| rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, error.into()))?,
                 summary,
             })

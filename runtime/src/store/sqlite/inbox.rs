@@ -1,6 +1,6 @@
 //! The inbox: runs added, claimed, finished, leased, released and replayed.
 
-use super::codec::{decode_headers, encode_headers, millis};
+use super::codec::{decode_headers, millis};
 use crate::ingress::Request;
 use crate::store::{
     AttemptRecord, ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, NewRun, Outcome, ReplaySelection, Replayed, RunId,
@@ -8,6 +8,7 @@ use crate::store::{
 };
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a schedule tick is remembered, so it fires once per instance.
@@ -17,7 +18,8 @@ fn later(now: i64, duration: Duration) -> i64 {
     now.saturating_add(duration.as_millis().try_into().unwrap_or(i64::MAX))
 }
 
-pub(super) fn enqueue(connection: &Connection, run: &NewRun, now: i64) -> rusqlite::Result<Enqueued> {
+/// `headers` are the request's, encoded beforehand so the writer thread does only SQL.
+pub(super) fn enqueue(connection: &Connection, run: &NewRun, headers: &[u8], now: i64) -> rusqlite::Result<Enqueued> {
     if let Some(dedupe) = &run.dedupe {
         let seen: Option<i64> = connection
             .prepare_cached(
@@ -38,8 +40,8 @@ pub(super) fn enqueue(connection: &Connection, run: &NewRun, now: i64) -> rusqli
     let id: Option<i64> = connection
         .prepare_cached(
             "INSERT INTO runs (flow, instance, cause, status, attempts, created_at, due_at, lease_until,
-                               delivery_id, query, headers, body, replay_of)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12
+                               delivery_id, query, headers, body, replay_of, ordered)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14
              WHERE ?13 OR EXISTS (SELECT 1 FROM instances WHERE name = ?2 AND active)
              RETURNING id",
         )?
@@ -54,10 +56,11 @@ pub(super) fn enqueue(connection: &Connection, run: &NewRun, now: i64) -> rusqli
                 lease_until,
                 run.dedupe.as_ref().map(|dedupe| &dedupe.key),
                 run.request.query(),
-                encode_headers(run.request.headers()),
+                headers,
                 &run.request.body()[..],
                 run.replay_of.map(|id| id.0),
                 run.cause.is_lifecycle(),
+                run.ordered,
             ],
             |row| row.get(0),
         )
@@ -69,7 +72,14 @@ pub(super) fn enqueue(connection: &Connection, run: &NewRun, now: i64) -> rusqli
     Ok(Enqueued::Created(RunId(id)))
 }
 
-fn remember_delivery(connection: &Connection, flow: &str, instance: &str, key: &str, run_id: i64, expires_at: i64) -> rusqlite::Result<()> {
+fn remember_delivery(
+    connection: &Connection,
+    flow: &str,
+    instance: &str,
+    key: &str,
+    run_id: i64,
+    expires_at: i64,
+) -> rusqlite::Result<()> {
     connection
         .prepare_cached(
             "INSERT OR REPLACE INTO deliveries (flow, instance, key, run_id, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -78,7 +88,13 @@ fn remember_delivery(connection: &Connection, flow: &str, instance: &str, key: &
     Ok(())
 }
 
-pub(super) fn enqueue_tick(connection: &Connection, flow: &str, tick: jiff::Timestamp, now: i64) -> rusqlite::Result<Vec<RunId>> {
+pub(super) fn enqueue_tick(
+    connection: &Connection,
+    flow: &str,
+    ordered: bool,
+    tick: jiff::Timestamp,
+    now: i64,
+) -> rusqlite::Result<Vec<RunId>> {
     let key = format!("tick:{}", millis(tick));
     let instances: Vec<String> = connection
         .prepare_cached(
@@ -91,15 +107,61 @@ pub(super) fn enqueue_tick(connection: &Connection, flow: &str, tick: jiff::Time
     for instance in instances {
         let id: i64 = connection
             .prepare_cached(
-                "INSERT INTO runs (flow, instance, cause, status, created_at, due_at, delivery_id, headers, body)
-                 VALUES (?1, ?2, 'schedule', 'queued', ?3, ?3, ?4, x'', x'') RETURNING id",
+                "INSERT INTO runs (flow, instance, cause, status, created_at, due_at, delivery_id, headers, body, ordered)
+                 VALUES (?1, ?2, 'schedule', 'queued', ?3, ?3, ?4, x'', x'', ?5) RETURNING id",
             )?
-            .query_row(params![flow, instance, now, key], |row| row.get(0))?;
+            .query_row(params![flow, instance, now, key, ordered], |row| row.get(0))?;
         remember_delivery(connection, flow, &instance, &key, id, later(millis(tick), TICK_MEMORY))?;
         created.push(RunId(id));
     }
     Ok(created)
 }
+
+/// A claimed run as stored; [`ClaimedRow::decode`] turns it into a [`ClaimedRun`] off the
+/// writer thread.
+pub(super) struct ClaimedRow {
+    id: i64,
+    flow: String,
+    instance: String,
+    attempt: u32,
+    query: Option<String>,
+    headers: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl ClaimedRow {
+    pub(super) fn decode(self) -> ClaimedRun {
+        ClaimedRun {
+            id: RunId(self.id),
+            flow: self.flow,
+            instance: self.instance,
+            attempt: self.attempt,
+            request: Arc::new(Request::new(
+                self.query.as_deref(),
+                decode_headers(&self.headers),
+                Bytes::from(self.body),
+            )),
+        }
+    }
+}
+
+const CLAIM: &str = "UPDATE runs SET status = 'running', attempts = attempts + 1, lease_until = ?3
+     WHERE id IN (
+         SELECT id FROM runs WHERE flow = ?1 AND status IN ('queued', 'failed') AND due_at <= ?2
+         ORDER BY due_at, id LIMIT ?4)
+     RETURNING id, flow, instance, attempts, query, headers, body";
+
+/// An ordered flow's run is eligible only when no earlier run of its instance is unfinished.
+const CLAIM_ORDERED: &str = "UPDATE runs SET status = 'running', attempts = attempts + 1, lease_until = ?3
+     WHERE id IN (
+         SELECT id FROM runs AS candidate
+         WHERE flow = ?1 AND status IN ('queued', 'failed') AND due_at <= ?2
+           AND NOT EXISTS (
+               SELECT 1 FROM runs AS earlier
+               WHERE earlier.flow = candidate.flow AND earlier.instance = candidate.instance AND earlier.ordered
+                 AND earlier.id < candidate.id AND earlier.status IN ('queued', 'running', 'failed'))
+         ORDER BY due_at, id LIMIT ?4)
+     RETURNING id, flow, instance, attempts, query, headers, body";
 
 pub(super) fn claim(
     connection: &Connection,
@@ -107,7 +169,7 @@ pub(super) fn claim(
     total: usize,
     lease: Duration,
     now: i64,
-) -> rusqlite::Result<Vec<ClaimedRun>> {
+) -> rusqlite::Result<Vec<ClaimedRow>> {
     let mut claimed = Vec::new();
     for flow in flows {
         let mut limit = flow.limit.min(total - claimed.len());
@@ -120,29 +182,18 @@ pub(super) fn claim(
         if limit == 0 {
             continue;
         }
-        // An ordered flow's run is eligible only when no earlier run of its instance is unfinished.
-        let mut statement = connection.prepare_cached(
-            "UPDATE runs SET status = 'running', attempts = attempts + 1, lease_until = ?3
-             WHERE id IN (
-                 SELECT id FROM runs AS candidate
-                 WHERE flow = ?1 AND status IN ('queued', 'failed') AND due_at <= ?2
-                   AND (NOT ?5 OR NOT EXISTS (
-                       SELECT 1 FROM runs AS earlier
-                       WHERE earlier.flow = candidate.flow AND earlier.instance = candidate.instance
-                         AND earlier.id < candidate.id AND earlier.status IN ('queued', 'running', 'failed')))
-                 ORDER BY due_at, id LIMIT ?4)
-             RETURNING id, flow, instance, attempts, query, headers, body",
-        )?;
-        let runs = statement.query_map(params![flow.flow, now, later(now, lease), limit as i64, flow.ordered], |row| {
-            let query: Option<String> = row.get(4)?;
-            let headers: Vec<u8> = row.get(5)?;
-            let body: Vec<u8> = row.get(6)?;
-            Ok(ClaimedRun {
-                id: RunId(row.get(0)?),
+        // Two statements rather than a parameter in the condition: SQLite prepares a statement
+        // again at every execution when a bound value decides whether a partial index applies.
+        let mut statement = connection.prepare_cached(if flow.ordered { CLAIM_ORDERED } else { CLAIM })?;
+        let runs = statement.query_map(params![flow.flow, now, later(now, lease), limit as i64], |row| {
+            Ok(ClaimedRow {
+                id: row.get(0)?,
                 flow: row.get(1)?,
                 instance: row.get(2)?,
                 attempt: row.get(3)?,
-                request: Request::new(query.as_deref(), decode_headers(&headers), Bytes::from(body)),
+                query: row.get(4)?,
+                headers: row.get(5)?,
+                body: row.get(6)?,
             })
         })?;
         for run in runs {
@@ -152,17 +203,17 @@ pub(super) fn claim(
     Ok(claimed)
 }
 
-pub(super) fn finish(connection: &Connection, attempt: &FinishedAttempt, now: i64) -> rusqlite::Result<()> {
-    let (status, output, error, due_at, finished_at) = match &attempt.outcome {
-        Outcome::Succeeded(output) => ("succeeded", output.as_ref().map(|value| value.to_string()), None, None, Some(now)),
-        Outcome::Retry { error, due_at } => ("failed", None, Some(error.as_str()), Some(millis(*due_at)), None),
-        Outcome::Dead { error } => ("dead", None, Some(error.as_str()), None, Some(now)),
+/// The attempt as one line of the run's history (JSON and a newline), made off the writer thread.
+pub(super) fn history_line(attempt: &FinishedAttempt, finished_at: i64) -> String {
+    let error = match &attempt.outcome {
+        Outcome::Succeeded(_) => None,
+        Outcome::Retry { error, .. } | Outcome::Dead { error } => Some(error.clone()),
     };
     let record = AttemptRecord {
         attempt: attempt.attempt,
         started_at: attempt.started_at,
-        finished_at: super::codec::timestamp(now),
-        error: error.map(str::to_owned),
+        finished_at: super::codec::timestamp(finished_at),
+        error,
         steps: attempt
             .steps
             .iter()
@@ -175,20 +226,38 @@ pub(super) fn finish(connection: &Connection, attempt: &FinishedAttempt, now: i6
             .collect(),
         logs: attempt.logs.clone(),
     };
-    let record = serde_json::to_string(&record).map_err(|error| rusqlite::Error::ToSqlConversionFailure(error.into()))?;
+    let mut line = serde_json::to_string(&record).expect("an attempt record serializes");
+    line.push('\n');
+    line
+}
+
+pub(super) fn finish(
+    connection: &Connection,
+    attempt: &FinishedAttempt,
+    history_line: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    let (status, output, error, due_at, finished_at) = match &attempt.outcome {
+        Outcome::Succeeded(output) => {
+            ("succeeded", output.as_ref().map(|value| value.to_string()), None, None, Some(now))
+        }
+        Outcome::Retry { error, due_at } => ("failed", None, Some(error.as_str()), Some(millis(*due_at)), None),
+        Outcome::Dead { error } => ("dead", None, Some(error.as_str()), None, Some(now)),
+    };
     // `attempts = ?` keeps a worker whose lease ran out from overwriting a newer attempt.
     connection
         .prepare_cached(
             "UPDATE runs SET status = ?3, output = ?4, error = ?5, due_at = coalesce(?6, due_at), finished_at = ?7,
-                             lease_until = NULL, history = json_insert(history, '$[#]', json(?8))
+                             lease_until = NULL, history = history || ?8
              WHERE id = ?1 AND attempts = ?2",
         )?
-        .execute(params![attempt.id.0, attempt.attempt, status, output, error, due_at, finished_at, record])?;
+        .execute(params![attempt.id.0, attempt.attempt, status, output, error, due_at, finished_at, history_line])?;
     Ok(())
 }
 
 pub(super) fn heartbeat(connection: &Connection, runs: &[RunId], lease: Duration, now: i64) -> rusqlite::Result<()> {
-    let mut extend = connection.prepare_cached("UPDATE runs SET lease_until = ?2 WHERE id = ?1 AND status = 'running'")?;
+    let mut extend =
+        connection.prepare_cached("UPDATE runs SET lease_until = ?2 WHERE id = ?1 AND status = 'running'")?;
     for run in runs {
         extend.execute(params![run.0, later(now, lease)])?;
     }
@@ -236,7 +305,11 @@ pub(super) fn maintain(connection: &Connection, now: i64) -> rusqlite::Result<()
 }
 
 /// Replays the selected runs; the error is for the person asking, when a run cannot be replayed.
-pub(super) fn replay(connection: &Connection, selection: &ReplaySelection, now: i64) -> rusqlite::Result<Result<Vec<Replayed>, String>> {
+pub(super) fn replay(
+    connection: &Connection,
+    selection: &ReplaySelection,
+    now: i64,
+) -> rusqlite::Result<Result<Vec<Replayed>, String>> {
     let originals: Vec<i64> = match selection {
         ReplaySelection::One(id) => {
             let found: Option<(String, String)> = connection
@@ -246,10 +319,14 @@ pub(super) fn replay(connection: &Connection, selection: &ReplaySelection, now: 
             match found {
                 None => return Ok(Err(format!("there is no run {id}"))),
                 Some((_, cause)) if cause == "activate" || cause == "deactivate" => {
-                    return Ok(Err(format!("run {id} is a lifecycle hook; activate or deactivate the instance again instead")));
+                    return Ok(Err(format!(
+                        "run {id} is a lifecycle hook; activate or deactivate the instance again instead"
+                    )));
                 }
                 Some((status, _)) if status != "succeeded" && status != "dead" => {
-                    return Ok(Err(format!("run {id} is {status}; only a finished run (succeeded or dead) can be replayed")));
+                    return Ok(Err(format!(
+                        "run {id} is {status}; only a finished run (succeeded or dead) can be replayed"
+                    )));
                 }
                 Some(_) => vec![id.0],
             }
@@ -266,8 +343,8 @@ pub(super) fn replay(connection: &Connection, selection: &ReplaySelection, now: 
     for original in originals {
         let copy: Option<i64> = connection
             .prepare_cached(
-                "INSERT INTO runs (flow, instance, cause, status, created_at, due_at, query, headers, body, replay_of)
-                 SELECT flow, instance, 'replay', 'queued', ?2, ?2, query, headers, body, id FROM runs
+                "INSERT INTO runs (flow, instance, cause, status, created_at, due_at, query, headers, body, replay_of, ordered)
+                 SELECT flow, instance, 'replay', 'queued', ?2, ?2, query, headers, body, id, ordered FROM runs
                  WHERE id = ?1 AND EXISTS (SELECT 1 FROM instances WHERE name = runs.instance AND active)
                  RETURNING id",
             )?
@@ -275,11 +352,15 @@ pub(super) fn replay(connection: &Connection, selection: &ReplaySelection, now: 
             .optional()?;
         match copy {
             Some(copy) => {
-                connection.prepare_cached("UPDATE runs SET replayed_as = ?2 WHERE id = ?1")?.execute(params![original, copy])?;
+                connection
+                    .prepare_cached("UPDATE runs SET replayed_as = ?2 WHERE id = ?1")?
+                    .execute(params![original, copy])?;
                 replayed.push(Replayed { original: RunId(original), replay: RunId(copy) });
             }
             None if matches!(selection, ReplaySelection::One(_)) => {
-                return Ok(Err(format!("run {original} belongs to an instance that is no longer active; activate it first")));
+                return Ok(Err(format!(
+                    "run {original} belongs to an instance that is no longer active; activate it first"
+                )));
             }
             None => {}
         }

@@ -10,8 +10,8 @@ mod writer;
 
 use crate::error::{Error, Result};
 use crate::store::{
-    ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, InstanceRecord, NewRun, ReplaySelection, Replayed, Role, RunDetail,
-    RunFilter, RunId, RunSummary, Store, WhenFull,
+    ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, InstanceRecord, NewRun, ReplaySelection, Replayed, Role,
+    RunDetail, RunFilter, RunId, RunSummary, Store, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
@@ -103,8 +103,19 @@ fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     // acknowledged write survives a power cut, not only a crash.
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "FULL")?;
+    tune(&connection)?;
     schema::migrate(&mut connection)?;
     Ok(connection)
+}
+
+/// The inbox's pages are hot: keep them in memory (64 MiB of page cache, the file mapped)
+/// rather than read them back with a system call each time.
+fn tune(connection: &Connection) -> rusqlite::Result<()> {
+    connection.pragma_update(None, "cache_size", -65_536)?;
+    connection.pragma_update(None, "mmap_size", 256 * 1024 * 1024)?;
+    connection.pragma_update(None, "temp_store", "MEMORY")?;
+    connection.set_prepared_statement_cache_capacity(64);
+    Ok(())
 }
 
 /// Read connections, opened on demand and kept for reuse.
@@ -128,6 +139,7 @@ impl ReaderPool {
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 connection.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
+                tune(&connection)?;
                 connection
             }
         };
@@ -159,7 +171,8 @@ impl Store for SqliteStore {
     }
 
     async fn enqueue(&self, run: NewRun, when_full: WhenFull) -> Result<Enqueued> {
-        let work = move |connection: &Connection| inbox::enqueue(connection, &run, now());
+        let headers = codec::encode_headers(run.request.headers());
+        let work = move |connection: &Connection| inbox::enqueue(connection, &run, &headers, now());
         match when_full {
             WhenFull::Wait => self.writer.write(work).await,
             WhenFull::Refuse => match self.writer.try_write(work) {
@@ -169,17 +182,20 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn enqueue_tick(&self, flow: &str, tick: jiff::Timestamp) -> Result<Vec<RunId>> {
+    async fn enqueue_tick(&self, flow: &str, ordered: bool, tick: jiff::Timestamp) -> Result<Vec<RunId>> {
         let flow = flow.to_owned();
-        self.writer.write(move |connection| inbox::enqueue_tick(connection, &flow, tick, now())).await
+        self.writer.write(move |connection| inbox::enqueue_tick(connection, &flow, ordered, tick, now())).await
     }
 
     async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>> {
-        self.writer.write(move |connection| inbox::claim(connection, &flows, total, lease, now())).await
+        let rows = self.writer.write(move |connection| inbox::claim(connection, &flows, total, lease, now())).await?;
+        Ok(rows.into_iter().map(inbox::ClaimedRow::decode).collect())
     }
 
     async fn finish(&self, attempt: FinishedAttempt) -> Result<()> {
-        self.writer.write(move |connection| inbox::finish(connection, &attempt, now())).await
+        let finished_at = now();
+        let line = inbox::history_line(&attempt, finished_at);
+        self.writer.write(move |connection| inbox::finish(connection, &attempt, &line, finished_at)).await
     }
 
     async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()> {

@@ -31,17 +31,19 @@ const MIGRATIONS: &[&str] = &[r#"
         body BLOB NOT NULL,
         output TEXT,
         error TEXT,
-        -- A JSON array: one object per attempt, with its steps and log lines.
-        history TEXT NOT NULL DEFAULT '[]',
+        -- One line of JSON per attempt, with its steps and log lines (appended, never rewritten).
+        history TEXT NOT NULL DEFAULT '',
         replay_of INTEGER,
-        replayed_as INTEGER
+        replayed_as INTEGER,
+        -- Whether the flow runs an instance's runs one at a time, in order.
+        ordered INTEGER NOT NULL DEFAULT 0
     ) STRICT;
+    -- Every index is written at each status change of every run, so there are as few as the
+    -- claims need; listing runs by flow or instance scans back from the newest instead.
     CREATE INDEX runs_due ON runs (flow, due_at) WHERE status IN ('queued', 'failed');
-    CREATE INDEX runs_open ON runs (flow, instance, id) WHERE status IN ('queued', 'running', 'failed');
-    CREATE INDEX runs_leased ON runs (lease_until) WHERE status = 'running';
+    CREATE INDEX runs_ordered ON runs (flow, instance, id) WHERE ordered AND status IN ('queued', 'running', 'failed');
+    CREATE INDEX runs_leased ON runs (flow, lease_until) WHERE status = 'running';
     CREATE INDEX runs_dead ON runs (id) WHERE status = 'dead' AND replayed_as IS NULL;
-    CREATE INDEX runs_by_flow ON runs (flow, id);
-    CREATE INDEX runs_by_instance ON runs (instance, id);
 
     -- Delivery ids (and schedule ticks) already turned into a run, until they expire.
     CREATE TABLE deliveries (

@@ -34,7 +34,7 @@ where
             let outcome = match (result, commit) {
                 (Ok(value), Ok(())) => Ok(value),
                 (Err(error), _) => Err(error.into()),
-                (Ok(_), Err(error)) => Err(Error::msg(format!("committing to SQLite failed: {error}"))),
+                (Ok(_), Err(error)) => Err(Error::msg(error)),
             };
             // The caller may have gone away (a closed connection); the write stands regardless.
             let _ = answer.send(outcome);
@@ -112,8 +112,12 @@ fn write_batches(connection: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>)
                 Err(_) => break,
             }
         }
-        let Some(replies) = run_batch(&connection, batch) else { continue };
-        let commit = connection.execute_batch("COMMIT").map_err(|error| error.to_string());
+        let Some((replies, all_succeeded)) = run_batch(&connection, batch) else { continue };
+        let commit = if all_succeeded {
+            connection.execute_batch("COMMIT").map_err(|error| format!("committing to SQLite failed: {error}"))
+        } else {
+            Err("another write in the same transaction failed, so none of them was committed".to_owned())
+        };
         if commit.is_err() {
             let _ = connection.execute_batch("ROLLBACK");
         }
@@ -123,26 +127,24 @@ fn write_batches(connection: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>)
     }
 }
 
-/// Runs each job in its own savepoint inside one transaction, so a failing job undoes only
-/// its own writes.
-fn run_batch(connection: &Connection, batch: Vec<Box<dyn Job>>) -> Option<Vec<Reply>> {
+/// Runs the jobs in one transaction. A job that fails spoils the transaction: every job in it
+/// is then answered with an error, which is true, since nothing of it is committed. (Failures
+/// are I/O errors, which would fail the commit anyway; a savepoint per job to isolate them
+/// costs a statement journal per job, the most expensive part of a write.)
+fn run_batch(connection: &Connection, batch: Vec<Box<dyn Job>>) -> Option<(Vec<Reply>, bool)> {
     if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
         let message = format!("starting a SQLite transaction failed: {error}");
         batch.into_iter().for_each(|job| job.fail(message.clone()));
         return None;
     }
+    let mut all_succeeded = true;
     let replies = batch
         .into_iter()
         .map(|job| {
-            let _ = connection.prepare_cached("SAVEPOINT job").and_then(|mut statement| statement.execute([]));
             let (succeeded, reply) = job.run(connection);
-            let end = if succeeded { "RELEASE job" } else { "ROLLBACK TO job" };
-            let _ = connection.prepare_cached(end).and_then(|mut statement| statement.execute([]));
-            if !succeeded {
-                let _ = connection.prepare_cached("RELEASE job").and_then(|mut statement| statement.execute([]));
-            }
+            all_succeeded &= succeeded;
             reply
         })
         .collect();
-    Some(replies)
+    Some((replies, all_succeeded))
 }

@@ -1,0 +1,98 @@
+//! A load generator: N keep-alive HTTP/1.1 connections, each sending one request at a time
+//! (no pipelining), recording each request's latency.
+
+use bytes::Bytes;
+use hdrhistogram::Histogram;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// What one load run measured after its warm-up.
+pub struct Measured {
+    pub requests: u64,
+    pub errors: u64,
+    pub elapsed: Duration,
+    /// Latencies in microseconds.
+    pub latency: Histogram<u64>,
+}
+
+impl Measured {
+    pub fn per_second(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    pub fn percentile_ms(&self, percentile: f64) -> f64 {
+        self.latency.value_at_quantile(percentile / 100.0) as f64 / 1000.0
+    }
+}
+
+/// POSTs `body` to `path` over `connections` connections: `warmup` unmeasured, then `duration` measured.
+pub async fn run(
+    address: SocketAddr,
+    path: &str,
+    body: Bytes,
+    connections: usize,
+    warmup: Duration,
+    duration: Duration,
+) -> Measured {
+    let start = Instant::now() + warmup;
+    let end = start + duration;
+    let tasks: Vec<_> = (0..connections)
+        .map(|_| {
+            let (path, body) = (path.to_owned(), body.clone());
+            tokio::spawn(async move { connection(address, path, body, start, end).await })
+        })
+        .collect();
+    let mut total = Measured { requests: 0, errors: 0, elapsed: duration, latency: histogram() };
+    for task in tasks {
+        let one = task.await.expect("a load connection panicked");
+        total.requests += one.requests;
+        total.errors += one.errors;
+        total.latency.add(&one.latency).expect("histograms of one shape");
+    }
+    total
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
+}
+
+async fn connection(address: SocketAddr, path: String, body: Bytes, start: Instant, end: Instant) -> Measured {
+    let mut measured = Measured { requests: 0, errors: 0, elapsed: end - start, latency: histogram() };
+    let stream = tokio::net::TcpStream::connect(address).await.expect("connecting to the server");
+    stream.set_nodelay(true).expect("TCP_NODELAY");
+    let (mut sender, driver) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("an HTTP/1.1 handshake");
+    tokio::spawn(driver);
+    loop {
+        let sent = Instant::now();
+        if sent >= end {
+            return measured;
+        }
+        let request = hyper::Request::post(path.as_str())
+            .header("host", "bench")
+            .header("content-type", "application/json")
+            .body(Full::new(body.clone()))
+            .expect("a valid request");
+        if sender.ready().await.is_err() {
+            return measured;
+        }
+        let ok = match sender.send_request(request).await {
+            Ok(response) => {
+                let success = response.status().is_success();
+                success && response.into_body().collect().await.is_ok()
+            }
+            Err(_) => false,
+        };
+        if sent >= start {
+            if ok {
+                measured.requests += 1;
+                let micros = sent.elapsed().as_micros().max(1) as u64;
+                measured.latency.record(micros.min(60_000_000)).expect("a latency within bounds");
+            } else {
+                measured.errors += 1;
+            }
+        }
+    }
+}
