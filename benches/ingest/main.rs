@@ -119,7 +119,9 @@ async fn drain_backlog(dir: &std::path::Path) {
     let database = rusqlite::Connection::open(dir.join("bench.db")).expect("opening the store");
     for _ in 0..1200 {
         let open: i64 = database
-            .query_row("SELECT count(*) FROM runs WHERE status IN ('queued', 'running', 'failed')", [], |row| row.get(0))
+            .query_row("SELECT count(*) FROM runs WHERE status IN ('queued', 'running', 'failed')", [], |row| {
+                row.get(0)
+            })
             .expect("counting open runs");
         if open == 0 {
             return;

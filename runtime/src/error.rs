@@ -103,9 +103,14 @@ impl Error {
 }
 
 impl<E: StdError + Send + Sync + 'static> From<E> for Error {
-    fn from(cause: E) -> Error {
-        let permanent =
-            (&cause as &dyn StdError).downcast_ref::<reqwest::Error>().is_some_and(is_permanent_http_failure);
+    fn from(mut cause: E) -> Error {
+        let http = (&mut cause as &mut dyn std::any::Any).downcast_mut::<reqwest::Error>();
+        let permanent = http.as_deref().is_some_and(is_permanent_http_failure);
+        // A query string may carry credentials; the error is logged and recorded on the run.
+        if let Some(url) = http.and_then(reqwest::Error::url_mut) {
+            url.set_query(None);
+            url.set_fragment(None);
+        }
         Error { cause: anyhow::Error::new(cause), permanent, retry_after: None }
     }
 }

@@ -3,6 +3,7 @@
 use crate::context::{Activation, Ctx};
 use crate::error::Result;
 use crate::ingress::{Rejection, Request};
+use crate::verify::Verifier;
 use backon::BackoffBuilder;
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -60,6 +61,8 @@ pub struct FlowDescriptor<C: 'static> {
     pub name: &'static str,
     pub trigger: Trigger,
     pub policy: Policy,
+    /// How a webhook endpoint checks signatures.
+    pub verify: Option<Verifier<C>>,
     pub handler: Handler<C>,
 }
 
@@ -155,6 +158,7 @@ impl<C: 'static> FlowDescriptor<C> {
             name,
             trigger: Trigger::Invalid,
             policy: Policy::DEFAULT,
+            verify: None,
             handler: Handler::Lifecycle(never_called::<C>),
         }
     }
@@ -234,6 +238,12 @@ const fn same_str(a: &str, b: &str) -> bool {
         index += 1;
     }
     true
+}
+
+/// Whether two flows have one name (functions of one name in two modules).
+#[doc(hidden)]
+pub const fn share_a_name<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -> bool {
+    same_str(a.name, b.name)
 }
 
 /// Whether two flows are both `on_activate` hooks.

@@ -51,6 +51,7 @@ mod schedule;
 mod secret;
 mod server;
 mod store;
+mod verify;
 
 pub mod prelude;
 
@@ -63,6 +64,7 @@ pub use integration::{Config, Integration};
 pub use secret::Secret;
 pub use server::{Server, ServerOptions};
 pub use store::RunId;
+pub use verify::VerifyError;
 
 /// Marks an `async fn` as a flow: what triggers it, and how.
 ///
@@ -155,8 +157,9 @@ pub mod __private {
     pub use crate::component::{ActionResult, Component, record_action};
     pub use crate::flow::{
         DedupeKey, Flow, FlowDescriptor, FlowResult, Handler, Policy, Trigger, WebhookFlow, both_on_activate,
-        both_on_deactivate, share_a_path,
+        both_on_deactivate, share_a_name, share_a_path,
     };
     pub use crate::ingress::{FromRequest, Rejection, Request};
     pub use crate::integration::Integration;
+    pub use crate::verify::{Encoding, Scheme, SecretField, Verifier};
 }

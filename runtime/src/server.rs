@@ -106,11 +106,8 @@ impl<C: Config> Server<C> {
         tokio::spawn(refresh_instances(app.clone()));
 
         let (stop, stopped) = oneshot::channel::<()>();
-        let stopping = app.clone();
         let http = axum::serve(listener, ingress::router(app.clone())).with_graceful_shutdown(async move {
             let _ = stopped.await;
-            // From here on deliveries are refused with 503 and /readyz fails.
-            stopping.engine.stop();
         });
         let http = tokio::spawn(http.into_future());
         Ok(Server { app, address, stop, http, drain_timeout: options.drain_timeout })
@@ -136,17 +133,17 @@ impl<C: Config> Server<C> {
         &self.app
     }
 
-    /// Stops within the drain timeout: refuses new deliveries, lets requests in progress end
-    /// (each is committed before it is answered), lets runs finish, puts those that do not
-    /// back in the inbox for the next start, and flushes the store.
+    /// Stops within the drain timeout: from the start, deliveries are answered 503 with
+    /// `Retry-After` and `/readyz` fails (requests in progress still commit before they are
+    /// answered); runs get until the timeout to finish, and those that do not go back to the
+    /// inbox for the next start; then the server closes its connections and flushes the store.
     pub async fn stop(self) {
         let deadline = tokio::time::Instant::now() + self.drain_timeout;
-        self.app.engine.stop();
+        engine::drain(&self.app, self.drain_timeout).await;
         let _ = self.stop.send(());
         if tokio::time::timeout_at(deadline, self.http).await.is_err() {
             tracing::warn!("connections still open at the drain timeout are closed");
         }
-        engine::drain(&self.app, deadline.saturating_duration_since(tokio::time::Instant::now())).await;
         self.app.store.close().await;
         tracing::info!("stopped");
     }

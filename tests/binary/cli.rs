@@ -57,6 +57,12 @@ fn invoke_runs_a_flow_once_and_records_it() {
     let shown = binary.ok(&["runs", "show", &dead[0]["id"].to_string()]);
     assert!(shown.contains("error     this flow always fails"), "{shown}");
 
+    assert!(binary.activate("b", "label = \"second\"", "http://127.0.0.1:9").status.success());
+    binary.ok(&["invoke", "echo", "--instance", "b", "--query", "page=1"]);
+    let of_b = binary.json(&["runs", "--instance", "b", "--json"]);
+    assert_eq!(of_b.as_array().unwrap().len(), 1, "{of_b}");
+    assert_eq!(binary.json(&["runs", "--instance", "a", "--flow", "echo", "--json"]).as_array().unwrap().len(), 1);
+
     let unknown = binary.run(&["invoke", "nope"]);
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("the flows are: echo, tick, fail"));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("the flows are: echo, tick, fail, flaky"));
 }

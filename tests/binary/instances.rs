@@ -52,7 +52,12 @@ async fn a_failing_on_activate_leaves_the_instance_inactive() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("register_webhook"), "{}", stderr(&output));
     assert!(stderr(&output).contains("500"), "{}", stderr(&output));
-    assert_eq!(binary.json(&["instances", "list", "--json"]), json!([]));
+    let instances = binary.json(&["instances", "list", "--json"]);
+    assert_eq!(
+        (instances[0]["name"].as_str(), instances[0]["active"].as_bool()),
+        (Some("acme"), Some(false)),
+        "{instances}"
+    );
     let runs = binary.runs();
     assert_eq!((runs[0]["flow"].as_str(), runs[0]["status"].as_str()), (Some("register_webhook"), Some("dead")));
 }
@@ -116,4 +121,59 @@ async fn a_failing_on_deactivate_keeps_the_instance_unless_forced() {
 
     binary.ok(&["instances", "deactivate", "acme", "--force"]);
     assert_eq!(binary.json(&["instances", "list", "--json"])[0]["active"], false);
+}
+
+#[tokio::test]
+async fn a_failing_reactivation_keeps_the_earlier_configuration() {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/inventory/webhooks"))
+        .respond_with(ResponseTemplate::new(201))
+        .up_to_n_times(1)
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/inventory/webhooks"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&fake)
+        .await;
+    let binary = Binary::example("inventory_sync");
+    assert!(binary.activate("acme", &inventory_config(&fake), "http://127.0.0.1:9").status.success());
+    let changed = inventory_config(&fake).replace("t0ken", "n3w");
+    assert!(!binary.activate("acme", &changed, "http://127.0.0.1:9").status.success());
+
+    let instances = binary.json(&["instances", "list", "--json"]);
+    assert_eq!(instances[0]["active"], true, "{instances}");
+    let database = binary.database();
+    let config: String =
+        database.query_row("SELECT config FROM instances WHERE name = 'acme'", [], |row| row.get(0)).unwrap();
+    assert!(config.contains("t0ken") && !config.contains("n3w"), "the failed configuration was kept");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_sent_while_on_activate_runs_are_accepted() {
+    let fake = MockServer::start().await;
+    // The provider answers the registration slowly, as if it first pinged the new endpoint.
+    Mock::given(method("POST"))
+        .and(path("/inventory/webhooks"))
+        .respond_with(ResponseTemplate::new(201).set_delay(std::time::Duration::from_millis(1500)))
+        .mount(&fake)
+        .await;
+    let binary = Binary::example("inventory_sync");
+    let server = binary.serve(&["serve"]);
+    let activating = {
+        let (file, url) = (binary.dir().join("acme.toml"), server.url.clone());
+        std::fs::write(&file, inventory_config(&fake)).unwrap();
+        binary
+            .command()
+            .args(["instances", "activate", "acme", "--config", file.to_str().unwrap(), "--public-url", &url])
+            .spawn()
+            .unwrap()
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let ping =
+        reqwest::Client::new().post(server.hook("acme", "/inventory")).body(r#"{"updates":[]}"#).send().await.unwrap();
+    assert_eq!(ping.status(), 202, "a delivery during activation was refused");
+    let finished = tokio::task::block_in_place(|| activating.wait_with_output()).unwrap();
+    assert!(finished.status.success());
 }

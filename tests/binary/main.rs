@@ -14,4 +14,5 @@ mod order;
 mod retries;
 mod schedule;
 mod shutdown;
+mod signatures;
 mod webhooks;

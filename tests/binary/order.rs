@@ -53,6 +53,22 @@ async fn ordered_runs_of_an_instance_go_one_at_a_time_in_arrival_order() {
 }
 
 #[tokio::test]
+async fn an_ordered_run_waits_while_an_earlier_one_is_retried() {
+    let binary = Binary::example("probe");
+    let server = binary.serve(&["serve"]);
+    assert!(binary.activate("a", "label = \"x\"", &server.url).status.success());
+    let client = reqwest::Client::new();
+    let first = post(&client, &server.hook("a", "/ordered-retry?fail=true"), "").await.1["run_id"].as_u64().unwrap();
+    let second = post(&client, &server.hook("a", "/ordered-retry?fail=false"), "").await.1["run_id"].as_u64().unwrap();
+    let runs = intervals(&binary, "ordered_retry", 2);
+    let first_detail = binary.run_detail(first);
+    assert_eq!(first_detail["attempts"], 2, "{first_detail}");
+    let retried_at: jiff::Timestamp = first_detail["history"][1]["finished_at"].as_str().unwrap().parse().unwrap();
+    let second_started = runs.iter().find(|run| run.0 == second).unwrap().2;
+    assert!(second_started >= retried_at, "run {second} started before run {first} was retried and done");
+}
+
+#[tokio::test]
 async fn concurrency_caps_the_runs_executing_at_once() {
     let binary = Binary::example("probe");
     let server = binary.serve(&["serve"]);

@@ -82,3 +82,35 @@ async fn runs_still_executing_at_the_drain_timeout_resume_at_the_next_start() {
         (statuses(&binary, "slow") == [("succeeded".to_owned(), 3)]).then_some(())
     });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_draining_the_server_is_not_ready_and_refuses_deliveries_with_retry_after() {
+    let binary = Binary::example("probe");
+    assert!(binary.activate("a", "label = \"first\"", "http://127.0.0.1:9").status.success());
+    let mut server = binary.serve(&["serve", "--drain-timeout", "10s"]);
+    let client = reqwest::Client::new();
+    assert_eq!(client.get(format!("{}/readyz", server.url)).send().await.unwrap().status(), 200);
+    assert_eq!(client.get(format!("{}/healthz", server.url)).send().await.unwrap().status(), 200);
+    let slow = client.post(server.hook("a", "/slow?ms=2500")).send().await.unwrap();
+    let run_id = slow.json::<serde_json::Value>().await.unwrap()["run_id"].as_u64().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    server.send_sigterm();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(client.get(format!("{}/readyz", server.url)).send().await.unwrap().status(), 503);
+    assert_eq!(client.get(format!("{}/healthz", server.url)).send().await.unwrap().status(), 200);
+    let refused = client.post(server.hook("a", "/noop")).body(r#"{"id":1}"#).send().await.unwrap();
+    assert_eq!(refused.status(), 503);
+    assert_eq!(refused.headers()["retry-after"], "1");
+
+    let status = tokio::task::block_in_place(|| server.wait());
+    assert!(status.success(), "the server exited with {status}");
+    let finished: String = binary
+        .database()
+        .query_row("SELECT status FROM runs WHERE id = ?1", [run_id as i64], |row| row.get(0))
+        .unwrap();
+    assert_eq!(finished, "succeeded", "the run in progress finished within the drain timeout");
+    let stored: i64 =
+        binary.database().query_row("SELECT count(*) FROM runs WHERE flow = 'noop'", [], |row| row.get(0)).unwrap();
+    assert_eq!(stored, 0, "a refused delivery was stored");
+}

@@ -149,9 +149,19 @@ impl Server {
     /// Sends SIGTERM and waits for the process to end; returns its status and how long it took.
     pub fn terminate(&mut self) -> (std::process::ExitStatus, Duration) {
         let started = Instant::now();
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        self.send_sigterm();
         let status = self.child.wait().expect("waiting for the server");
         (status, started.elapsed())
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn send_sigterm(&self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+    }
+
+    /// Waits for the process to end.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("waiting for the server")
     }
 
     /// Kills the process at once (SIGKILL), as a crash would.

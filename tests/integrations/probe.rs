@@ -9,6 +9,11 @@ struct Settings {
     label: String,
     /// A third-party API that `call_api` calls.
     api_url: Option<Url>,
+    /// Signs deliveries to `/standard` (Standard Webhooks); the previous one too while rotating.
+    signing_secret: Option<Secret>,
+    previous_signing_secret: Option<Secret>,
+    /// Signs deliveries to `/github`, GitHub style.
+    github_secret: Option<Secret>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -118,11 +123,37 @@ async fn ordered(_ctx: Ctx<Settings>, Query(pause): Query<Pause>) -> Result<()> 
     Ok(())
 }
 
+#[derive(Deserialize)]
+struct Failing {
+    fail: bool,
+}
+
+/// Ordered, and fails its first attempt when asked to: later runs must wait for the retry.
+#[flow(webhook, path = "/ordered-retry", ordered = true, retries = 1, backoff = "400ms..400ms")]
+async fn ordered_retry(ctx: Ctx<Settings>, Query(failing): Query<Failing>) -> Result<()> {
+    if failing.fail && ctx.attempt() == 1 {
+        return Err(Error::msg("the first attempt fails"));
+    }
+    Ok(())
+}
+
 /// At most two runs at once, across instances.
 #[flow(webhook, path = "/limited", concurrency = 2)]
 async fn limited(_ctx: Ctx<Settings>, Query(pause): Query<Pause>) -> Result<()> {
     tokio::time::sleep(std::time::Duration::from_millis(pause.ms)).await;
     Ok(())
+}
+
+/// Accepts only deliveries signed the Standard Webhooks way, with either secret.
+#[flow(webhook, path = "/standard", verify = standard_webhooks(secret = [signing_secret, previous_signing_secret]))]
+async fn standard(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
+    Ok(body.len())
+}
+
+/// Accepts only deliveries signed as GitHub signs them.
+#[flow(webhook, path = "/github", verify = hmac_sha256(header = "X-Hub-Signature-256", secret = github_secret, prefix = "sha256="))]
+async fn github(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
+    Ok(body.len())
 }
 
 /// Calls the instance's API and fails the way its answer says.
@@ -136,5 +167,8 @@ async fn call_api(ctx: Ctx<Settings>) -> Result<()> {
 aqueduct::integration! {
     name: "probe",
     config: Settings,
-    flows: [echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api],
+    flows: [
+        echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api,
+                standard, github, ordered_retry,
+    ],
 }

@@ -49,6 +49,20 @@ fn component_struct(item: ItemStruct) -> TokenStream {
 }
 
 fn component_impl(mut item: ItemImpl, errors: &mut Errors) -> TokenStream {
+    if let Some((_, trait_path, _)) = &item.trait_ {
+        errors.at(
+            trait_path,
+            "#[component] goes on the component's own `impl` block of #[action] methods, not on a trait impl; \
+                          move the actions into `impl YourComponent { … }`",
+        );
+        // Without their #[action]s, so the mistake is reported once.
+        for member in &mut item.items {
+            if let ImplItem::Fn(method) = member {
+                method.attrs.retain(|attr| !attr.path().is_ident("action"));
+            }
+        }
+        return item.into_token_stream();
+    }
     let mut wrappers = Vec::new();
     for member in &mut item.items {
         let ImplItem::Fn(method) = member else { continue };

@@ -2,6 +2,7 @@
 
 use super::kind::{Kind, all_keys, option_rule};
 use super::policy::PolicyAttr;
+use super::verify::VerifyAttr;
 use crate::errors::Errors;
 use crate::schedule::{check_cron, check_time_zone};
 use crate::suggest::did_you_mean;
@@ -19,6 +20,8 @@ pub(crate) struct FlowAttr {
     pub tz: Option<LitStr>,
     /// Retries, backoff, concurrency, order, dedupe, body size.
     pub policy: PolicyAttr,
+    /// How the endpoint checks signatures.
+    pub verify: Option<VerifyAttr>,
 }
 
 /// One `key` or `key = value` as written, before it is interpreted.
@@ -67,7 +70,7 @@ impl FlowAttr {
             }
         };
 
-        let mut attr = FlowAttr { kind, path: None, cron: None, tz: None, policy: PolicyAttr::default() };
+        let mut attr = FlowAttr { kind, path: None, cron: None, tz: None, policy: PolicyAttr::default(), verify: None };
         for option in &options {
             attr.apply(option, errors);
         }
@@ -121,6 +124,7 @@ impl FlowAttr {
                     errors.at(tz, message);
                 }
             }
+            "verify" => self.verify = VerifyAttr::parse(value, errors),
             policy_key => {
                 let known = self.policy.read(policy_key, value, errors);
                 assert!(known, "every option in kind::OPTIONS is interpreted here");

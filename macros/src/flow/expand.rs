@@ -16,6 +16,13 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
     let name_str = name.to_string();
     let trigger = trigger(attr);
     let policy = attr.policy.expand();
+    let verify = match &attr.verify {
+        Some(verify) => {
+            let verifier = verify.expand(config);
+            quote!(::std::option::Option::Some(#verifier))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     let result_type = match &function.sig.output {
         ReturnType::Type(_, ty) => ty.as_ref().clone(),
         ReturnType::Default => syn::parse_quote!(()),
@@ -24,10 +31,12 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
     let into_output = quote_spanned! {result_type.span()=>
         <#result_type as ::aqueduct::__private::FlowResult>::into_output
     };
+    // Hygienic names, so a flow called `ctx`, `request` or `activation` is still the one called.
+    let (ctx, request, activation) = (mixed("ctx"), mixed("request"), mixed("activation"));
     let handler = if attr.kind.is_lifecycle() {
         quote! {
-            ::aqueduct::__private::Handler::Lifecycle(|activation| {
-                ::std::boxed::Box::pin(async move { #into_output(#name(activation).await) })
+            ::aqueduct::__private::Handler::Lifecycle(|#activation| {
+                ::std::boxed::Box::pin(async move { #into_output(#name(#activation).await) })
             })
         }
     } else {
@@ -36,11 +45,11 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
             .collect();
         quote! {
             ::aqueduct::__private::Handler::Event {
-                check: |request| #name::extract(request).map(|_| ()),
-                run: |ctx, request| {
+                check: |#request| #name::extract(#request).map(|_| ()),
+                run: |#ctx, #request| {
                     ::std::boxed::Box::pin(async move {
-                        let (#(#arguments,)*) = #name::extract(&request)?;
-                        #into_output(#name(ctx, #(#arguments),*).await)
+                        let (#(#arguments,)*) = #name::extract(&#request)?;
+                        #into_output(#name(#ctx, #(#arguments),*).await)
                     })
                 },
             }
@@ -55,7 +64,7 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
             /// `integration!` names this; a flow that no integration lists fails to compile here.
             #[doc(hidden)]
             #[deny(dead_code)]
-            #vis fn must_be_listed_in_integration() {}
+            #vis fn list_this_flow_in_integration() {}
         }
     };
     let doc = format!(
@@ -81,6 +90,7 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
                 name: #name_str,
                 trigger: #trigger,
                 policy: #policy,
+                verify: #verify,
                 handler: #handler,
             };
         }
@@ -105,7 +115,7 @@ pub(crate) fn expand_invalid(function: &ItemFn, attr: Option<&FlowAttr>) -> Toke
         impl #name {
             #[doc(hidden)]
             #[allow(dead_code)]
-            #vis fn must_be_listed_in_integration() {}
+            #vis fn list_this_flow_in_integration() {}
         }
 
         impl<C: 'static> ::aqueduct::__private::Flow<C> for #name {
@@ -125,6 +135,10 @@ fn webhook_impl(function: &ItemFn, attr: Option<&FlowAttr>) -> Option<TokenStrea
             const PATH: &'static str = #path;
         }
     })
+}
+
+fn mixed(name: &str) -> syn::Ident {
+    syn::Ident::new(name, Span::mixed_site())
 }
 
 /// The flow's trigger as a runtime value.

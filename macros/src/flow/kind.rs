@@ -107,6 +107,7 @@ pub(crate) const OPTIONS: &[OptionRule] = &[
         meaning: "how long a webhook's delivery ids are remembered",
     },
     OptionRule { key: "max_body", kinds: &[Kind::Webhook], meaning: "the largest webhook body accepted" },
+    OptionRule { key: "verify", kinds: &[Kind::Webhook], meaning: "how a webhook's signature is checked" },
 ];
 
 pub(crate) fn option_rule(key: &str) -> Option<&'static OptionRule> {

@@ -5,6 +5,7 @@ mod expand;
 mod kind;
 mod policy;
 mod signature;
+mod verify;
 
 use crate::errors::Errors;
 use attr::FlowAttr;

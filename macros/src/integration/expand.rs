@@ -29,7 +29,7 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
 
         // Naming each listed flow here is what makes an unlisted `#[flow]` a compile error;
         // a `const _` counts as used wherever it stands, even in a doctest's wrapper.
-        const _: () = { #( let _ = #flows::must_be_listed_in_integration; )* };
+        const _: () = { #( let _ = #flows::list_this_flow_in_integration; )* };
 
         /// The integration, for tests, benchmarks and custom `main`s (`aqueduct::Server::start`).
         pub const INTEGRATION: ::aqueduct::Integration<#config> = ::aqueduct::Integration::new(#name, &[#(#descriptors),*], #demo);
@@ -50,6 +50,12 @@ fn pair_checks(flows: &[Path], descriptors: &[TokenStream]) -> Vec<TokenStream> 
         for (first, first_descriptor) in flows.iter().zip(descriptors).take_while(|(flow, _)| *flow != second) {
             let (a, b) = (written(first), written(second));
             let clashes = [
+                (
+                    quote!(share_a_name),
+                    format!(
+                        "the flows `{a}` and `{b}` have the same name, and runs know their flow by name; rename one of the functions"
+                    ),
+                ),
                 (
                     quote!(share_a_path),
                     format!(

@@ -2,7 +2,7 @@
 
 use super::Settings;
 use crate::app::App;
-use crate::engine::{LEASE, Retries, execute};
+use crate::engine::{LEASE, Retries, execute, keeping_lease};
 use crate::error::{Error, Result};
 use crate::flow::{Handler, Trigger};
 use crate::ingress::Request;
@@ -75,7 +75,7 @@ pub(super) async fn invoke<C: Config>(
         )));
     };
     let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, request };
-    match execute(&app, claimed, Retries::None).await {
+    match keeping_lease(&app, id, execute(&app, claimed, Retries::None)).await {
         Ok(output) => {
             eprintln!("run {id} succeeded");
             if let Some(output) = output {

@@ -87,6 +87,21 @@ fn duration(run: &RunSummary) -> String {
     }
 }
 
+/// The query string with the values of credential-like parameters hidden.
+fn redacted(query: &str) -> String {
+    let hidden = |key: &str| {
+        ["token", "secret", "password", "key", "sig", "auth"].iter().any(|word| key.to_lowercase().contains(word))
+    };
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if hidden(key) => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 fn print_detail(run: &RunDetail) {
     let summary = &run.summary;
     println!("run       {}", summary.id);
@@ -97,7 +112,7 @@ fn print_detail(run: &RunDetail) {
     println!("attempts  {}", summary.attempts);
     println!("created   {}", summary.created_at);
     if let Some(query) = &run.query {
-        println!("query     {query}");
+        println!("query     {}", redacted(query));
     }
     if !run.body.is_empty() {
         println!("input     {}", run.body);

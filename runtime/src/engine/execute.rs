@@ -25,7 +25,7 @@ pub(crate) async fn execute<C: Config>(app: &Arc<App<C>>, run: ClaimedRun, retri
     let span =
         tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
     let flow = app.integration.flow(&run.flow);
-    let attempted = match prepare(app, &run, flow).await {
+    let attempted = match prepare(app, &run, flow, retries).await {
         Ok((config, call)) => {
             let name = flow.map(|flow| flow.name).unwrap_or_default();
             let info = RunInfo {
@@ -47,7 +47,7 @@ pub(crate) async fn execute<C: Config>(app: &Arc<App<C>>, run: ClaimedRun, retri
             let retry = flow
                 .filter(|_| retries == Retries::ByPolicy && !error.is_permanent())
                 .filter(|flow| run.attempt <= flow.policy.retries)
-                .map(|flow| flow.policy.retry_delay(run.attempt).max(error.retry_delay().unwrap_or_default()));
+                .map(|flow| flow.policy.retry_delay(run.attempt).max(asked_delay(error, flow)));
             match retry {
                 Some(delay) => Outcome::Retry { error: error_text, due_at: jiff::Timestamp::now() + delay },
                 None => Outcome::Dead { error: error_text },
@@ -66,6 +66,13 @@ pub(crate) async fn execute<C: Config>(app: &Arc<App<C>>, run: ClaimedRun, retri
     result
 }
 
+/// The third party's `Retry-After`, at most an hour (or the backoff's maximum, if longer): a
+/// far-off date would park the run, and an ordered flow's whole queue behind it.
+fn asked_delay<C>(error: &Error, flow: &FlowDescriptor<C>) -> std::time::Duration {
+    let cap = flow.policy.backoff_max.max(std::time::Duration::from_secs(3600));
+    error.retry_delay().unwrap_or_default().min(cap)
+}
+
 type RunFn<C> = fn(Ctx<C>, Arc<crate::ingress::Request>) -> futures::future::BoxFuture<'static, Result<Output>>;
 
 /// The instance's configuration and the flow's entry point, or why the run cannot start.
@@ -73,10 +80,19 @@ async fn prepare<C: Config>(
     app: &App<C>,
     run: &ClaimedRun,
     flow: Option<&FlowDescriptor<C>>,
+    retries: Retries,
 ) -> Result<(Arc<C>, RunFn<C>)> {
     let flow = flow.ok_or_else(|| {
         Error::permanent(Error::msg(format!("this binary has no flow `{}`; was it renamed or removed?", run.flow)))
     })?;
+    // Attempts are counted when claimed: more than the policy allows means earlier ones never
+    // finished, each time stopping the process (a crash, an out-of-memory kill). Stop there.
+    if retries == Retries::ByPolicy && run.attempt > flow.policy.retries + 1 {
+        return Err(Error::permanent(Error::msg(format!(
+            "the run was interrupted {} times by a stopped process; it is not tried again",
+            run.attempt - 1
+        ))));
+    }
     let Handler::Event { run: call, .. } = flow.handler else {
         return Err(Error::permanent(Error::msg(format!("`{}` is a lifecycle hook; it runs at activation", run.flow))));
     };

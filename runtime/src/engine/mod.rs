@@ -51,6 +51,23 @@ pub(crate) fn spawn_run<C: Config>(app: &Arc<App<C>>, run: ClaimedRun, slot: Own
     });
 }
 
+/// Runs `attempt` while renewing the lease of `run` every [`HEARTBEAT`]: a command (`invoke`,
+/// activation) runs a flow in its own process, and the server must not take the run over.
+pub(crate) async fn keeping_lease<C: Config, T>(app: &App<C>, run: RunId, attempt: impl Future<Output = T>) -> T {
+    let renew = async {
+        loop {
+            tokio::time::sleep(HEARTBEAT).await;
+            if let Err(error) = app.store.heartbeat(vec![run], LEASE).await {
+                tracing::warn!(error = %format!("{error:#}"), "renewing a lease failed");
+            }
+        }
+    };
+    tokio::select! {
+        result = attempt => result,
+        () = renew => unreachable!("renewing a lease never ends"),
+    }
+}
+
 /// Marks the inbox as holding runs due at `due_at`.
 pub(crate) fn wake_at<C: Config>(app: &Arc<App<C>>, due_at: jiff::Timestamp) {
     let app = app.clone();
@@ -64,6 +81,10 @@ pub(crate) fn wake_at<C: Config>(app: &Arc<App<C>>, due_at: jiff::Timestamp) {
 /// Claims runs from the inbox whenever some may be due and a worker is free, until shutdown.
 pub(crate) async fn claim_loop<C: Config>(app: Arc<App<C>>) {
     let engine = &app.engine;
+    let queued_flows: Vec<&FlowDescriptor<C>> =
+        app.integration.flows().iter().filter(|flow| matches!(flow.handler, Handler::Event { .. })).collect();
+    // Each round starts with the next flow, so a backlog in one cannot starve the others.
+    let mut first = 0;
     while !engine.is_stopping() {
         let free = engine.slots.available_permits();
         if free == 0 || !engine.take_queued() {
@@ -72,11 +93,10 @@ pub(crate) async fn claim_loop<C: Config>(app: Arc<App<C>>) {
             }
             continue;
         }
-        let claims = app
-            .integration
-            .flows()
+        first = (first + 1) % queued_flows.len().max(1);
+        let claims = queued_flows[first..]
             .iter()
-            .filter(|flow| matches!(flow.handler, Handler::Event { .. }))
+            .chain(&queued_flows[..first])
             .map(|flow| FlowClaim {
                 flow: flow.name,
                 limit: free,

@@ -10,14 +10,24 @@ use http::StatusCode;
 use serde_json::json;
 use std::sync::Arc;
 
-/// The run's summary: its status, attempts and times. Its input and output stay private to
-/// the operator (`runs show`), since run ids are easy to guess.
+/// The run's status, attempts and times, and nothing else: run ids are easy to guess, so the
+/// flow, the customer instance, the input and the output stay with the operator (`runs show`).
 pub(crate) async fn run_status<C: Config>(State(app): State<Arc<App<C>>>, Path(id): Path<String>) -> Response {
     let Ok(id) = id.parse::<RunId>() else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "error": format!("`{id}` is not a run id") }))).into_response();
     };
     match app.store.run(id).await {
-        Ok(Some(run)) => Json(run.summary).into_response(),
+        Ok(Some(run)) => {
+            let run = run.summary;
+            let status = json!({
+                "id": run.id,
+                "status": run.status,
+                "attempts": run.attempts,
+                "created_at": run.created_at,
+                "finished_at": run.finished_at,
+            });
+            Json(status).into_response()
+        }
         Ok(None) => (StatusCode::NOT_FOUND, Json(json!({ "error": format!("there is no run {id}") }))).into_response(),
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "reading a run failed");

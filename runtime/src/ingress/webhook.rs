@@ -13,8 +13,13 @@ use http::{HeaderMap, StatusCode, header};
 use serde_json::json;
 use std::sync::Arc;
 
-/// Headers the inbox does not keep: credentials meant for a proxy in front, never for a flow.
-const DROPPED_HEADERS: [header::HeaderName; 3] = [header::AUTHORIZATION, header::COOKIE, header::PROXY_AUTHORIZATION];
+/// Headers the inbox does not keep: credentials, which a flow never needs once the request is
+/// verified, and which would otherwise sit in the store.
+fn is_credential(name: &header::HeaderName) -> bool {
+    let name = name.as_str();
+    [header::AUTHORIZATION.as_str(), header::COOKIE.as_str(), header::PROXY_AUTHORIZATION.as_str()].contains(&name)
+        || ["token", "secret", "password", "api-key", "apikey"].iter().any(|word| name.contains(word))
+}
 
 /// Handles a POST to `/hooks/{instance}{path}` for `flow`.
 pub(crate) async fn receive<C: Config>(
@@ -26,20 +31,28 @@ pub(crate) async fn receive<C: Config>(
     if app.engine.is_stopping() {
         return unavailable("the server is shutting down; try again shortly");
     }
-    match app.instances.get(app.store.as_ref(), &instance).await {
-        Ok(Some(_)) => {}
+    let config = match app.instances.get(app.store.as_ref(), &instance).await {
+        Ok(Some(config)) => config,
         Ok(None) => return unknown_instance(&instance),
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "looking up an instance failed");
             return unavailable("the store cannot be read right now; try again shortly");
         }
-    }
+    };
     let (parts, body) = request.into_parts();
     let body = match read_body(&parts.headers, body, flow.policy.max_body).await {
         Ok(body) => body,
         Err(response) => return response,
     };
     let request = Arc::new(Request::new(parts.uri.query(), kept_headers(parts.headers), body));
+    if let Some(verifier) = &flow.verify
+        && let Err(failure) = verifier.verify(&config, &request)
+    {
+        // The reason names what was wrong, never a secret or the signature expected.
+        tracing::warn!(instance, flow = flow.name, reason = %failure, "refused a delivery whose signature does not verify");
+        let body = Json(json!({ "error": format!("the signature does not verify: {failure}") }));
+        return (StatusCode::UNAUTHORIZED, body).into_response();
+    }
     if let Handler::Event { check, .. } = flow.handler
         && let Err(rejection) = check(&request)
     {
@@ -99,7 +112,8 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<byte
 }
 
 fn kept_headers(mut headers: HeaderMap) -> HeaderMap {
-    for name in DROPPED_HEADERS {
+    let credentials: Vec<header::HeaderName> = headers.keys().filter(|name| is_credential(name)).cloned().collect();
+    for name in credentials {
         headers.remove(name);
     }
     headers

@@ -7,29 +7,32 @@ use crate::store::{InstanceRecord, Store};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// Active instances by name. Filled on first use and refreshed from the store every second,
-/// so an instance activated or changed by another process (the CLI) is seen without a restart;
-/// the inbox itself refuses runs for an instance deactivated in between.
+/// Instances by name, with the version of the store record each entry reflects. Filled on
+/// first use and refreshed from the store every second, so an instance activated or changed
+/// by another process (the CLI) is seen without a restart. Versions only move forward: a
+/// refresh that read the store before this process activated or deactivated an instance
+/// cannot bring back the older state. (The inbox itself refuses runs for an inactive instance.)
 pub(crate) struct InstanceCache<C> {
-    active: RwLock<HashMap<String, CachedInstance<C>>>,
+    known: RwLock<HashMap<String, Cached<C>>>,
 }
 
-struct CachedInstance<C> {
+struct Cached<C> {
     version: i64,
-    config: Arc<C>,
+    /// `None` for an instance known to be inactive.
+    config: Option<Arc<C>>,
 }
 
 impl<C> Default for InstanceCache<C> {
     fn default() -> Self {
-        InstanceCache { active: RwLock::new(HashMap::new()) }
+        InstanceCache { known: RwLock::new(HashMap::new()) }
     }
 }
 
 impl<C: Config> InstanceCache<C> {
     /// The configuration of the active instance `name`, or `None` when it is not active.
     pub(crate) async fn get(&self, store: &dyn Store, name: &str) -> Result<Option<Arc<C>>> {
-        if let Some(cached) = self.active.read().expect("instance cache lock").get(name) {
-            return Ok(Some(cached.config.clone()));
+        if let Some(cached) = self.known.read().expect("instance cache lock").get(name) {
+            return Ok(cached.config.clone());
         }
         let Some(record) = store.instance(name).await? else { return Ok(None) };
         self.update(&record)
@@ -37,32 +40,29 @@ impl<C: Config> InstanceCache<C> {
 
     /// Brings the cache in line with the store.
     pub(crate) async fn refresh(&self, store: &dyn Store) -> Result<()> {
-        let records = store.instances().await?;
-        for record in &records {
-            if let Err(error) = self.update(record) {
+        for record in store.instances().await? {
+            if let Err(error) = self.update(&record) {
                 tracing::error!(instance = record.name, %error, "the stored configuration no longer fits");
             }
         }
-        let active: Vec<&str> =
-            records.iter().filter(|record| record.active).map(|record| record.name.as_str()).collect();
-        self.active.write().expect("instance cache lock").retain(|name, _| active.contains(&name.as_str()));
         Ok(())
     }
 
-    /// Takes in one stored instance; returns its configuration if it is active.
+    /// Takes in one stored instance, unless the cache already knows a newer version; returns
+    /// the instance's configuration if it is active.
     pub(crate) fn update(&self, record: &InstanceRecord) -> Result<Option<Arc<C>>> {
-        if !record.active {
-            self.active.write().expect("instance cache lock").remove(&record.name);
-            return Ok(None);
-        }
-        if let Some(cached) = self.active.read().expect("instance cache lock").get(&record.name)
-            && cached.version == record.version
+        if let Some(cached) = self.known.read().expect("instance cache lock").get(&record.name)
+            && cached.version >= record.version
         {
-            return Ok(Some(cached.config.clone()));
+            return Ok(cached.config.clone());
         }
-        let config = Arc::new(decode::<C>(&record.config)?);
-        let cached = CachedInstance { version: record.version, config: config.clone() };
-        self.active.write().expect("instance cache lock").insert(record.name.clone(), cached);
-        Ok(Some(config))
+        // Decoded outside the lock; a concurrent newer update wins below.
+        let config = if record.active { Some(Arc::new(decode::<C>(&record.config)?)) } else { None };
+        let mut known = self.known.write().expect("instance cache lock");
+        let entry = known.entry(record.name.clone()).or_insert(Cached { version: i64::MIN, config: None });
+        if entry.version < record.version {
+            *entry = Cached { version: record.version, config };
+        }
+        Ok(entry.config.clone())
     }
 }

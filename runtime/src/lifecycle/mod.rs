@@ -8,7 +8,7 @@ pub(crate) use cache::InstanceCache;
 
 use crate::app::App;
 use crate::context::{Activation, endpoint_url};
-use crate::engine::{LEASE, run_attempt};
+use crate::engine::{LEASE, keeping_lease, run_attempt};
 use crate::error::{Error, Result};
 use crate::flow::{Handler, Trigger};
 use crate::integration::Config;
@@ -29,11 +29,19 @@ pub(crate) struct Activated {
 pub(crate) async fn activate<C: Config>(app: &App<C>, name: &str, config: ParsedConfig<C>) -> Result<Activated> {
     check_instance_name(name)?;
     let settings = Arc::new(config.config);
-    let hook_run = run_hook(app, Trigger::OnActivate, name, settings.clone())
-        .await
-        .map_err(|error| error.wrap(format!("activating `{name}` failed, so it was not activated")))?;
+    // Stored first: a provider often sends a first delivery (GitHub's ping) while the hook is
+    // registering the webhook, and it must not get 404.
+    let previous = app.store.instance(name).await?;
     let record = app.store.activate_instance(name, &config.json).await?;
     app.instances.update(&record)?;
+    let hook_run = match run_hook(app, Trigger::OnActivate, name, settings.clone()).await {
+        Ok(run) => run,
+        Err(error) => {
+            let restored = app.store.restore_instance(name, previous).await?;
+            app.instances.update(&restored)?;
+            return Err(error.wrap(format!("activating `{name}` failed, so its earlier state is restored")));
+        }
+    };
     let endpoints =
         app.integration.webhooks().map(|(flow, path)| (flow.name, endpoint_url(&app.public_url, name, path))).collect();
     Ok(Activated { endpoints, hook_run })
@@ -85,7 +93,7 @@ async fn run_hook<C: Config>(app: &App<C>, trigger: Trigger, instance: &str, con
     let activation = Activation::new(config, instance.to_owned(), app.public_url.clone(), app.http.clone());
     let span = tracing::info_span!("run", id = %id, flow = hook.name, instance);
     let started_at = jiff::Timestamp::now();
-    let attempted = run_attempt(span, call(activation)).await;
+    let attempted = keeping_lease(app, id, run_attempt(span, call(activation))).await;
     let outcome = match &attempted.result {
         Ok(output) => Outcome::Succeeded(output.clone()),
         // A failed hook is reported to whoever activated; they decide whether to try again.

@@ -17,6 +17,8 @@ use std::time::Duration;
 pub(crate) trait Store: Send + Sync + 'static {
     /// Stores the instance as active with this configuration (JSON), replacing an earlier one.
     async fn activate_instance(&self, name: &str, config: &str) -> Result<InstanceRecord>;
+    /// Puts back the instance as `previous` was (inactive if there was none), after a failed activation.
+    async fn restore_instance(&self, name: &str, previous: Option<InstanceRecord>) -> Result<InstanceRecord>;
     /// Marks the instance inactive; `None` when there is no such instance.
     async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>>;
     async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>>;

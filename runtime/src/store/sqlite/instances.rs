@@ -26,6 +26,25 @@ pub(super) fn activate(connection: &Connection, name: &str, config: &str) -> rus
         .query_row(params![name, config, now()], record)
 }
 
+/// Back to `previous`'s configuration and state, or inactive; the version still goes up, so
+/// every cache sees the change.
+pub(super) fn restore(
+    connection: &Connection,
+    name: &str,
+    previous: Option<&InstanceRecord>,
+) -> rusqlite::Result<InstanceRecord> {
+    let (config, active) = match previous {
+        Some(previous) => (Some(previous.config.as_str()), previous.active),
+        None => (None, false),
+    };
+    connection
+        .prepare_cached(&format!(
+            "UPDATE instances SET config = coalesce(?2, config), active = ?3, version = version + 1, updated_at = ?4
+             WHERE name = ?1 RETURNING {COLUMNS}"
+        ))?
+        .query_row(params![name, config, active, now()], record)
+}
+
 pub(super) fn deactivate(connection: &Connection, name: &str) -> rusqlite::Result<Option<InstanceRecord>> {
     connection
         .prepare_cached(&format!(

@@ -156,6 +156,11 @@ impl Store for SqliteStore {
         self.writer.write(move |connection| instances::activate(connection, &name, &config)).await
     }
 
+    async fn restore_instance(&self, name: &str, previous: Option<InstanceRecord>) -> Result<InstanceRecord> {
+        let name = name.to_owned();
+        self.writer.write(move |connection| instances::restore(connection, &name, previous.as_ref())).await
+    }
+
     async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
         let name = name.to_owned();
         self.writer.write(move |connection| instances::deactivate(connection, &name)).await

@@ -138,13 +138,17 @@ fn run_batch(connection: &Connection, batch: Vec<Box<dyn Job>>) -> Option<(Vec<R
         return None;
     }
     let mut all_succeeded = true;
-    let replies = batch
-        .into_iter()
-        .map(|job| {
-            let (succeeded, reply) = job.run(connection);
-            all_succeeded &= succeeded;
-            reply
-        })
-        .collect();
+    let mut replies = Vec::with_capacity(batch.len());
+    for job in batch {
+        // Some failures (disk full, I/O) make SQLite roll the transaction back itself; the jobs
+        // after that would run outside any transaction, so they are refused instead.
+        if !all_succeeded && connection.is_autocommit() {
+            job.fail("SQLite rolled back the transaction after an earlier write failed".to_owned());
+            continue;
+        }
+        let (succeeded, reply) = job.run(connection);
+        all_succeeded &= succeeded;
+        replies.push(reply);
+    }
     Some((replies, all_succeeded))
 }
