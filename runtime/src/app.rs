@@ -1,9 +1,11 @@
 //! What the serving process shares between its ingress, scheduler and workers.
 
 use crate::engine::EngineState;
+use crate::flow::{FlowDescriptor, Trigger};
 use crate::integration::{Config, Integration};
 use crate::lifecycle::InstanceCache;
 use crate::store::Store;
+use std::collections::HashMap;
 use std::sync::Arc;
 use url::Url;
 
@@ -16,6 +18,8 @@ pub(crate) struct App<C: 'static> {
     pub instances: InstanceCache<C>,
     /// The workers' shared state.
     pub engine: EngineState,
+    /// Each (pre-process flow, event) with the event flow that takes it.
+    pub events: HashMap<(&'static str, &'static str), &'static FlowDescriptor<C>>,
 }
 
 impl<C: Config> App<C> {
@@ -29,6 +33,14 @@ impl<C: Config> App<C> {
             .build()
             .map_err(|error| crate::Error::msg(format!("cannot build the HTTP client: {error}")))?;
         let instances = InstanceCache::default();
-        Ok(Arc::new(App { integration, store, http, public_url, instances, engine: EngineState::default() }))
+        let events = integration
+            .flows()
+            .iter()
+            .filter_map(|flow| match flow.trigger {
+                Trigger::Event { preprocess, event } => Some(((preprocess, event), flow)),
+                _ => None,
+            })
+            .collect();
+        Ok(Arc::new(App { integration, store, http, public_url, instances, engine: EngineState::default(), events }))
     }
 }

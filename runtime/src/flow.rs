@@ -2,6 +2,7 @@
 
 use crate::context::{Activation, Ctx};
 use crate::error::Result;
+use crate::ingress::Handshake;
 use crate::ingress::{Rejection, Request};
 use crate::verify::Verifier;
 use backon::BackoffBuilder;
@@ -22,6 +23,11 @@ pub enum Trigger {
     OnActivate,
     /// Deactivation of a customer instance.
     OnDeactivate,
+    /// A POST to `/hooks/{instance}{path}` that names its event (`route`), dispatched to the
+    /// event flow that takes it.
+    Preprocess { path: &'static str, route: RouteKey, reject_unhandled: bool },
+    /// One event of a pre-process endpoint.
+    Event { preprocess: &'static str, event: &'static str },
     /// Stands in for a flow whose definition did not compile; never reaches the runtime.
     Invalid,
 }
@@ -34,6 +40,8 @@ impl Trigger {
             Trigger::Schedule { .. } => "schedule",
             Trigger::OnActivate => "on_activate",
             Trigger::OnDeactivate => "on_deactivate",
+            Trigger::Preprocess { .. } => "preprocess",
+            Trigger::Event { .. } => "event",
             Trigger::Invalid => "invalid",
         }
     }
@@ -53,6 +61,38 @@ pub enum Handler<C: 'static> {
     },
     /// Activation hooks.
     Lifecycle(fn(Activation<C>) -> BoxFuture<'static, Result<Output>>),
+    /// A pre-process endpoint, which runs nothing itself.
+    Dispatch,
+}
+
+/// Where a pre-process endpoint's delivery names its event.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteKey {
+    Header(&'static str),
+    /// A JSON pointer into the body, e.g. `/type`.
+    Json(&'static str),
+}
+
+impl RouteKey {
+    /// The event `request` names, or why it names none.
+    pub(crate) fn read(&self, request: &Request) -> std::result::Result<String, Rejection> {
+        let missing = |what: String| Rejection::new(http::StatusCode::BAD_REQUEST, what);
+        match *self {
+            RouteKey::Header(name) => match request.headers().get(name).map(|value| value.to_str()) {
+                Some(Ok(event)) if !event.is_empty() => Ok(event.to_owned()),
+                _ => Err(missing(format!("the request has no `{name}` header, which names its event"))),
+            },
+            RouteKey::Json(pointer) => {
+                let body: serde_json::Value = serde_json::from_slice(request.body())
+                    .map_err(|error| missing(format!("the body is not valid JSON: {error}")))?;
+                match body.pointer(pointer) {
+                    Some(serde_json::Value::String(event)) if !event.is_empty() => Ok(event.clone()),
+                    _ => Err(missing(format!("the body has no event name at `{pointer}`"))),
+                }
+            }
+        }
+    }
 }
 
 /// One flow as the runtime sees it.
@@ -63,6 +103,8 @@ pub struct FlowDescriptor<C: 'static> {
     pub policy: Policy,
     /// How a webhook endpoint checks signatures.
     pub verify: Option<Verifier<C>>,
+    /// How a webhook endpoint answers a provider's subscription handshake.
+    pub handshake: Option<Handshake<C>>,
     pub handler: Handler<C>,
 }
 
@@ -159,14 +201,15 @@ impl<C: 'static> FlowDescriptor<C> {
             trigger: Trigger::Invalid,
             policy: Policy::DEFAULT,
             verify: None,
+            handshake: None,
             handler: Handler::Lifecycle(never_called::<C>),
         }
     }
 
-    /// The webhook path, for webhook flows.
+    /// The path of an endpoint: a webhook or a pre-process flow.
     pub fn path(&self) -> Option<&'static str> {
         match self.trigger {
-            Trigger::Webhook { path } => Some(path),
+            Trigger::Webhook { path } | Trigger::Preprocess { path, .. } => Some(path),
             _ => None,
         }
     }
@@ -196,6 +239,17 @@ pub trait Flow<C: 'static>: 'static {
 )]
 pub trait WebhookFlow {
     const PATH: &'static str;
+}
+
+/// Implemented by pre-process flows: what an event flow's `from = …` names.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a pre-process flow",
+    label = "`from = …` names the #[flow(preprocess, …)] struct whose endpoint receives this event",
+    note = "declare it as #[flow(preprocess, path = \"/github\", config = Settings, route = header(\"X-GitHub-Event\"))] struct GitHub;"
+)]
+pub trait PreprocessFlow {
+    const NAME: &'static str;
 }
 
 /// What a flow function may return.
@@ -244,6 +298,32 @@ const fn same_str(a: &str, b: &str) -> bool {
 #[doc(hidden)]
 pub const fn share_a_name<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -> bool {
     same_str(a.name, b.name)
+}
+
+/// Whether two event flows take the same event of the same pre-process flow.
+#[doc(hidden)]
+pub const fn share_an_event<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -> bool {
+    match (a.trigger, b.trigger) {
+        (
+            Trigger::Event { preprocess: a_from, event: a_event },
+            Trigger::Event { preprocess: b_from, event: b_event },
+        ) => same_str(a_from, b_from) && same_str(a_event, b_event),
+        _ => false,
+    }
+}
+
+/// Whether `flow`, if it is an event flow, has its pre-process flow among `flows`.
+#[doc(hidden)]
+pub const fn preprocess_listed<C>(flow: &FlowDescriptor<C>, flows: &[FlowDescriptor<C>]) -> bool {
+    let Trigger::Event { preprocess, .. } = flow.trigger else { return true };
+    let mut index = 0;
+    while index < flows.len() {
+        if matches!(flows[index].trigger, Trigger::Preprocess { .. }) && same_str(flows[index].name, preprocess) {
+            return true;
+        }
+        index += 1;
+    }
+    false
 }
 
 /// Whether two flows are both `on_activate` hooks.

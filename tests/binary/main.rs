@@ -8,6 +8,8 @@ mod cli;
 mod crash;
 mod dedupe;
 mod demo;
+mod events;
+mod handshakes;
 mod instances;
 mod limits;
 mod order;

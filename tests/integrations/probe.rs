@@ -14,6 +14,10 @@ struct Settings {
     previous_signing_secret: Option<Secret>,
     /// Signs deliveries to `/github`, GitHub style.
     github_secret: Option<Secret>,
+    /// Signs Slack's requests to `/slack`.
+    slack_secret: Option<Secret>,
+    /// The `hub.verify_token` a subscription handshake to `/meta` must present.
+    hub_token: Option<Secret>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -156,6 +160,38 @@ async fn github(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
     Ok(body.len())
 }
 
+/// One endpoint for order events, named by the body's `type`; other events are refused.
+#[flow(preprocess, path = "/events", config = Settings, route = json("/type"), unhandled = "reject")]
+struct OrderEvents;
+
+#[flow(event = "order.created", from = OrderEvents)]
+async fn order_created(_ctx: Ctx<Settings>, Json(order): Json<serde_json::Value>) -> Result<serde_json::Value> {
+    Ok(order["id"].clone())
+}
+
+#[flow(event = "order.cancelled", from = OrderEvents)]
+async fn order_cancelled(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+/// Slack's events: signed, and the `url_verification` handshake answered.
+#[flow(webhook, path = "/slack", verify = slack(secret = slack_secret), handshake = slack)]
+async fn slack_event(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
+    Ok(body.len())
+}
+
+/// A provider that subscribes with `GET ?hub.challenge=…` (Meta, Strava).
+#[flow(webhook, path = "/meta", handshake = hub_challenge(verify_token = hub_token))]
+async fn meta_event(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
+    Ok(body.len())
+}
+
+/// Amazon SNS notifications; the subscription is confirmed at the handshake.
+#[flow(webhook, path = "/sns", handshake = sns(hosts = "127.0.0.1"))]
+async fn sns_notification(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
+    Ok(body.len())
+}
+
 /// Calls the instance's API and fails the way its answer says.
 #[flow(webhook, path = "/call", retries = 3, backoff = "100ms..200ms")]
 async fn call_api(ctx: Ctx<Settings>) -> Result<()> {
@@ -169,6 +205,7 @@ aqueduct::integration! {
     config: Settings,
     flows: [
         echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api,
-                standard, github, ordered_retry,
+                        standard, github, ordered_retry, OrderEvents, order_created, order_cancelled, slack_event, meta_event,
+        sns_notification,
     ],
 }

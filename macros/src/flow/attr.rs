@@ -1,5 +1,6 @@
 //! Reads `#[flow(…)]` into a typed [`FlowAttr`], reporting every mistake with its span.
 
+use super::endpoint::{HandshakeAttr, RouteAttr, parse_unhandled};
 use super::kind::{Kind, all_keys, option_rule};
 use super::policy::PolicyAttr;
 use super::verify::VerifyAttr;
@@ -8,7 +9,7 @@ use crate::schedule::{check_cron, check_time_zone};
 use crate::suggest::did_you_mean;
 use proc_macro2::{Span, TokenStream};
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+use syn::{Expr, ExprLit, ExprPath, Lit, LitStr, Meta, Path, Token, Type};
 
 /// What `#[flow(…)]` declared, after validation.
 pub(crate) struct FlowAttr {
@@ -22,6 +23,16 @@ pub(crate) struct FlowAttr {
     pub policy: PolicyAttr,
     /// How the endpoint checks signatures.
     pub verify: Option<VerifyAttr>,
+    /// How the endpoint answers a provider's subscription handshake.
+    pub handshake: Option<HandshakeAttr>,
+    /// Event flows: the event's name, and the pre-process flow it comes from.
+    pub event: Option<LitStr>,
+    pub preprocess: Option<Path>,
+    /// Pre-process flows: the configuration type, where the event is, and whether an event
+    /// no flow takes is refused (404) rather than ignored.
+    pub config: Option<Type>,
+    pub route: Option<RouteAttr>,
+    pub reject_unhandled: bool,
 }
 
 /// One `key` or `key = value` as written, before it is interpreted.
@@ -51,7 +62,7 @@ impl FlowAttr {
                 errors.push(syn::Error::new(
                     Span::call_site(),
                     "this flow has no kind; say what triggers it with one of: `webhook`, `schedule = \"…\"`, \
-                     `on_activate` or `on_deactivate`, e.g. #[flow(webhook, path = \"/orders\")]",
+                     `on_activate`, `on_deactivate`, `preprocess` or `event = \"…\"`, e.g. #[flow(webhook, path = \"/orders\")]",
                 ));
                 return None;
             }
@@ -70,7 +81,20 @@ impl FlowAttr {
             }
         };
 
-        let mut attr = FlowAttr { kind, path: None, cron: None, tz: None, policy: PolicyAttr::default(), verify: None };
+        let mut attr = FlowAttr {
+            kind,
+            path: None,
+            cron: None,
+            tz: None,
+            policy: PolicyAttr::default(),
+            verify: None,
+            handshake: None,
+            event: None,
+            preprocess: None,
+            config: None,
+            route: None,
+            reject_unhandled: false,
+        };
         for option in &options {
             attr.apply(option, errors);
         }
@@ -87,6 +111,7 @@ impl FlowAttr {
         if let Some(kind) = Kind::from_key(&key) {
             match (&option.value, kind.has_value()) {
                 (None, false) => {}
+                (Some(value), true) if kind == Kind::Event => self.event = string_value(&key, value, errors),
                 (Some(value), true) => self.cron = string_value(&key, value, errors),
                 (Some(_), false) => {
                     errors.at(&option.meta, format!("`{key}` takes no value; write it alone, as in {}", kind.example()))
@@ -125,6 +150,11 @@ impl FlowAttr {
                 }
             }
             "verify" => self.verify = VerifyAttr::parse(value, errors),
+            "handshake" => self.handshake = HandshakeAttr::parse(value, errors),
+            "route" => self.route = RouteAttr::parse(value, errors),
+            "unhandled" => self.reject_unhandled = parse_unhandled(value, errors).unwrap_or_default(),
+            "config" => self.config = type_value(&key, value, errors),
+            "from" => self.preprocess = path_value(&key, value, errors),
             policy_key => {
                 let known = self.policy.read(policy_key, value, errors);
                 assert!(known, "every option in kind::OPTIONS is interpreted here");
@@ -140,12 +170,30 @@ impl FlowAttr {
                  add e.g. `dedupe = header(\"X-Delivery-Id\")`",
             ));
         }
-        if self.kind == Kind::Webhook && self.path.is_none() {
-            errors.push(syn::Error::new(
-                Span::call_site(),
-                "a webhook flow needs `path = \"/…\"`, the URL path it is served at under /hooks/{instance}, \
-                 e.g. #[flow(webhook, path = \"/orders\")]",
-            ));
+        let required: &[(bool, &str)] = match self.kind {
+            Kind::Webhook => {
+                &[(self.path.is_some(), "`path = \"/…\"`, the URL path it is served at under /hooks/{instance}")]
+            }
+            Kind::Preprocess => &[
+                (self.path.is_some(), "`path = \"/…\"`, the URL path it is served at under /hooks/{instance}"),
+                (self.config.is_some(), "`config = YourConfig`, the integration's configuration type"),
+                (
+                    self.route.is_some(),
+                    "`route = header(\"…\")` or `route = json(\"/…\")`, where each delivery names its event",
+                ),
+            ],
+            Kind::Event => {
+                &[(self.preprocess.is_some(), "`from = …`, the pre-process flow whose endpoint receives its events")]
+            }
+            _ => &[],
+        };
+        for (given, what) in required {
+            if !given {
+                errors.push(syn::Error::new(
+                    Span::call_site(),
+                    format!("{} needs {what}, as in {}", self.kind.a(), self.kind.example()),
+                ));
+            }
         }
     }
 }
@@ -192,6 +240,26 @@ fn option_value<'a>(option: &'a RawOption, errors: &mut Errors) -> Option<&'a Ex
         errors.at(&option.meta, format!("`{}` needs a value: `{} = \"…\"`", option.key, option.key));
     }
     option.value.as_ref()
+}
+
+fn type_value(key: &str, value: &Expr, errors: &mut Errors) -> Option<Type> {
+    match value {
+        Expr::Path(ExprPath { path, .. }) => Some(Type::Path(syn::TypePath { qself: None, path: path.clone() })),
+        _ => {
+            errors.at(value, format!("`{key}` takes a type, e.g. `{key} = Settings`"));
+            None
+        }
+    }
+}
+
+fn path_value(key: &str, value: &Expr, errors: &mut Errors) -> Option<Path> {
+    match value {
+        Expr::Path(ExprPath { path, .. }) => Some(path.clone()),
+        _ => {
+            errors.at(value, format!("`{key}` names a flow, e.g. `{key} = GitHub`"));
+            None
+        }
+    }
 }
 
 fn string_value(key: &str, value: &Expr, errors: &mut Errors) -> Option<LitStr> {

@@ -7,7 +7,7 @@ use super::signature::FlowSignature;
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ItemFn, LitStr, ReturnType};
+use syn::{ItemFn, ItemStruct, LitStr, ReturnType};
 
 pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignature) -> TokenStream {
     let name = &function.sig.ident;
@@ -16,13 +16,7 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
     let name_str = name.to_string();
     let trigger = trigger(attr);
     let policy = attr.policy.expand();
-    let verify = match &attr.verify {
-        Some(verify) => {
-            let verifier = verify.expand(config);
-            quote!(::std::option::Option::Some(#verifier))
-        }
-        None => quote!(::std::option::Option::None),
-    };
+    let (verify, handshake) = endpoint_options(attr, config);
     let result_type = match &function.sig.output {
         ReturnType::Type(_, ty) => ty.as_ref().clone(),
         ReturnType::Default => syn::parse_quote!(()),
@@ -56,17 +50,8 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
         }
     };
     let extract = extract_fn(signature);
-    let webhook_impl = webhook_impl(function, Some(attr));
-    // Spanned at the user's function, not at this macro: rustc does not report dead code
-    // that an external macro wrote, and this check is a dead code report.
-    let listed_check = quote_spanned! {name.span()=>
-        impl #name {
-            /// `integration!` names this; a flow that no integration lists fails to compile here.
-            #[doc(hidden)]
-            #[deny(dead_code)]
-            #vis fn list_this_flow_in_integration() {}
-        }
-    };
+    let webhook_impl = webhook_impl(name, attr.path.as_ref());
+    let listed_check = listed_check(name, vis);
     let doc = format!(
         "The `{name_str}` flow as a type: list it in `integration!` and name it in `endpoint::<{name_str}>()`. \
          The function [`{name_str}`](fn@{name_str}) is what runs."
@@ -91,11 +76,73 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
                 trigger: #trigger,
                 policy: #policy,
                 verify: #verify,
+                handshake: #handshake,
                 handler: #handler,
             };
         }
 
         #webhook_impl
+    }
+}
+
+/// A pre-process endpoint: the user's unit struct, with its descriptor; its deliveries go to
+/// the event flows that name it.
+pub(crate) fn expand_preprocess(endpoint: &ItemStruct, attr: &FlowAttr) -> TokenStream {
+    let name = &endpoint.ident;
+    let name_str = name.to_string();
+    let config = attr.config.as_ref().expect("validated: a pre-process flow has a config type");
+    let trigger = trigger(attr);
+    let policy = attr.policy.expand();
+    let (verify, handshake) = endpoint_options(attr, config);
+    let webhook_impl = webhook_impl(name, attr.path.as_ref());
+    let listed_check = listed_check(name, &endpoint.vis);
+    quote! {
+        #endpoint
+
+        #listed_check
+
+        impl ::aqueduct::__private::Flow<#config> for #name {
+            const DESCRIPTOR: ::aqueduct::__private::FlowDescriptor<#config> = ::aqueduct::__private::FlowDescriptor {
+                name: #name_str,
+                trigger: #trigger,
+                policy: #policy,
+                verify: #verify,
+                handshake: #handshake,
+                handler: ::aqueduct::__private::Handler::Dispatch,
+            };
+        }
+
+        impl ::aqueduct::__private::PreprocessFlow for #name {
+            const NAME: &'static str = #name_str;
+        }
+
+        #webhook_impl
+    }
+}
+
+/// `verify` and `handshake` as runtime values (`None` when not given).
+fn endpoint_options(attr: &FlowAttr, config: &syn::Type) -> (TokenStream, TokenStream) {
+    let some = |value: Option<TokenStream>| match value {
+        Some(value) => quote!(::std::option::Option::Some(#value)),
+        None => quote!(::std::option::Option::None),
+    };
+    (
+        some(attr.verify.as_ref().map(|verify| verify.expand(config))),
+        some(attr.handshake.as_ref().map(|handshake| handshake.expand(config))),
+    )
+}
+
+/// The function `integration!` names for each flow it lists. Spanned at the user's item, not
+/// at this macro: rustc does not report dead code that an external macro wrote, and a flow
+/// no integration lists fails to compile through exactly that report.
+fn listed_check(name: &syn::Ident, vis: &syn::Visibility) -> TokenStream {
+    quote_spanned! {name.span()=>
+        impl #name {
+            /// `integration!` names this; a flow that no integration lists fails to compile here.
+            #[doc(hidden)]
+            #[deny(dead_code)]
+            #vis fn list_this_flow_in_integration() {}
+        }
     }
 }
 
@@ -105,7 +152,7 @@ pub(crate) fn expand_invalid(function: &ItemFn, attr: Option<&FlowAttr>) -> Toke
     let name = &function.sig.ident;
     let vis = &function.vis;
     let name_str = name.to_string();
-    let webhook_impl = webhook_impl(function, attr);
+    let webhook_impl = webhook_impl(name, attr.and_then(|attr| attr.path.as_ref()));
     quote! {
         #function
 
@@ -127,9 +174,34 @@ pub(crate) fn expand_invalid(function: &ItemFn, attr: Option<&FlowAttr>) -> Toke
     }
 }
 
-fn webhook_impl(function: &ItemFn, attr: Option<&FlowAttr>) -> Option<TokenStream> {
-    let name = &function.sig.ident;
-    let path = attr?.path.as_ref()?;
+/// For a pre-process flow with errors: the struct and stand-in impls, so that only the real
+/// error is reported.
+pub(crate) fn expand_invalid_preprocess(endpoint: &ItemStruct) -> TokenStream {
+    let name = &endpoint.ident;
+    let vis = &endpoint.vis;
+    let name_str = name.to_string();
+    quote! {
+        #endpoint
+
+        impl #name {
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            #vis fn list_this_flow_in_integration() {}
+        }
+
+        impl<C: 'static> ::aqueduct::__private::Flow<C> for #name {
+            const DESCRIPTOR: ::aqueduct::__private::FlowDescriptor<C> =
+                ::aqueduct::__private::FlowDescriptor::invalid(#name_str);
+        }
+
+        impl ::aqueduct::__private::PreprocessFlow for #name {
+            const NAME: &'static str = #name_str;
+        }
+    }
+}
+
+fn webhook_impl(name: &syn::Ident, path: Option<&LitStr>) -> Option<TokenStream> {
+    let path = path?;
     Some(quote! {
         impl ::aqueduct::__private::WebhookFlow for #name {
             const PATH: &'static str = #path;
@@ -155,6 +227,20 @@ fn trigger(attr: &FlowAttr) -> TokenStream {
         }
         Kind::OnActivate => quote!(::aqueduct::__private::Trigger::OnActivate),
         Kind::OnDeactivate => quote!(::aqueduct::__private::Trigger::OnDeactivate),
+        Kind::Preprocess => {
+            let path = attr.path.as_ref().expect("validated: a pre-process flow has a path");
+            let route = attr.route.as_ref().expect("validated: a pre-process flow has a route").expand();
+            let reject = attr.reject_unhandled;
+            quote!(::aqueduct::__private::Trigger::Preprocess { path: #path, route: #route, reject_unhandled: #reject })
+        }
+        Kind::Event => {
+            let event = attr.event.as_ref().expect("validated: an event flow names its event");
+            let preprocess = attr.preprocess.as_ref().expect("validated: an event flow names its pre-process flow");
+            // Spanned at the name, so naming something that is not a pre-process flow is reported there.
+            let source =
+                quote_spanned! {preprocess.span()=> <#preprocess as ::aqueduct::__private::PreprocessFlow>::NAME };
+            quote!(::aqueduct::__private::Trigger::Event { preprocess: #source, event: #event })
+        }
     }
 }
 

@@ -9,10 +9,15 @@ pub(crate) enum Kind {
     Schedule,
     OnActivate,
     OnDeactivate,
+    /// One endpoint whose deliveries go to the event flows that name it.
+    Preprocess,
+    /// One event type of a pre-process endpoint.
+    Event,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 4] = [Kind::Webhook, Kind::Schedule, Kind::OnActivate, Kind::OnDeactivate];
+    pub(crate) const ALL: [Kind; 6] =
+        [Kind::Webhook, Kind::Schedule, Kind::OnActivate, Kind::OnDeactivate, Kind::Preprocess, Kind::Event];
 
     /// The attribute key that declares this kind.
     pub(crate) fn key(self) -> &'static str {
@@ -21,6 +26,8 @@ impl Kind {
             Kind::Schedule => "schedule",
             Kind::OnActivate => "on_activate",
             Kind::OnDeactivate => "on_deactivate",
+            Kind::Preprocess => "preprocess",
+            Kind::Event => "event",
         }
     }
 
@@ -35,22 +42,31 @@ impl Kind {
             Kind::Schedule => "#[flow(schedule = \"*/5 * * * *\", tz = \"Europe/Berlin\")]",
             Kind::OnActivate => "#[flow(on_activate)]",
             Kind::OnDeactivate => "#[flow(on_deactivate)]",
+            Kind::Preprocess => {
+                "#[flow(preprocess, path = \"/github\", config = Settings, route = header(\"X-GitHub-Event\"))] struct GitHub;"
+            }
+            Kind::Event => "#[flow(event = \"push\", from = GitHub)]",
         }
     }
 
-    /// The kind's own key carries a value (`schedule = "…"`) rather than being a bare word.
+    /// The kind's own key carries a value (`schedule = "…"`, `event = "…"`).
     pub(crate) fn has_value(self) -> bool {
-        self == Kind::Schedule
+        matches!(self, Kind::Schedule | Kind::Event)
     }
 
     /// "a webhook flow", "an on_activate hook".
     pub(crate) fn a(self) -> String {
-        let article = if self.is_lifecycle() { "an" } else { "a" };
+        let article = if matches!(self, Kind::OnActivate | Kind::OnDeactivate | Kind::Event) { "an" } else { "a" };
         format!("{article} {self}")
     }
 
     pub(crate) fn is_lifecycle(self) -> bool {
         matches!(self, Kind::OnActivate | Kind::OnDeactivate)
+    }
+
+    /// Whether its runs are started by a request, and so take extractors after `Ctx`.
+    pub(crate) fn takes_requests(self) -> bool {
+        matches!(self, Kind::Webhook | Kind::Event)
     }
 
     /// The options, besides the kind itself, that this kind accepts.
@@ -66,6 +82,8 @@ impl fmt::Display for Kind {
             Kind::Schedule => "schedule flow",
             Kind::OnActivate => "on_activate hook",
             Kind::OnDeactivate => "on_deactivate hook",
+            Kind::Preprocess => "pre-process flow",
+            Kind::Event => "event flow",
         };
         f.write_str(noun)
     }
@@ -79,14 +97,12 @@ pub(crate) struct OptionRule {
 }
 
 /// The kinds whose runs go through the inbox and its retry policy.
-const QUEUED: &[Kind] = &[Kind::Webhook, Kind::Schedule];
+const QUEUED: &[Kind] = &[Kind::Webhook, Kind::Schedule, Kind::Event];
+/// The kinds that are HTTP endpoints.
+const ENDPOINTS: &[Kind] = &[Kind::Webhook, Kind::Preprocess];
 
 pub(crate) const OPTIONS: &[OptionRule] = &[
-    OptionRule {
-        key: "path",
-        kinds: &[Kind::Webhook],
-        meaning: "the URL path of a webhook flow, under /hooks/{instance}",
-    },
+    OptionRule { key: "path", kinds: ENDPOINTS, meaning: "the URL path of an endpoint, under /hooks/{instance}" },
     OptionRule { key: "tz", kinds: &[Kind::Schedule], meaning: "the time zone a schedule flow's cron is read in" },
     OptionRule { key: "retries", kinds: QUEUED, meaning: "how often a failed run is tried again" },
     OptionRule { key: "backoff", kinds: QUEUED, meaning: "the range of delays between attempts" },
@@ -96,18 +112,35 @@ pub(crate) const OPTIONS: &[OptionRule] = &[
         kinds: QUEUED,
         meaning: "whether an instance's runs execute one at a time, in arrival order",
     },
+    OptionRule { key: "dedupe", kinds: ENDPOINTS, meaning: "where a delivery's id is, so a repeat runs once" },
+    OptionRule { key: "dedupe_window", kinds: ENDPOINTS, meaning: "how long delivery ids are remembered" },
+    OptionRule { key: "max_body", kinds: ENDPOINTS, meaning: "the largest body an endpoint accepts" },
+    OptionRule { key: "verify", kinds: ENDPOINTS, meaning: "how an endpoint checks signatures" },
     OptionRule {
-        key: "dedupe",
-        kinds: &[Kind::Webhook],
-        meaning: "where a webhook's delivery id is, so a repeat runs once",
+        key: "handshake",
+        kinds: ENDPOINTS,
+        meaning: "how an endpoint answers a provider's subscription handshake",
     },
     OptionRule {
-        key: "dedupe_window",
-        kinds: &[Kind::Webhook],
-        meaning: "how long a webhook's delivery ids are remembered",
+        key: "config",
+        kinds: &[Kind::Preprocess],
+        meaning: "the configuration type of a pre-process flow's integration",
     },
-    OptionRule { key: "max_body", kinds: &[Kind::Webhook], meaning: "the largest webhook body accepted" },
-    OptionRule { key: "verify", kinds: &[Kind::Webhook], meaning: "how a webhook's signature is checked" },
+    OptionRule {
+        key: "route",
+        kinds: &[Kind::Preprocess],
+        meaning: "where a pre-process flow reads each delivery's event",
+    },
+    OptionRule {
+        key: "unhandled",
+        kinds: &[Kind::Preprocess],
+        meaning: "what a pre-process flow does with an event no flow takes",
+    },
+    OptionRule {
+        key: "from",
+        kinds: &[Kind::Event],
+        meaning: "the pre-process flow an event flow takes its events from",
+    },
 ];
 
 pub(crate) fn option_rule(key: &str) -> Option<&'static OptionRule> {

@@ -52,7 +52,7 @@ impl FlowSignature {
         let mut extractors = Vec::new();
         for argument in arguments {
             match argument {
-                FnArg::Typed(typed) if kind == Kind::Webhook => extractors.push((*typed.ty).clone()),
+                FnArg::Typed(typed) if kind.takes_requests() => extractors.push((*typed.ty).clone()),
                 FnArg::Typed(_) if kind == Kind::Schedule => errors.at(
                     argument,
                     "a schedule flow takes no payload: it is started by the clock, not by a request; \

@@ -14,6 +14,17 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
         .map(|flow| quote_spanned!(flow.span()=> <#flow as ::aqueduct::__private::Flow<#config>>::DESCRIPTOR))
         .collect();
     let pair_checks = pair_checks(flows, &descriptors);
+    let source_checks = flows.iter().zip(&descriptors).map(|(flow, descriptor)| {
+        let message = format!(
+            "the event flow `{}` takes its events from a pre-process flow that this integration does not list; add that flow to `flows: [...]`",
+            written(flow)
+        );
+        quote_spanned! {flow.span()=>
+            const _: () = if !::aqueduct::__private::preprocess_listed(&#descriptor, &[#(#descriptors),*]) {
+                ::core::panic!(#message)
+            };
+        }
+    });
     let demo = match demo {
         // A hygienic name, so the closure's argument cannot shadow a demo function named `demo`.
         Some(demo) => {
@@ -25,7 +36,8 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
     // Spanned at the config type, so a type that cannot configure an integration is reported there.
     let run_main = quote_spanned!(config.span()=> ::aqueduct::__private::run_main::<#config>);
     quote! {
-        #(#pair_checks)*
+                #(#pair_checks)*
+        #(#source_checks)*
 
         // Naming each listed flow here is what makes an unlisted `#[flow]` a compile error;
         // a `const _` counts as used wherever it stands, even in a doctest's wrapper.
@@ -60,6 +72,12 @@ fn pair_checks(flows: &[Path], descriptors: &[TokenStream]) -> Vec<TokenStream> 
                     quote!(share_a_path),
                     format!(
                         "the flows `{a}` and `{b}` are served at the same path; give each webhook flow a path of its own"
+                    ),
+                ),
+                (
+                    quote!(share_an_event),
+                    format!(
+                        "the flows `{a}` and `{b}` take the same event of the same pre-process flow; let one flow take it"
                     ),
                 ),
                 (

@@ -2,7 +2,7 @@
 
 use super::{Settings, table};
 use crate::error::Result;
-use crate::flow::{FlowDescriptor, Trigger};
+use crate::flow::{FlowDescriptor, RouteKey, Trigger};
 use crate::integration::{Config, Integration};
 use crate::schedule::Schedule;
 use crate::store;
@@ -40,7 +40,10 @@ fn print_table<C>(integration: &Integration<C>) -> Result<()> {
     let mut rows = Vec::new();
     for flow in integration.flows() {
         let (trigger, next) = match flow.trigger {
-            Trigger::Webhook { path } => (format!("POST /hooks/{{instance}}{path}"), String::new()),
+            Trigger::Webhook { path } | Trigger::Preprocess { path, .. } => {
+                (format!("POST /hooks/{{instance}}{path}"), String::new())
+            }
+            Trigger::Event { preprocess, event } => (format!("`{event}` at {preprocess}"), String::new()),
             Trigger::Schedule { cron, tz } => {
                 let next = Schedule::parse(cron, tz)?.upcoming(1).first().map(ToString::to_string).unwrap_or_default();
                 (format!("{cron} ({tz})"), next)
@@ -58,6 +61,18 @@ fn describe<C>(flow: &FlowDescriptor<C>) -> Result<Value> {
     let mut described = json!({ "name": flow.name, "kind": flow.trigger.kind() });
     match flow.trigger {
         Trigger::Webhook { path } => described["path"] = json!(path),
+        Trigger::Preprocess { path, route, reject_unhandled } => {
+            described["path"] = json!(path);
+            described["route"] = match route {
+                RouteKey::Header(name) => json!({ "header": name }),
+                RouteKey::Json(pointer) => json!({ "json": pointer }),
+            };
+            described["unhandled"] = json!(if reject_unhandled { "reject" } else { "ignore" });
+        }
+        Trigger::Event { preprocess, event } => {
+            described["preprocess"] = json!(preprocess);
+            described["event"] = json!(event);
+        }
         Trigger::Schedule { cron, tz } => {
             let upcoming: Vec<String> =
                 Schedule::parse(cron, tz)?.upcoming(UPCOMING).iter().map(|time| time.timestamp().to_string()).collect();

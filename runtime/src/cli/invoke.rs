@@ -40,7 +40,8 @@ pub(super) async fn invoke<C: Config>(
     })?;
     let Handler::Event { check, .. } = flow.handler else {
         return Err(Error::msg(format!(
-            "`{}` is a lifecycle hook; it runs with `instances activate` and `instances deactivate`",
+            "`{}` runs no code of its own: a lifecycle hook runs with `instances activate` and `instances deactivate`, \
+             a pre-process endpoint hands its deliveries to its event flows",
             flow.name
         )));
     };

@@ -94,7 +94,10 @@ async fn prepare<C: Config>(
         ))));
     }
     let Handler::Event { run: call, .. } = flow.handler else {
-        return Err(Error::permanent(Error::msg(format!("`{}` is a lifecycle hook; it runs at activation", run.flow))));
+        return Err(Error::permanent(Error::msg(format!(
+            "`{}` runs no code of its own: it is a lifecycle hook or a pre-process endpoint",
+            run.flow
+        ))));
     };
     let config =
         app.instances.get(app.store.as_ref(), &run.instance).await?.ok_or_else(|| {

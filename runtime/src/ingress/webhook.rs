@@ -1,9 +1,9 @@
 //! The webhook endpoint: accept a delivery into the inbox, or refuse it with a reason.
 
-use super::Request;
+use super::{Request, handshake};
 use crate::app::App;
 use crate::engine::{self, LEASE};
-use crate::flow::{FlowDescriptor, Handler};
+use crate::flow::{FlowDescriptor, Handler, Trigger};
 use crate::integration::Config;
 use crate::store::{Cause, ClaimedRun, Dedupe, Enqueued, NewRun, Start, WhenFull};
 use axum::Json;
@@ -21,10 +21,11 @@ fn is_credential(name: &header::HeaderName) -> bool {
         || ["token", "secret", "password", "api-key", "apikey"].iter().any(|word| name.contains(word))
 }
 
-/// Handles a POST to `/hooks/{instance}{path}` for `flow`.
+/// Handles a request to `/hooks/{instance}{path}` for the endpoint `endpoint`: a webhook flow,
+/// or a pre-process flow that hands each delivery to the event flow that takes it.
 pub(crate) async fn receive<C: Config>(
     app: Arc<App<C>>,
-    flow: &'static FlowDescriptor<C>,
+    endpoint: &'static FlowDescriptor<C>,
     instance: String,
     request: axum::extract::Request,
 ) -> Response {
@@ -40,26 +41,45 @@ pub(crate) async fn receive<C: Config>(
         }
     };
     let (parts, body) = request.into_parts();
-    let body = match read_body(&parts.headers, body, flow.policy.max_body).await {
+    if parts.method == http::Method::GET {
+        // Routed here only for endpoints with a GET handshake.
+        return endpoint
+            .handshake
+            .as_ref()
+            .and_then(|handshake| handshake::answer_get(handshake, config.as_ref(), parts.uri.query()))
+            .unwrap_or_else(|| StatusCode::METHOD_NOT_ALLOWED.into_response());
+    }
+    let body = match read_body(&parts.headers, body, endpoint.policy.max_body).await {
         Ok(body) => body,
         Err(response) => return response,
     };
-    let request = Arc::new(Request::new(parts.uri.query(), kept_headers(parts.headers), body));
-    if let Some(verifier) = &flow.verify
-        && let Err(failure) = verifier.verify(&config, &request)
-    {
-        // The reason names what was wrong, never a secret or the signature expected.
-        tracing::warn!(instance, flow = flow.name, reason = %failure, "refused a delivery whose signature does not verify");
-        let body = Json(json!({ "error": format!("the signature does not verify: {failure}") }));
-        return (StatusCode::UNAUTHORIZED, body).into_response();
+    if let Some(verifier) = &endpoint.verify {
+        let signed = Request::new(parts.uri.query(), parts.headers.clone(), body.clone());
+        if let Err(failure) = verifier.verify(&config, &signed) {
+            // The reason names what was wrong, never a secret or the signature expected.
+            tracing::warn!(instance, flow = endpoint.name, reason = %failure, "refused a delivery whose signature does not verify");
+            let body = Json(json!({ "error": format!("the signature does not verify: {failure}") }));
+            return (StatusCode::UNAUTHORIZED, body).into_response();
+        }
     }
+    if let Some(handshake) = &endpoint.handshake
+        && let Some(answer) = handshake::answer_post(handshake, &app.http, &parts.headers, &body).await
+    {
+        return answer;
+    }
+    let request = Arc::new(Request::new(parts.uri.query(), kept_headers(parts.headers), body));
+    let flow = match route(&app, endpoint, &request) {
+        Ok(Routed::To(flow)) => flow,
+        Ok(Routed::Nowhere(event)) => return ignore(&app, endpoint, instance, request, event).await,
+        Err(refusal) => return refusal,
+    };
     if let Handler::Event { check, .. } = flow.handler
         && let Err(rejection) = check(&request)
     {
         return (rejection.status(), Json(&rejection)).into_response();
     }
-    let dedupe = match flow.policy.dedupe.map(|key| key.read(&request)).transpose() {
-        Ok(key) => key.map(|key| Dedupe { key, window: flow.policy.dedupe_window }),
+    let dedupe = match endpoint.policy.dedupe.map(|key| key.read(&request)).transpose() {
+        Ok(key) => key.map(|key| Dedupe { key, window: endpoint.policy.dedupe_window }),
         Err(rejection) => return (rejection.status(), Json(&rejection)).into_response(),
     };
     // Start at once when a worker is free; otherwise the run waits in the inbox.
@@ -86,11 +106,70 @@ pub(crate) async fn receive<C: Config>(
             }
             (StatusCode::ACCEPTED, Json(json!({ "run_id": run_id }))).into_response()
         }
+        other => answer_unstarted(other, &instance),
+    }
+}
+
+/// Where a delivery goes.
+enum Routed<C: 'static> {
+    To(&'static FlowDescriptor<C>),
+    /// A pre-process endpoint's event that no event flow takes.
+    Nowhere(String),
+}
+
+/// A webhook's deliveries go to it; a pre-process endpoint's to the event flow its route names.
+fn route<C: Config>(
+    app: &App<C>,
+    endpoint: &'static FlowDescriptor<C>,
+    request: &Request,
+) -> Result<Routed<C>, Response> {
+    let Trigger::Preprocess { route, reject_unhandled, .. } = endpoint.trigger else { return Ok(Routed::To(endpoint)) };
+    let event = route.read(request).map_err(|rejection| (rejection.status(), Json(&rejection)).into_response())?;
+    match app.events.get(&(endpoint.name, event.as_str())) {
+        Some(flow) => Ok(Routed::To(flow)),
+        None if reject_unhandled => {
+            let message = format!("no flow takes the `{event}` event at this endpoint");
+            Err((StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response())
+        }
+        None => Ok(Routed::Nowhere(event)),
+    }
+}
+
+/// Records a delivery no flow takes as an ignored run of its endpoint, so it shows in `runs`.
+async fn ignore<C: Config>(
+    app: &App<C>,
+    endpoint: &'static FlowDescriptor<C>,
+    instance: String,
+    request: Arc<Request>,
+    event: String,
+) -> Response {
+    let new_run = NewRun {
+        flow: endpoint.name.into(),
+        instance: instance.clone(),
+        cause: Cause::Webhook,
+        request,
+        dedupe: None,
+        start: Start::Ignored { reason: format!("no flow takes the `{event}` event") },
+        replay_of: None,
+        ordered: false,
+    };
+    match app.store.enqueue(new_run, WhenFull::Refuse).await {
+        Ok(Enqueued::Created(run_id)) => {
+            (StatusCode::ACCEPTED, Json(json!({ "run_id": run_id, "ignored": true }))).into_response()
+        }
+        other => answer_unstarted(other, &instance),
+    }
+}
+
+/// The answer to an enqueue that started no new run.
+fn answer_unstarted(enqueued: crate::Result<Enqueued>, instance: &str) -> Response {
+    match enqueued {
         Ok(Enqueued::Duplicate(run_id)) => {
             (StatusCode::OK, Json(json!({ "run_id": run_id, "duplicate": true }))).into_response()
         }
-        Ok(Enqueued::InstanceInactive) => unknown_instance(&instance),
+        Ok(Enqueued::InstanceInactive) => unknown_instance(instance),
         Ok(Enqueued::Busy) => unavailable("the inbox is full; try again shortly"),
+        Ok(Enqueued::Created(_)) => unreachable!("a created run is answered by the caller"),
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "could not store a delivery");
             unavailable("the inbox cannot take deliveries right now; try again shortly")

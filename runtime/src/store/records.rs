@@ -43,6 +43,8 @@ pub(crate) enum RunStatus {
     Failed,
     /// Failed for good: out of attempts, or a permanent error.
     Dead,
+    /// A delivery no flow takes, recorded so it can be seen.
+    Ignored,
 }
 
 impl RunStatus {
@@ -53,13 +55,21 @@ impl RunStatus {
             RunStatus::Succeeded => "succeeded",
             RunStatus::Failed => "failed",
             RunStatus::Dead => "dead",
+            RunStatus::Ignored => "ignored",
         }
     }
 
     pub(crate) fn parse(text: &str) -> Option<RunStatus> {
-        [RunStatus::Queued, RunStatus::Running, RunStatus::Succeeded, RunStatus::Failed, RunStatus::Dead]
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        [
+            RunStatus::Queued,
+            RunStatus::Running,
+            RunStatus::Succeeded,
+            RunStatus::Failed,
+            RunStatus::Dead,
+            RunStatus::Ignored,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
     }
 }
 
@@ -135,12 +145,14 @@ pub(crate) struct Dedupe {
 }
 
 /// Who starts a new run.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) enum Start {
     /// A worker claims it from the inbox.
     Queued,
     /// The calling process runs it now; it is stored as running, leased for this long.
     Leased(std::time::Duration),
+    /// Nothing runs it: it is recorded as ignored, for this reason.
+    Ignored { reason: String },
 }
 
 /// What to do when the store's write queue is full.

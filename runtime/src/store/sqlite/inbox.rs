@@ -31,17 +31,18 @@ pub(super) fn enqueue(connection: &Connection, run: &NewRun, headers: &[u8], now
             return Ok(Enqueued::Duplicate(RunId(run_id)));
         }
     }
-    let (status, attempts, lease_until) = match run.start {
-        Start::Queued => ("queued", 0, None),
-        Start::Leased(lease) => ("running", 1, Some(later(now, lease))),
+    let (status, attempts, lease_until, finished_at, reason) = match &run.start {
+        Start::Queued => ("queued", 0, None, None, None),
+        Start::Leased(lease) => ("running", 1, Some(later(now, *lease)), None, None),
+        Start::Ignored { reason } => ("ignored", 0, None, Some(now), Some(reason.as_str())),
     };
     // The instance check is part of the insert, so a run is never stored for an instance that
     // was deactivated a moment before. Lifecycle hooks run while the instance is not active.
     let id: Option<i64> = connection
         .prepare_cached(
             "INSERT INTO runs (flow, instance, cause, status, attempts, created_at, due_at, lease_until,
-                               delivery_id, query, headers, body, replay_of, ordered)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14
+                               delivery_id, query, headers, body, replay_of, ordered, finished_at, error)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15, ?16
              WHERE ?13 OR EXISTS (SELECT 1 FROM instances WHERE name = ?2 AND active)
              RETURNING id",
         )?
@@ -61,6 +62,8 @@ pub(super) fn enqueue(connection: &Connection, run: &NewRun, headers: &[u8], now
                 run.replay_of.map(|id| id.0),
                 run.cause.is_lifecycle(),
                 run.ordered,
+                finished_at,
+                reason,
             ],
             |row| row.get(0),
         )

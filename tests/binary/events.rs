@@ -1,0 +1,148 @@
+//! One pre-process endpoint for many events: GitHub's own payloads are verified, routed by
+//! their event header to the flow that takes them, and decoded into its types.
+
+use crate::support::{Binary, PATIENCE, Server, eventually, post};
+use hmac::{KeyInit, Mac};
+use std::path::Path;
+
+const SECRET: &str = "It's a Secret to Everybody";
+
+fn sign(body: &[u8]) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn deliver(
+    server: &Server,
+    event: &str,
+    delivery: &str,
+    body: Vec<u8>,
+    signature: &str,
+) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(server.hook("acme", "/github"))
+        .header("x-github-event", event)
+        .header("x-github-delivery", delivery)
+        .header("x-hub-signature-256", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+/// An instance of github_import against a GitHub that accepts its hook registration.
+async fn github_import() -> (Binary, Server, wiremock::MockServer) {
+    let fake = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(201))
+        .mount(&fake)
+        .await;
+    let binary = Binary::example("github_import");
+    let server = binary.serve(&["serve"]);
+    let config = format!(
+        "repository = \"Codertocat/Hello-World\"\ngithub_api = \"{0}/\"\ngithub_token = \"t\"\nwebhook_secret = \"{SECRET}\"\ntracker_url = \"{0}/\"",
+        fake.uri()
+    );
+    assert!(binary.activate("acme", &config, &server.url).status.success());
+    (binary, server, fake)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_github_example_payload_reaches_its_flow_and_decodes() {
+    let (binary, server, _fake) = github_import().await;
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github");
+    let mut sent = 0;
+    for (event, flow) in
+        [("ping", "ping"), ("push", "push"), ("issues", "issue_changed"), ("pull_request", "pull_request_changed")]
+    {
+        for file in std::fs::read_dir(fixtures.join(event)).unwrap().map(|entry| entry.unwrap().path()) {
+            let body = std::fs::read(&file).unwrap();
+            let (status, answer) =
+                deliver(&server, event, &format!("{}", file.display()), body.clone(), &sign(&body)).await;
+            assert_eq!(status, 202, "{}: {answer}", file.display());
+            sent += 1;
+            let _ = flow;
+        }
+    }
+    let runs = eventually(PATIENCE, "every delivery to finish", || {
+        let runs = binary.json(&["runs", "--limit", "500", "--json"]);
+        let done = runs
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|run| run["status"] == "succeeded" && run["cause"] == "webhook")
+            .count();
+        (done == sent).then_some(runs)
+    });
+    let dead: Vec<_> = runs.as_array().unwrap().iter().filter(|run| run["status"] == "dead").collect();
+    assert!(dead.is_empty(), "{dead:?}");
+    for (flow, folder) in
+        [("ping", "ping"), ("push", "push"), ("issue_changed", "issues"), ("pull_request_changed", "pull_request")]
+    {
+        let expected = std::fs::read_dir(fixtures.join(folder)).unwrap().count();
+        let got = runs.as_array().unwrap().iter().filter(|run| run["flow"] == flow).count();
+        assert_eq!(got, expected, "runs of {flow}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_events_are_ignored_and_bad_deliveries_refused() {
+    let (binary, server, _fake) = github_import().await;
+    let body = br#"{"action":"created","starred_at":null}"#.to_vec();
+
+    let (status, answer) = deliver(&server, "star", "d-1", body.clone(), &sign(&body)).await;
+    assert_eq!((status, &answer["ignored"]), (202, &serde_json::json!(true)), "{answer}");
+    let ignored = binary.run_detail(answer["run_id"].as_u64().unwrap());
+    assert_eq!((ignored["flow"].as_str(), ignored["status"].as_str()), (Some("GitHub"), Some("ignored")));
+    assert_eq!(ignored["error"], "no flow takes the `star` event");
+
+    let (status, _) = deliver(&server, "push", "d-2", body.clone(), "sha256=00").await;
+    assert_eq!(status, 401, "a wrong signature");
+    let response = reqwest::Client::new()
+        .post(server.hook("acme", "/github"))
+        .header("x-hub-signature-256", sign(&body))
+        .header("x-github-delivery", "d-3")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400, "no X-GitHub-Event header");
+    let (status, answer) = deliver(&server, "push", "d-4", body.clone(), &sign(&body)).await;
+    assert_eq!(status, 422, "a push without a push's fields: {answer}");
+
+    let ping =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github/ping/payload.json")).unwrap();
+    let (first, answer) = deliver(&server, "ping", "d-5", ping.clone(), &sign(&ping)).await;
+    let (again, repeated) = deliver(&server, "ping", "d-5", ping.clone(), &sign(&ping)).await;
+    assert_eq!((first, again), (202, 200));
+    assert_eq!(answer["run_id"], repeated["run_id"], "a repeated X-GitHub-Delivery runs once");
+
+    let flows = binary.json(&["flows", "--json"]);
+    assert_eq!(flows[0]["kind"], "preprocess");
+    assert_eq!(flows[0]["route"], serde_json::json!({ "header": "X-GitHub-Event" }));
+    assert_eq!(
+        (flows[2]["kind"].as_str(), flows[2]["event"].as_str(), flows[2]["preprocess"].as_str()),
+        (Some("event"), Some("push"), Some("GitHub"))
+    );
+}
+
+#[tokio::test]
+async fn an_endpoint_that_rejects_unknown_events_answers_404() {
+    let binary = Binary::example("probe");
+    let server = binary.serve(&["serve"]);
+    assert!(binary.activate("a", "label = \"a\"", &server.url).status.success());
+    let client = reqwest::Client::new();
+    let (status, answer) = post(&client, &server.hook("a", "/events"), r#"{"type":"order.created","id":7}"#).await;
+    assert_eq!(status, 202, "{answer}");
+    let (status, answer) = post(&client, &server.hook("a", "/events"), r#"{"type":"order.shipped","id":7}"#).await;
+    assert_eq!(status, 404, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("order.shipped"), "{answer}");
+    let (status, _) = post(&client, &server.hook("a", "/events"), r#"{"id":7}"#).await;
+    assert_eq!(status, 400, "no event name at /type");
+    let runs = binary.json(&["runs", "--json"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1, "only the routed delivery was stored: {runs}");
+    assert_eq!(runs[0]["flow"], "order_created");
+}
