@@ -142,7 +142,7 @@ async fn an_endpoint_that_rejects_unknown_events_answers_404() {
     assert!(answer["error"].as_str().unwrap().contains("order.shipped"), "{answer}");
     let (status, _) = post(&client, &server.hook("a", "/events"), r#"{"id":7}"#).await;
     assert_eq!(status, 400, "no event name at /type");
-    let runs = binary.json(&["runs", "--json"]);
-    assert_eq!(runs.as_array().unwrap().len(), 1, "only the routed delivery was stored: {runs}");
+    let runs: Vec<_> = binary.runs().into_iter().filter(|run| run["cause"] == "webhook").collect();
+    assert_eq!(runs.len(), 1, "only the routed delivery was stored: {runs:?}");
     assert_eq!(runs[0]["flow"], "order_created");
 }

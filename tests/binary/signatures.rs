@@ -62,8 +62,10 @@ async fn standard_webhooks_deliveries_are_verified_before_they_are_stored() {
     let refusals = [
         ("a tampered body", standard_headers(SECRET, now, body), r#"{"order":43}"#, "no signature"),
         ("a wrong secret", standard_headers("whsec_dGhlIHdyb25nIHNlY3JldA==", now, body), body, "no signature"),
-        ("a timestamp 301s old", standard_headers(SECRET, now - 301, body), body, "301s old"),
-        ("a timestamp 301s ahead", standard_headers(SECRET, now + 301, body), body, "301s ahead"),
+        // The exact 301s bounds are unit-tested (verify/standard_webhooks.rs); across processes the
+        // clock moves between signing and checking, so these stay clear of the edge.
+        ("a timestamp 310s old", standard_headers(SECRET, now - 310, body), body, "s old"),
+        ("a timestamp 310s ahead", standard_headers(SECRET, now + 310, body), body, "s ahead"),
         (
             "no signature header",
             standard_headers(SECRET, now, body).into_iter().take(2).collect(),

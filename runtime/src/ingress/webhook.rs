@@ -1,6 +1,6 @@
 //! The webhook endpoint: accept a delivery into the inbox, or refuse it with a reason.
 
-use super::{Request, handshake};
+use super::{Rejection, Request, handshake};
 use crate::app::App;
 use crate::engine::{self, LEASE};
 use crate::flow::{FlowDescriptor, Handler, Trigger};
@@ -69,9 +69,9 @@ pub(crate) async fn receive<C: Config>(
     }
     let request = Arc::new(Request::new(parts.uri.query(), kept_headers(parts.headers), body));
     let flow = match route(&app, endpoint, &request) {
-        Ok(Routed::To(flow)) => flow,
-        Ok(Routed::Nowhere(event)) => return ignore(&app, endpoint, instance, request, event).await,
-        Err(refusal) => return refusal,
+        Routed::To(flow) => flow,
+        Routed::Nowhere(event) => return ignore(&app, endpoint, instance, request, event).await,
+        Routed::Refused(rejection) => return (rejection.status(), Json(&rejection)).into_response(),
     };
     if let Handler::Event { check, .. } = flow.handler
         && let Err(rejection) = check(&request)
@@ -115,23 +115,24 @@ enum Routed<C: 'static> {
     To(&'static FlowDescriptor<C>),
     /// A pre-process endpoint's event that no event flow takes.
     Nowhere(String),
+    /// Nowhere, and the sender is told why.
+    Refused(Rejection),
 }
 
 /// A webhook's deliveries go to it; a pre-process endpoint's to the event flow its route names.
-fn route<C: Config>(
-    app: &App<C>,
-    endpoint: &'static FlowDescriptor<C>,
-    request: &Request,
-) -> Result<Routed<C>, Response> {
-    let Trigger::Preprocess { route, reject_unhandled, .. } = endpoint.trigger else { return Ok(Routed::To(endpoint)) };
-    let event = route.read(request).map_err(|rejection| (rejection.status(), Json(&rejection)).into_response())?;
+fn route<C: Config>(app: &App<C>, endpoint: &'static FlowDescriptor<C>, request: &Request) -> Routed<C> {
+    let Trigger::Preprocess { route, reject_unhandled, .. } = endpoint.trigger else { return Routed::To(endpoint) };
+    let event = match route.read(request) {
+        Ok(event) => event,
+        Err(rejection) => return Routed::Refused(rejection),
+    };
     match app.events.get(&(endpoint.name, event.as_str())) {
-        Some(flow) => Ok(Routed::To(flow)),
+        Some(flow) => Routed::To(flow),
         None if reject_unhandled => {
             let message = format!("no flow takes the `{event}` event at this endpoint");
-            Err((StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response())
+            Routed::Refused(Rejection::new(StatusCode::NOT_FOUND, message))
         }
-        None => Ok(Routed::Nowhere(event)),
+        None => Routed::Nowhere(event),
     }
 }
 
