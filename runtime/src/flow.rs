@@ -28,6 +28,8 @@ pub enum Trigger {
     Preprocess { path: &'static str, route: RouteKey, reject_unhandled: bool },
     /// One event of a pre-process endpoint.
     Event { preprocess: &'static str, event: &'static str },
+    /// Messages of a broker, consumed durably for each active instance.
+    Source { broker: Broker },
     /// Stands in for a flow whose definition did not compile; never reaches the runtime.
     Invalid,
 }
@@ -42,6 +44,9 @@ impl Trigger {
             Trigger::OnDeactivate => "on_deactivate",
             Trigger::Preprocess { .. } => "preprocess",
             Trigger::Event { .. } => "event",
+            Trigger::Source { broker: Broker::Nats { .. } } => "nats",
+            Trigger::Source { broker: Broker::Amqp { .. } } => "amqp",
+            Trigger::Source { broker: Broker::Mqtt { .. } } => "mqtt",
             Trigger::Invalid => "invalid",
         }
     }
@@ -63,6 +68,54 @@ pub enum Handler<C: 'static> {
     Lifecycle(fn(Activation<C>) -> BoxFuture<'static, Result<Output>>),
     /// A pre-process endpoint, which runs nothing itself.
     Dispatch,
+}
+
+/// What a source consumes. `{instance}` in a subject, queue or topic stands for the instance's
+/// name, so each instance can have its own.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Broker {
+    /// A NATS JetStream subject, kept by `stream` until acknowledged.
+    Nats { subject: &'static str, stream: &'static str },
+    /// A durable AMQP queue.
+    Amqp { queue: &'static str },
+    /// An MQTT topic filter, subscribed with QoS 1 or 2 in a persistent session.
+    Mqtt { topic: &'static str, qos: u8 },
+}
+
+/// A configuration field that holds a broker URL (`url = field` on a source).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a broker URL field must be a `String`, `Url` or `Secret`, not `{Self}`",
+    label = "named by `url = …`",
+    note = "a `Secret` keeps credentials in the URL out of logs; `Option<…>` falls back to the environment"
+)]
+pub trait BrokerUrl {
+    fn broker_url(&self) -> Option<String>;
+}
+
+impl BrokerUrl for String {
+    fn broker_url(&self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+impl BrokerUrl for url::Url {
+    fn broker_url(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl BrokerUrl for crate::Secret {
+    fn broker_url(&self) -> Option<String> {
+        Some(self.expose().to_owned())
+    }
+}
+
+impl<T: BrokerUrl> BrokerUrl for Option<T> {
+    fn broker_url(&self) -> Option<String> {
+        self.as_ref().and_then(BrokerUrl::broker_url)
+    }
 }
 
 /// Where a pre-process endpoint's delivery names its event.
@@ -105,6 +158,8 @@ pub struct FlowDescriptor<C: 'static> {
     pub verify: Option<Verifier<C>>,
     /// How a webhook endpoint answers a provider's subscription handshake.
     pub handshake: Option<Handshake<C>>,
+    /// A source's broker URL, from the instance's configuration (`url = field`).
+    pub broker_url: Option<fn(&C) -> Option<String>>,
     pub handler: Handler<C>,
 }
 
@@ -202,6 +257,7 @@ impl<C: 'static> FlowDescriptor<C> {
             policy: Policy::DEFAULT,
             verify: None,
             handshake: None,
+            broker_url: None,
             handler: Handler::Lifecycle(never_called::<C>),
         }
     }

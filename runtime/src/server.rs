@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::integration::{Config, Integration};
 use crate::lifecycle::{self, config_file};
 use crate::store::{self, Role};
-use crate::{engine, ingress, schedule};
+use crate::{engine, ingress, schedule, sources};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -103,6 +103,7 @@ impl<C: Config> Server<C> {
         schedule::start(&app)?;
         tokio::spawn(engine::claim_loop(app.clone()));
         tokio::spawn(engine::maintenance_loop(app.clone()));
+        sources::start(&app);
         tokio::spawn(refresh_instances(app.clone()));
 
         let (stop, stopped) = oneshot::channel::<()>();

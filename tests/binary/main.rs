@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod brokers;
 mod cli;
 mod crash;
 mod dedupe;
@@ -17,4 +18,5 @@ mod retries;
 mod schedule;
 mod shutdown;
 mod signatures;
+mod sources;
 mod webhooks;

@@ -33,6 +33,11 @@ pub(crate) struct FlowAttr {
     pub config: Option<Type>,
     pub route: Option<RouteAttr>,
     pub reject_unhandled: bool,
+    /// Sources: the subject, queue or topic; the NATS stream; the MQTT QoS; the broker URL field.
+    pub address: Option<LitStr>,
+    pub stream: Option<LitStr>,
+    pub qos: Option<u8>,
+    pub url: Option<syn::Ident>,
 }
 
 /// One `key` or `key = value` as written, before it is interpreted.
@@ -94,6 +99,10 @@ impl FlowAttr {
             config: None,
             route: None,
             reject_unhandled: false,
+            address: None,
+            stream: None,
+            qos: None,
+            url: None,
         };
         for option in &options {
             attr.apply(option, errors);
@@ -112,6 +121,7 @@ impl FlowAttr {
             match (&option.value, kind.has_value()) {
                 (None, false) => {}
                 (Some(value), true) if kind == Kind::Event => self.event = string_value(&key, value, errors),
+                (Some(value), true) if kind.is_source() => self.address = string_value(&key, value, errors),
                 (Some(value), true) => self.cron = string_value(&key, value, errors),
                 (Some(_), false) => {
                     errors.at(&option.meta, format!("`{key}` takes no value; write it alone, as in {}", kind.example()))
@@ -155,6 +165,22 @@ impl FlowAttr {
             "unhandled" => self.reject_unhandled = parse_unhandled(value, errors).unwrap_or_default(),
             "config" => self.config = type_value(&key, value, errors),
             "from" => self.preprocess = path_value(&key, value, errors),
+            "stream" => self.stream = string_value(&key, value, errors),
+            "url" => self.url = path_value(&key, value, errors).and_then(|path| path.get_ident().cloned()),
+            "qos" => {
+                self.qos = match value {
+                    Expr::Lit(ExprLit { lit: Lit::Int(qos), .. }) if matches!(qos.base10_digits(), "1" | "2") => {
+                        qos.base10_parse().ok()
+                    }
+                    _ => {
+                        errors.at(
+                            value,
+                            "`qos` is 1 or 2: a durable consumer acknowledges each message, which QoS 0 cannot",
+                        );
+                        None
+                    }
+                }
+            }
             policy_key => {
                 let known = self.policy.read(policy_key, value, errors);
                 assert!(known, "every option in kind::OPTIONS is interpreted here");
@@ -185,6 +211,10 @@ impl FlowAttr {
             Kind::Event => {
                 &[(self.preprocess.is_some(), "`from = …`, the pre-process flow whose endpoint receives its events")]
             }
+            Kind::Nats => &[(
+                self.stream.is_some(),
+                "`stream = \"…\"`, the JetStream stream that keeps its messages until they are acknowledged",
+            )],
             _ => &[],
         };
         for (given, what) in required {

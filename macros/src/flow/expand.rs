@@ -17,6 +17,7 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
     let trigger = trigger(attr);
     let policy = attr.policy.expand();
     let (verify, handshake) = endpoint_options(attr, config);
+    let broker_url = broker_url(attr, config);
     let result_type = match &function.sig.output {
         ReturnType::Type(_, ty) => ty.as_ref().clone(),
         ReturnType::Default => syn::parse_quote!(()),
@@ -75,8 +76,9 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
                 name: #name_str,
                 trigger: #trigger,
                 policy: #policy,
-                verify: #verify,
+                                verify: #verify,
                 handshake: #handshake,
+                broker_url: #broker_url,
                 handler: #handler,
             };
         }
@@ -106,8 +108,9 @@ pub(crate) fn expand_preprocess(endpoint: &ItemStruct, attr: &FlowAttr) -> Token
                 name: #name_str,
                 trigger: #trigger,
                 policy: #policy,
-                verify: #verify,
+                                verify: #verify,
                 handshake: #handshake,
+                broker_url: ::std::option::Option::None,
                 handler: ::aqueduct::__private::Handler::Dispatch,
             };
         }
@@ -130,6 +133,20 @@ fn endpoint_options(attr: &FlowAttr, config: &syn::Type) -> (TokenStream, TokenS
         some(attr.verify.as_ref().map(|verify| verify.expand(config))),
         some(attr.handshake.as_ref().map(|handshake| handshake.expand(config))),
     )
+}
+
+/// A source's `url = field`: the broker URL from the instance's configuration.
+fn broker_url(attr: &FlowAttr, config: &syn::Type) -> TokenStream {
+    let Some(field) = &attr.url else { return quote!(::std::option::Option::None) };
+    let read = quote_spanned! {field.span()=> ::aqueduct::__private::BrokerUrl::broker_url(&config.#field) };
+    quote! {
+        ::std::option::Option::Some({
+            fn broker_url(config: &#config) -> ::std::option::Option<::std::string::String> {
+                #read
+            }
+            broker_url
+        })
+    }
 }
 
 /// The function `integration!` names for each flow it lists. Spanned at the user's item, not
@@ -232,6 +249,21 @@ fn trigger(attr: &FlowAttr) -> TokenStream {
             let route = attr.route.as_ref().expect("validated: a pre-process flow has a route").expand();
             let reject = attr.reject_unhandled;
             quote!(::aqueduct::__private::Trigger::Preprocess { path: #path, route: #route, reject_unhandled: #reject })
+        }
+        Kind::Nats | Kind::Amqp | Kind::Mqtt => {
+            let address = attr.address.as_ref().expect("validated: a source names what it consumes");
+            let broker = match attr.kind {
+                Kind::Nats => {
+                    let stream = attr.stream.as_ref().expect("validated: a NATS source names its stream");
+                    quote!(::aqueduct::__private::Broker::Nats { subject: #address, stream: #stream })
+                }
+                Kind::Amqp => quote!(::aqueduct::__private::Broker::Amqp { queue: #address }),
+                _ => {
+                    let qos = attr.qos.unwrap_or(1);
+                    quote!(::aqueduct::__private::Broker::Mqtt { topic: #address, qos: #qos })
+                }
+            };
+            quote!(::aqueduct::__private::Trigger::Source { broker: #broker })
         }
         Kind::Event => {
             let event = attr.event.as_ref().expect("validated: an event flow names its event");

@@ -13,11 +13,24 @@ pub(crate) enum Kind {
     Preprocess,
     /// One event type of a pre-process endpoint.
     Event,
+    /// A NATS JetStream subject, an AMQP queue, an MQTT topic.
+    Nats,
+    Amqp,
+    Mqtt,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 6] =
-        [Kind::Webhook, Kind::Schedule, Kind::OnActivate, Kind::OnDeactivate, Kind::Preprocess, Kind::Event];
+    pub(crate) const ALL: [Kind; 9] = [
+        Kind::Webhook,
+        Kind::Schedule,
+        Kind::OnActivate,
+        Kind::OnDeactivate,
+        Kind::Preprocess,
+        Kind::Event,
+        Kind::Nats,
+        Kind::Amqp,
+        Kind::Mqtt,
+    ];
 
     /// The attribute key that declares this kind.
     pub(crate) fn key(self) -> &'static str {
@@ -28,6 +41,9 @@ impl Kind {
             Kind::OnDeactivate => "on_deactivate",
             Kind::Preprocess => "preprocess",
             Kind::Event => "event",
+            Kind::Nats => "nats",
+            Kind::Amqp => "amqp",
+            Kind::Mqtt => "mqtt",
         }
     }
 
@@ -46,17 +62,29 @@ impl Kind {
                 "#[flow(preprocess, path = \"/github\", config = Settings, route = header(\"X-GitHub-Event\"))] struct GitHub;"
             }
             Kind::Event => "#[flow(event = \"push\", from = GitHub)]",
+            Kind::Nats => "#[flow(nats = \"orders.*\", stream = \"ORDERS\")]",
+            Kind::Amqp => "#[flow(amqp = \"orders\")]",
+            Kind::Mqtt => "#[flow(mqtt = \"sensors/#\", qos = 1)]",
         }
     }
 
     /// The kind's own key carries a value (`schedule = "…"`, `event = "…"`).
     pub(crate) fn has_value(self) -> bool {
-        matches!(self, Kind::Schedule | Kind::Event)
+        matches!(self, Kind::Schedule | Kind::Event | Kind::Nats | Kind::Amqp | Kind::Mqtt)
+    }
+
+    /// A durable consumer of a message broker.
+    pub(crate) fn is_source(self) -> bool {
+        matches!(self, Kind::Nats | Kind::Amqp | Kind::Mqtt)
     }
 
     /// "a webhook flow", "an on_activate hook".
     pub(crate) fn a(self) -> String {
-        let article = if matches!(self, Kind::OnActivate | Kind::OnDeactivate | Kind::Event) { "an" } else { "a" };
+        let article = if matches!(self, Kind::OnActivate | Kind::OnDeactivate | Kind::Event | Kind::Amqp | Kind::Mqtt) {
+            "an"
+        } else {
+            "a"
+        };
         format!("{article} {self}")
     }
 
@@ -66,7 +94,7 @@ impl Kind {
 
     /// Whether its runs are started by a request, and so take extractors after `Ctx`.
     pub(crate) fn takes_requests(self) -> bool {
-        matches!(self, Kind::Webhook | Kind::Event)
+        matches!(self, Kind::Webhook | Kind::Event | Kind::Nats | Kind::Amqp | Kind::Mqtt)
     }
 
     /// The options, besides the kind itself, that this kind accepts.
@@ -84,6 +112,9 @@ impl fmt::Display for Kind {
             Kind::OnDeactivate => "on_deactivate hook",
             Kind::Preprocess => "pre-process flow",
             Kind::Event => "event flow",
+            Kind::Nats => "NATS source",
+            Kind::Amqp => "AMQP source",
+            Kind::Mqtt => "MQTT source",
         };
         f.write_str(noun)
     }
@@ -97,7 +128,9 @@ pub(crate) struct OptionRule {
 }
 
 /// The kinds whose runs go through the inbox and its retry policy.
-const QUEUED: &[Kind] = &[Kind::Webhook, Kind::Schedule, Kind::Event];
+const QUEUED: &[Kind] = &[Kind::Webhook, Kind::Schedule, Kind::Event, Kind::Nats, Kind::Amqp, Kind::Mqtt];
+/// The message broker sources.
+const SOURCES: &[Kind] = &[Kind::Nats, Kind::Amqp, Kind::Mqtt];
 /// The kinds that are HTTP endpoints.
 const ENDPOINTS: &[Kind] = &[Kind::Webhook, Kind::Preprocess];
 
@@ -141,6 +174,9 @@ pub(crate) const OPTIONS: &[OptionRule] = &[
         kinds: &[Kind::Event],
         meaning: "the pre-process flow an event flow takes its events from",
     },
+    OptionRule { key: "stream", kinds: &[Kind::Nats], meaning: "the JetStream stream a NATS source consumes from" },
+    OptionRule { key: "qos", kinds: &[Kind::Mqtt], meaning: "the MQTT quality of service a source subscribes with" },
+    OptionRule { key: "url", kinds: SOURCES, meaning: "the configuration field holding a source's broker URL" },
 ];
 
 pub(crate) fn option_rule(key: &str) -> Option<&'static OptionRule> {

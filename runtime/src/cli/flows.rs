@@ -2,7 +2,7 @@
 
 use super::{Settings, table};
 use crate::error::Result;
-use crate::flow::{FlowDescriptor, RouteKey, Trigger};
+use crate::flow::{Broker, FlowDescriptor, RouteKey, Trigger};
 use crate::integration::{Config, Integration};
 use crate::schedule::Schedule;
 use crate::store;
@@ -44,6 +44,11 @@ fn print_table<C>(integration: &Integration<C>) -> Result<()> {
                 (format!("POST /hooks/{{instance}}{path}"), String::new())
             }
             Trigger::Event { preprocess, event } => (format!("`{event}` at {preprocess}"), String::new()),
+            Trigger::Source { broker: Broker::Nats { subject, stream } } => {
+                (format!("{subject} (stream {stream})"), String::new())
+            }
+            Trigger::Source { broker: Broker::Amqp { queue } } => (format!("queue {queue}"), String::new()),
+            Trigger::Source { broker: Broker::Mqtt { topic, qos } } => (format!("{topic} (QoS {qos})"), String::new()),
             Trigger::Schedule { cron, tz } => {
                 let next = Schedule::parse(cron, tz)?.upcoming(1).first().map(ToString::to_string).unwrap_or_default();
                 (format!("{cron} ({tz})"), next)
@@ -72,6 +77,15 @@ fn describe<C>(flow: &FlowDescriptor<C>) -> Result<Value> {
         Trigger::Event { preprocess, event } => {
             described["preprocess"] = json!(preprocess);
             described["event"] = json!(event);
+        }
+        Trigger::Source { broker: Broker::Nats { subject, stream } } => {
+            described["subject"] = json!(subject);
+            described["stream"] = json!(stream);
+        }
+        Trigger::Source { broker: Broker::Amqp { queue } } => described["queue"] = json!(queue),
+        Trigger::Source { broker: Broker::Mqtt { topic, qos } } => {
+            described["topic"] = json!(topic);
+            described["qos"] = json!(qos);
         }
         Trigger::Schedule { cron, tz } => {
             let upcoming: Vec<String> =

@@ -83,11 +83,20 @@ pub(crate) enum Cause {
     Activate,
     Deactivate,
     Replay,
+    /// A message from a broker source.
+    Message,
 }
 
 impl Cause {
-    const ALL: [Cause; 6] =
-        [Cause::Webhook, Cause::Schedule, Cause::Invoke, Cause::Activate, Cause::Deactivate, Cause::Replay];
+    const ALL: [Cause; 7] = [
+        Cause::Webhook,
+        Cause::Schedule,
+        Cause::Invoke,
+        Cause::Activate,
+        Cause::Deactivate,
+        Cause::Replay,
+        Cause::Message,
+    ];
 
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -97,6 +106,7 @@ impl Cause {
             Cause::Activate => "activate",
             Cause::Deactivate => "deactivate",
             Cause::Replay => "replay",
+            Cause::Message => "message",
         }
     }
 

@@ -284,7 +284,7 @@ pub(super) fn recover(connection: &Connection, now: i64) -> rusqlite::Result<usi
     connection
         .prepare_cached(
             "UPDATE runs SET status = 'queued', due_at = ?1, lease_until = NULL
-             WHERE status = 'running' AND cause IN ('webhook', 'schedule', 'replay')",
+                          WHERE status = 'running' AND cause IN ('webhook', 'schedule', 'replay', 'message')",
         )?
         .execute([now])
 }

@@ -1,0 +1,108 @@
+//! Where a source hands its messages to the inbox.
+
+use crate::app::App;
+use crate::engine::{self, LEASE};
+use crate::error::{Error, Result};
+use crate::flow::{Broker, FlowDescriptor, Trigger};
+use crate::ingress::Request;
+use crate::integration::Config;
+use crate::store::{Cause, ClaimedRun, Dedupe, Enqueued, NewRun, Start, WhenFull};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a broker's message id is remembered, to run a redelivered message once.
+const REDELIVERY_MEMORY: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// One consumer's way into the inbox: a source flow, for one instance.
+pub(crate) struct Inlet<C: 'static> {
+    app: Arc<App<C>>,
+    flow: &'static FlowDescriptor<C>,
+    instance: String,
+    url: String,
+}
+
+impl<C: Config> Inlet<C> {
+    /// For the active instance `instance`; its broker URL is the configuration's (`url =
+    /// field`), else the environment's, else the broker on this machine.
+    pub(crate) async fn open(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>, instance: &str) -> Result<Inlet<C>> {
+        let config = app
+            .instances
+            .get(app.store.as_ref(), instance)
+            .await?
+            .ok_or_else(|| Error::msg(format!("the instance `{instance}` is not active")))?;
+        let Trigger::Source { broker } = flow.trigger else { unreachable!("only sources have inlets") };
+        let (variable, default) = match broker {
+            Broker::Nats { .. } => ("AQUEDUCT_NATS_URL", "nats://127.0.0.1:4222"),
+            Broker::Amqp { .. } => ("AQUEDUCT_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2f"),
+            Broker::Mqtt { .. } => ("AQUEDUCT_MQTT_URL", "mqtt://127.0.0.1:1883"),
+        };
+        let url = flow
+            .broker_url
+            .and_then(|read| read(&config))
+            .or_else(|| std::env::var(variable).ok())
+            .unwrap_or_else(|| default.to_owned());
+        Ok(Inlet { app, flow, instance: instance.to_owned(), url })
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// `template` with `{instance}` replaced by this instance's name.
+    pub(crate) fn address(&self, template: &str) -> String {
+        template.replace("{instance}", &self.instance)
+    }
+
+    /// A name for this consumer at the broker, the same across restarts, so the broker keeps
+    /// its place: `aqueduct-{integration}-{flow}-{instance}`.
+    pub(crate) fn consumer_name(&self) -> String {
+        format!("aqueduct-{}-{}-{}", self.app.integration.name(), self.flow.name, self.instance)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect()
+    }
+
+    /// Commits a message as a run; once this returns `Ok`, the message may be acknowledged.
+    /// `message_id` (the broker's, stable across redeliveries) makes a redelivered message
+    /// run once. A payload the flow cannot read is still stored: its run goes dead, and can
+    /// be replayed once the flow is fixed, so no message is dropped.
+    pub(crate) async fn deliver(&self, request: Request, message_id: Option<String>) -> Result<()> {
+        let flow = self.flow;
+        let slot = engine::reserve(&self.app, flow);
+        let start = if slot.is_some() { Start::Leased(LEASE) } else { Start::Queued };
+        let request = Arc::new(request);
+        let new_run = NewRun {
+            flow: flow.name.into(),
+            instance: self.instance.clone(),
+            cause: Cause::Message,
+            request: request.clone(),
+            dedupe: message_id.map(|key| Dedupe { key, window: REDELIVERY_MEMORY }),
+            start,
+            replay_of: None,
+            ordered: flow.policy.ordered,
+        };
+        match self.app.store.enqueue(new_run, WhenFull::Wait).await? {
+            Enqueued::Created(id) => {
+                match slot {
+                    Some(slot) => {
+                        let run = ClaimedRun {
+                            id,
+                            flow: flow.name.into(),
+                            instance: self.instance.clone(),
+                            attempt: 1,
+                            request,
+                        };
+                        engine::spawn_run(&self.app, run, slot);
+                    }
+                    None => self.app.engine.queued(),
+                }
+                Ok(())
+            }
+            Enqueued::Duplicate(_) => Ok(()),
+            Enqueued::InstanceInactive => {
+                Err(Error::msg(format!("the instance `{}` is no longer active", self.instance)))
+            }
+            Enqueued::Busy => unreachable!("a source waits for room in the write queue"),
+        }
+    }
+}

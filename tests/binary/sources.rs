@@ -1,0 +1,221 @@
+//! Pub/sub sources against the real local brokers: each message runs exactly once when
+//! nothing fails, none is lost across a broker restart, and a failing one ends dead (still
+//! there to replay), never dropped.
+
+use crate::brokers::{available, fresh_instance, restart_mosquitto, restart_nats, restart_rabbitmq};
+use crate::support::{Binary, Server, eventually};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Enough time for a broker restart and the consumer's reconnection backoff.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The broker tests restart brokers; one at a time keeps them from disturbing each other.
+static ONE_BROKER_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn serve(instance: &str) -> (Binary, Server) {
+    let binary = Binary::example("brokers");
+    assert!(binary.activate(instance, "", "http://127.0.0.1:9").status.success());
+    let server = binary.serve(&["serve"]);
+    (binary, server)
+}
+
+/// Runs of `flow` by message id, with their statuses.
+fn runs_by_id(binary: &Binary, flow: &str) -> BTreeMap<u64, Vec<String>> {
+    let database = binary.database();
+    let mut statement = database.prepare("SELECT body, status FROM runs WHERE flow = ?1").unwrap();
+    let mut runs: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+    for row in statement.query_map([flow], |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))).unwrap() {
+        let (body, status) = row.unwrap();
+        let id = serde_json::from_slice::<serde_json::Value>(&body).unwrap()["id"].as_u64().unwrap();
+        runs.entry(id).or_default().push(status);
+    }
+    runs
+}
+
+/// Waits until every id in `ids` has a finished run, and returns the runs.
+fn finished(binary: &Binary, flow: &str, ids: impl Iterator<Item = u64> + Clone) -> BTreeMap<u64, Vec<String>> {
+    eventually(PATIENCE, &format!("runs of {flow} for every message"), || {
+        let runs = runs_by_id(binary, flow);
+        let done = ids.clone().all(|id| {
+            runs.get(&id)
+                .is_some_and(|statuses| statuses.iter().all(|status| status == "succeeded" || status == "dead"))
+        });
+        done.then_some(runs)
+    })
+}
+
+fn message(id: u64, fail: bool) -> Vec<u8> {
+    serde_json::json!({ "id": id, "fail": fail }).to_string().into_bytes()
+}
+
+/// Checks the three promises on `runs`: ids 0..200 once each, 200..400 at least once, 400 dead.
+fn check(runs: &BTreeMap<u64, Vec<String>>, exactly_once_until: u64, restart_until: u64) {
+    for id in 0..exactly_once_until {
+        assert_eq!(runs[&id], ["succeeded"], "message {id} before the restart");
+    }
+    for id in exactly_once_until..restart_until {
+        assert!(
+            runs.get(&id).is_some_and(|statuses| statuses.contains(&"succeeded".to_owned())),
+            "message {id} was lost"
+        );
+    }
+    assert_eq!(runs[&restart_until], ["dead"], "a failing message ends dead, still stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nats_messages_run_once_survive_a_restart_and_never_drop() {
+    if !available("NATS", 4222) {
+        return;
+    }
+    let _alone = ONE_BROKER_TEST_AT_A_TIME.lock().await;
+    let instance = fresh_instance("nats");
+    let (binary, _server) = tokio::task::block_in_place(|| serve(&instance));
+    let subject = format!("aqueduct_test.{instance}.orders");
+    let client = async_nats::connect("127.0.0.1:4222").await.unwrap();
+    let jetstream = async_nats::jetstream::new(client);
+    eventually(PATIENCE, "the source to create its stream", || {
+        tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(jetstream.get_stream("AQUEDUCT_TEST")).ok()
+        })
+    });
+    // Publishes until JetStream stores it; its `Nats-Msg-Id` keeps a retried publish single.
+    let publish = |id: u64, fail: bool| {
+        let (jetstream, subject) = (jetstream.clone(), subject.clone());
+        async move {
+            loop {
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert("Nats-Msg-Id", format!("{subject}-{id}").as_str());
+                if let Ok(ack) =
+                    jetstream.publish_with_headers(subject.clone(), headers, message(id, fail).into()).await
+                    && ack.await.is_ok()
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    };
+    for id in 0..200 {
+        publish(id, false).await;
+    }
+    for id in 200..400 {
+        if id == 300 {
+            tokio::task::block_in_place(restart_nats);
+        }
+        publish(id, false).await;
+    }
+    publish(400, true).await;
+    let runs = tokio::task::block_in_place(|| finished(&binary, "from_nats", 0..401));
+    check(&runs, 200, 400);
+    // Stored in the stream once, each message runs once even across the restart.
+    for id in 200..400 {
+        assert_eq!(runs[&id].len(), 1, "message {id} ran {} times", runs[&id].len());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amqp_messages_run_once_survive_a_restart_and_never_drop() {
+    use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
+    use lapin::{BasicProperties, Connection, ConnectionProperties, types::FieldTable};
+    if !available("RabbitMQ", 5672) {
+        return;
+    }
+    let _alone = ONE_BROKER_TEST_AT_A_TIME.lock().await;
+    let instance = fresh_instance("amqp");
+    let (binary, _server) = tokio::task::block_in_place(|| serve(&instance));
+    let queue = format!("aqueduct-test-{instance}");
+    let connect = || async {
+        let connection =
+            Connection::connect("amqp://guest:guest@127.0.0.1:5672/%2f", ConnectionProperties::default()).await?;
+        let channel = connection.create_channel().await?;
+        channel.confirm_select(ConfirmSelectOptions::default()).await?;
+        let durable = QueueDeclareOptions { durable: true, ..Default::default() };
+        channel.queue_declare(queue.as_str().into(), durable, FieldTable::default()).await?;
+        Ok::<_, lapin::Error>((connection, channel))
+    };
+    let mut channel = connect().await.unwrap();
+    for id in 0..401u64 {
+        if id == 300 {
+            tokio::task::block_in_place(restart_rabbitmq);
+        }
+        // Publishes, persistent and with a message id, until the broker confirms it.
+        loop {
+            let properties = BasicProperties::default().with_delivery_mode(2).with_message_id(id.to_string().into());
+            let payload = message(id, id == 400);
+            let sent = channel.1.basic_publish(
+                "".into(),
+                queue.as_str().into(),
+                BasicPublishOptions::default(),
+                &payload,
+                properties,
+            );
+            if let Ok(confirmation) = sent.await
+                && confirmation.await.is_ok_and(|confirmed| confirmed.is_ack())
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            if let Ok(reconnected) = connect().await {
+                channel = reconnected;
+            }
+        }
+    }
+    let runs = tokio::task::block_in_place(|| finished(&binary, "from_amqp", 0..401));
+    check(&runs, 200, 400);
+    for id in 200..400 {
+        assert_eq!(
+            runs[&id].len(),
+            1,
+            "message {id} ran {} times: its message id makes a redelivery run once",
+            runs[&id].len()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mqtt_messages_run_once_survive_a_restart_and_never_drop() {
+    use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
+    if !available("Mosquitto", 1883) {
+        return;
+    }
+    let _alone = ONE_BROKER_TEST_AT_A_TIME.lock().await;
+    let instance = fresh_instance("mqtt");
+    let (binary, _server) = tokio::task::block_in_place(|| serve(&instance));
+    let topic = format!("aqueduct-test/{instance}/orders");
+    // A persistent session of its own, so messages are resent after the restart until acknowledged.
+    let mut options = MqttOptions::new(format!("publisher-{instance}"), "127.0.0.1", 1883);
+    options.set_clean_session(false).set_keep_alive(Duration::from_secs(5));
+    let (client, mut events) = AsyncClient::new(options, 1000);
+    // The source subscribes within a second of the server's start; until then nothing is kept.
+    let probe = topic.clone();
+    eventually(PATIENCE, "the source to subscribe", || {
+        let _ = std::process::Command::new("mosquitto_pub")
+            .args(["-q", "1", "-t", &probe, "-m", &String::from_utf8(message(10_000, false)).unwrap()])
+            .status();
+        std::thread::sleep(Duration::from_millis(200));
+        runs_by_id(&binary, "from_mqtt").contains_key(&10_000).then_some(())
+    });
+    let publisher = tokio::spawn(async move {
+        let mut acknowledged = 0;
+        while acknowledged < 401 {
+            match events.poll().await {
+                Ok(Event::Incoming(Packet::PubAck(_))) => acknowledged += 1,
+                Ok(Event::Outgoing(Outgoing::Publish(_))) | Ok(_) => {}
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    });
+    for id in 0..200u64 {
+        client.publish(topic.as_str(), QoS::AtLeastOnce, false, message(id, false)).await.unwrap();
+    }
+    let first = tokio::task::block_in_place(|| finished(&binary, "from_mqtt", 0..200));
+    tokio::task::block_in_place(restart_mosquitto);
+    for id in 200..401u64 {
+        client.publish(topic.as_str(), QoS::AtLeastOnce, false, message(id, id == 400)).await.unwrap();
+    }
+    tokio::time::timeout(PATIENCE, publisher).await.expect("the broker acknowledged every publish").unwrap();
+    let runs = tokio::task::block_in_place(|| finished(&binary, "from_mqtt", 0..401));
+    assert!((0..200).all(|id| first[&id] == ["succeeded"]), "before the restart, each message ran once");
+    check(&runs, 200, 400);
+}
