@@ -16,3 +16,37 @@ fn the_demo_imports_the_fake_deliveries() {
         "{output}"
     );
 }
+
+#[test]
+fn the_github_demo_routes_each_event_and_ignores_the_rest() {
+    let binary = Binary::example("github_import");
+    let mut demo = binary.serve(&[]);
+    demo.wait_for_line("the tracker now holds:", PATIENCE);
+    let output = demo.output();
+    for answer in ["push again    200 {\"duplicate\":true", "star          202 {\"ignored\":true"] {
+        assert!(output.contains(answer), "{answer}: {output}");
+    }
+    demo.wait_for_line("pulls Codertocat/Hello-World #2", PATIENCE);
+}
+
+#[test]
+fn the_orders_demo_exports_every_order_through_a_throttle() {
+    let binary = Binary::example("orders_export");
+    let mut demo = binary.serve(&[]);
+    demo.wait_for_line("shows the throttled attempt and its retry", PATIENCE);
+    let output = demo.output();
+    assert_eq!(output.matches("accounting app: invoice").count(), 3, "{output}");
+    assert!(output.contains("succeeded  2"), "the throttled order took a second attempt: {output}");
+}
+
+#[test]
+fn the_pubsub_demo_imports_what_the_warehouse_publishes() {
+    if !crate::brokers::available("NATS", 4222) {
+        return;
+    }
+    let _alone = crate::sources::ONE_BROKER_TEST_AT_A_TIME.blocking_lock();
+    let binary = Binary::example("pubsub_import");
+    let mut demo = binary.serve(&[]);
+    demo.wait_for_line("the catalog's stock:", PATIENCE);
+    assert!(demo.output().contains(r#""widget": 17"#), "{}", demo.output());
+}

@@ -11,7 +11,7 @@ use std::time::Duration;
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The broker tests restart brokers; one at a time keeps them from disturbing each other.
-static ONE_BROKER_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub static ONE_BROKER_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn serve(instance: &str) -> (Binary, Server) {
     let binary = Binary::example("brokers");

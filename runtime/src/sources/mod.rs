@@ -46,7 +46,7 @@ async fn supervise<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>
                     }
                     keep
                 });
-                                for instance in active {
+                for instance in active {
                     if let std::collections::hash_map::Entry::Vacant(missing) = consumers.entry(instance) {
                         let instance = missing.key().clone();
                         missing.insert(tokio::spawn(consume_forever(app.clone(), flow, broker, instance)));
