@@ -27,21 +27,24 @@ impl Measured {
     }
 }
 
-/// POSTs `body` to `path` over `connections` connections: `warmup` unmeasured, then `duration` measured.
-pub async fn run(
-    address: SocketAddr,
-    path: &str,
-    body: Bytes,
-    connections: usize,
-    warmup: Duration,
-    duration: Duration,
-) -> Measured {
+/// What to send: the same request, again and again.
+#[derive(Clone)]
+pub struct Target {
+    pub address: SocketAddr,
+    pub path: &'static str,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Bytes,
+}
+
+/// POSTs the target's request over `connections` connections: `warmup` unmeasured, then
+/// `duration` measured.
+pub async fn run(target: &Target, connections: usize, warmup: Duration, duration: Duration) -> Measured {
     let start = Instant::now() + warmup;
     let end = start + duration;
     let tasks: Vec<_> = (0..connections)
         .map(|_| {
-            let (path, body) = (path.to_owned(), body.clone());
-            tokio::spawn(async move { connection(address, path, body, start, end).await })
+            let target = target.clone();
+            tokio::spawn(async move { connection(target, start, end).await })
         })
         .collect();
     let mut total = Measured { requests: 0, errors: 0, elapsed: duration, latency: histogram() };
@@ -58,9 +61,9 @@ fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds")
 }
 
-async fn connection(address: SocketAddr, path: String, body: Bytes, start: Instant, end: Instant) -> Measured {
+async fn connection(target: Target, start: Instant, end: Instant) -> Measured {
     let mut measured = Measured { requests: 0, errors: 0, elapsed: end - start, latency: histogram() };
-    let stream = tokio::net::TcpStream::connect(address).await.expect("connecting to the server");
+    let stream = tokio::net::TcpStream::connect(target.address).await.expect("connecting to the server");
     stream.set_nodelay(true).expect("TCP_NODELAY");
     let (mut sender, driver) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("an HTTP/1.1 handshake");
@@ -70,11 +73,12 @@ async fn connection(address: SocketAddr, path: String, body: Bytes, start: Insta
         if sent >= end {
             return measured;
         }
-        let request = hyper::Request::post(path.as_str())
-            .header("host", "bench")
-            .header("content-type", "application/json")
-            .body(Full::new(body.clone()))
-            .expect("a valid request");
+        let mut request =
+            hyper::Request::post(target.path).header("host", "bench").header("content-type", "application/json");
+        for (name, value) in &target.headers {
+            request = request.header(*name, value);
+        }
+        let request = request.body(Full::new(target.body.clone())).expect("a valid request");
         if sender.ready().await.is_err() {
             return measured;
         }

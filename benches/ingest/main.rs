@@ -6,11 +6,16 @@
 //! same typed payload, three times each, alternating; then (c) how many no-op runs aqueduct
 //! completes end to end (ingest, run, record) per second over 30 seconds.
 //!
-//! `BENCH_SECONDS` changes the measurements (default 10 for a and b, 30 for c);
-//! `BENCH_ONLY=ingest` or `BENCH_ONLY=end_to_end` runs one part, for profiling.
+//! It then compares, the same way, durable ingest with and without Standard Webhooks signature
+//! verification.
+//!
+//! `BENCH_SECONDS` changes the measurements (default 10, and 30 for the end-to-end part);
+//! `BENCH_ONLY=ingest`, `verified` or `end_to_end` runs one part.
 
 mod load;
 mod targets;
+
+use load::Target;
 
 use bytes::Bytes;
 use std::time::Duration;
@@ -23,79 +28,79 @@ fn main() {
     aqueduct::__private::init_tracing("warn");
     let seconds: u64 = std::env::var("BENCH_SECONDS").ok().and_then(|value| value.parse().ok()).unwrap_or(10);
     let measure = Duration::from_secs(seconds);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let baseline = targets::bare_axum().await;
-        let server = targets::aqueduct(dir.path()).await;
         let body = Bytes::from_static(targets::PAYLOAD.as_bytes());
-        if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "ingest") {
-            let b =
-                load::run(server.address(), "/hooks/acme/inventory", body.clone(), CONNECTIONS, WARMUP, measure).await;
-            report("aqueduct durable", &b);
-            return;
-        }
-        if std::env::var("BENCH_ONLY").is_ok_and(|only| only == "end_to_end") {
-            end_to_end(&server, dir.path(), body, measure).await;
-            return;
-        }
-        let mut bare = Vec::new();
-        let mut durable = Vec::new();
+        let server = targets::aqueduct(dir.path()).await;
+        let target = |address, path| Target { address, path, headers: Vec::new(), body: body.clone() };
+        let bare = target(targets::bare_axum().await, "/hooks/acme/inventory");
+        let durable = target(server.address(), "/hooks/acme/inventory");
+        let verified =
+            Target { headers: targets::signed_headers(), ..target(server.address(), "/hooks/acme/verified") };
         println!("{CONNECTIONS} connections, {}s warm-up, {seconds}s measured per round\n", WARMUP.as_secs());
-        println!("{:<24} {:>10} {:>9} {:>9} {:>7}", "round", "req/s", "p50 ms", "p99 ms", "errors");
-        for round in 1..=ROUNDS {
-            // Runs left from the last round would take CPU from the next measurement.
-            drain_backlog(dir.path()).await;
-            let a = load::run(baseline, "/hooks/acme/inventory", body.clone(), CONNECTIONS, WARMUP, measure).await;
-            report(&format!("{round}a bare axum"), &a);
-            let b =
-                load::run(server.address(), "/hooks/acme/inventory", body.clone(), CONNECTIONS, WARMUP, measure).await;
-            report(&format!("{round}b aqueduct durable"), &b);
-            bare.push(a);
-            durable.push(b);
+        if only.is_empty() || only == "ingest" {
+            let (a, b) = compare(dir.path(), ("bare axum", &bare), ("aqueduct durable", &durable), measure).await;
+            println!(
+                "ratio aqueduct / bare axum: {:.2} (goal ≥ 0.60); aqueduct p99 {:.2} ms (goal ≤ 5 ms)",
+                b.0 / a.0,
+                b.1
+            );
         }
-        let (a_rps, b_rps) = (
-            median(bare.iter().map(load::Measured::per_second)),
-            median(durable.iter().map(load::Measured::per_second)),
-        );
-        let (a_p99, b_p99) =
-            (median(bare.iter().map(|m| m.percentile_ms(99.0))), median(durable.iter().map(|m| m.percentile_ms(99.0))));
-        println!(
-            "\nmedians: bare axum {a_rps:.0} req/s (p99 {a_p99:.2} ms), aqueduct {b_rps:.0} req/s (p99 {b_p99:.2} ms)"
-        );
-        println!(
-            "ratio aqueduct / bare axum: {:.2} (goal ≥ 0.60); aqueduct p99 {b_p99:.2} ms (goal ≤ 5 ms)",
-            b_rps / a_rps
-        );
-
-        let engine_seconds = if seconds == 10 { 30 } else { seconds };
-        drain_backlog(dir.path()).await;
-        end_to_end(&server, dir.path(), body, Duration::from_secs(engine_seconds)).await;
+        if only.is_empty() || only == "verified" {
+            let (a, b) = compare(dir.path(), ("unverified", &durable), ("standard_webhooks", &verified), measure).await;
+            println!("ratio verified / unverified durable ingest: {:.2} (goal ≥ 0.90)", b.0 / a.0);
+        }
+        if only.is_empty() || only == "end_to_end" {
+            let window = if only.is_empty() && seconds == 10 { Duration::from_secs(30) } else { measure };
+            drain_backlog(dir.path()).await;
+            end_to_end(dir.path(), &durable, window).await;
+        }
         server.stop().await;
     });
 }
 
-/// (c): runs completed per second while the load goes on, read from the store.
-async fn end_to_end(
-    server: &aqueduct::Server<targets::Settings>,
+/// Measures `a` and `b` in turn, [`ROUNDS`] times each under the same load; returns each one's
+/// median requests per second and p99 latency (ms).
+async fn compare(
     dir: &std::path::Path,
-    body: Bytes,
-    window: Duration,
-) {
+    a: (&str, &Target),
+    b: (&str, &Target),
+    measure: Duration,
+) -> ((f64, f64), (f64, f64)) {
+    println!("{:<28} {:>10} {:>9} {:>9} {:>7}", "round", "req/s", "p50 ms", "p99 ms", "errors");
+    let (mut a_runs, mut b_runs) = (Vec::new(), Vec::new());
+    for round in 1..=ROUNDS {
+        for ((label, target), runs) in [(a, &mut a_runs), (b, &mut b_runs)] {
+            // Runs left from the last round would take CPU from the next measurement.
+            drain_backlog(dir).await;
+            let measured = load::run(target, CONNECTIONS, WARMUP, measure).await;
+            report(&format!("{round} {label}"), &measured);
+            runs.push(measured);
+        }
+    }
+    let medians = |runs: &[load::Measured]| {
+        (median(runs.iter().map(load::Measured::per_second)), median(runs.iter().map(|m| m.percentile_ms(99.0))))
+    };
+    let (a_median, b_median) = (medians(&a_runs), medians(&b_runs));
+    println!(
+        "medians: {} {:.0} req/s (p99 {:.2} ms), {} {:.0} req/s (p99 {:.2} ms)",
+        a.0, a_median.0, a_median.1, b.0, b_median.0, b_median.1
+    );
+    (a_median, b_median)
+}
+
+/// (c): runs completed per second while the load goes on, read from the store.
+async fn end_to_end(dir: &std::path::Path, target: &Target, window: Duration) {
     let database = rusqlite::Connection::open(dir.join("bench.db")).expect("opening the store");
     let succeeded = || -> i64 {
         database
             .query_row("SELECT count(*) FROM runs WHERE status = 'succeeded'", [], |row| row.get(0))
             .expect("counting runs")
     };
-    let load = tokio::spawn(load::run(
-        server.address(),
-        "/hooks/acme/inventory",
-        body,
-        CONNECTIONS,
-        Duration::ZERO,
-        window + WARMUP,
-    ));
+    let target = target.clone();
+    let load = tokio::spawn(async move { load::run(&target, CONNECTIONS, Duration::ZERO, window + WARMUP).await });
     tokio::time::sleep(WARMUP).await;
     let before = succeeded();
     let started = std::time::Instant::now();

@@ -8,7 +8,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub const PAYLOAD: &str = r#"{"updates":[{"item":"widgets","action":"add","quantity":20},{"item":"gadgets","action":"remove","quantity":5}]}"#;
 
 #[derive(Deserialize)]
-pub struct Settings {}
+pub struct Settings {
+    signing_secret: Secret,
+}
+
+/// The secret the verified endpoint checks Standard Webhooks signatures with.
+pub const SECRET: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
 
 #[derive(Deserialize)]
 pub struct StockUpdates {
@@ -30,8 +35,35 @@ async fn stock_changed(_ctx: Ctx<Settings>, Json(_batch): Json<StockUpdates>) ->
     Ok(())
 }
 
+/// The same, behind a Standard Webhooks signature check.
+#[flow(webhook, path = "/verified", verify = standard_webhooks(secret = signing_secret))]
+async fn verified_stock_changed(_ctx: Ctx<Settings>, Json(_batch): Json<StockUpdates>) -> Result<()> {
+    Ok(())
+}
+
 pub mod app {
-    aqueduct::integration! { name: "bench", config: super::Settings, flows: [super::stock_changed] }
+    aqueduct::integration! {
+        name: "bench",
+        config: super::Settings,
+        flows: [super::stock_changed, super::verified_stock_changed],
+    }
+}
+
+/// Standard Webhooks headers for [`PAYLOAD`]: signed once, valid for the five minutes a
+/// measurement takes.
+pub fn signed_headers() -> Vec<(&'static str, String)> {
+    use base64::Engine;
+    use hmac::{KeyInit, Mac};
+    let timestamp = jiff::Timestamp::now().as_second();
+    let key = base64::engine::general_purpose::STANDARD.decode(SECRET.trim_start_matches("whsec_")).expect("base64");
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).expect("any key length");
+    mac.update(format!("msg_bench.{timestamp}.{PAYLOAD}").as_bytes());
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    vec![
+        ("webhook-id", "msg_bench".into()),
+        ("webhook-timestamp", timestamp.to_string()),
+        ("webhook-signature", format!("v1,{signature}")),
+    ]
 }
 
 /// (a): parse the same typed payload, answer 202 with a run id, store nothing.
@@ -56,6 +88,6 @@ pub async fn aqueduct(dir: &std::path::Path) -> aqueduct::Server<Settings> {
         ..Default::default()
     };
     let server = aqueduct::Server::start(app::INTEGRATION, options).await.expect("starting aqueduct");
-    server.activate("acme", serde_json::json!({})).await.expect("activating the instance");
+    server.activate("acme", serde_json::json!({ "signing_secret": SECRET })).await.expect("activating the instance");
     server
 }
