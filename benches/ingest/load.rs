@@ -32,7 +32,8 @@ impl Measured {
 pub struct Target {
     pub address: SocketAddr,
     pub path: &'static str,
-    pub headers: Vec<(&'static str, String)>,
+    /// Made anew for each connection, so a signature is fresh in every round.
+    pub headers: fn() -> Vec<(&'static str, String)>,
     pub body: Bytes,
 }
 
@@ -65,6 +66,7 @@ async fn connection(target: Target, start: Instant, end: Instant) -> Measured {
     let mut measured = Measured { requests: 0, errors: 0, elapsed: end - start, latency: histogram() };
     let stream = tokio::net::TcpStream::connect(target.address).await.expect("connecting to the server");
     stream.set_nodelay(true).expect("TCP_NODELAY");
+    let headers = (target.headers)();
     let (mut sender, driver) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("an HTTP/1.1 handshake");
     tokio::spawn(driver);
@@ -75,7 +77,7 @@ async fn connection(target: Target, start: Instant, end: Instant) -> Measured {
         }
         let mut request =
             hyper::Request::post(target.path).header("host", "bench").header("content-type", "application/json");
-        for (name, value) in &target.headers {
+        for (name, value) in &headers {
             request = request.header(*name, value);
         }
         let request = request.body(Full::new(target.body.clone())).expect("a valid request");

@@ -34,11 +34,10 @@ fn main() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let body = Bytes::from_static(targets::PAYLOAD.as_bytes());
         let server = targets::aqueduct(dir.path()).await;
-        let target = |address, path| Target { address, path, headers: Vec::new(), body: body.clone() };
+        let target = |address, path| Target { address, path, headers: Vec::new, body: body.clone() };
         let bare = target(targets::bare_axum().await, "/hooks/acme/inventory");
         let durable = target(server.address(), "/hooks/acme/inventory");
-        let verified =
-            Target { headers: targets::signed_headers(), ..target(server.address(), "/hooks/acme/verified") };
+        let verified = Target { headers: targets::signed_headers, ..target(server.address(), "/hooks/acme/verified") };
         println!("{CONNECTIONS} connections, {}s warm-up, {seconds}s measured per round\n", WARMUP.as_secs());
         if only.is_empty() || only == "ingest" {
             let (a, b) = compare(dir.path(), ("bare axum", &bare), ("aqueduct durable", &durable), measure).await;

@@ -49,8 +49,7 @@ pub mod app {
     }
 }
 
-/// Standard Webhooks headers for [`PAYLOAD`]: signed once, valid for the five minutes a
-/// measurement takes.
+/// Standard Webhooks headers for [`PAYLOAD`], signed now: valid for five minutes.
 pub fn signed_headers() -> Vec<(&'static str, String)> {
     use base64::Engine;
     use hmac::{KeyInit, Mac};

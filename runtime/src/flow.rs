@@ -25,9 +25,10 @@ pub enum Trigger {
     OnDeactivate,
     /// A POST to `/hooks/{instance}{path}` that names its event (`route`), dispatched to the
     /// event flow that takes it.
-    Preprocess { path: &'static str, route: RouteKey, reject_unhandled: bool },
-    /// One event of a pre-process endpoint.
-    Event { preprocess: &'static str, event: &'static str },
+    /// `id` is the struct's module path and name, which tells apart two of one name.
+    Preprocess { id: &'static str, path: &'static str, route: RouteKey, reject_unhandled: bool },
+    /// One event of a pre-process endpoint: `preprocess` is its name, `preprocess_id` its `id`.
+    Event { preprocess: &'static str, preprocess_id: &'static str, event: &'static str },
     /// Messages of a broker, consumed durably for each active instance.
     Source { broker: Broker },
     /// Stands in for a flow whose definition did not compile; never reaches the runtime.
@@ -80,7 +81,7 @@ pub enum Broker {
     /// A durable AMQP queue.
     Amqp { queue: &'static str },
     /// An MQTT topic filter, subscribed with QoS 1 or 2 in a persistent session.
-    Mqtt { topic: &'static str, qos: u8 },
+    Mqtt { topic: &'static str },
 }
 
 /// A configuration field that holds a broker URL (`url = field` on a source).
@@ -263,7 +264,7 @@ impl<C: 'static> FlowDescriptor<C> {
     }
 
     /// The path of an endpoint: a webhook or a pre-process flow.
-    pub fn path(&self) -> Option<&'static str> {
+    pub const fn path(&self) -> Option<&'static str> {
         match self.trigger {
             Trigger::Webhook { path } | Trigger::Preprocess { path, .. } => Some(path),
             _ => None,
@@ -306,6 +307,8 @@ pub trait WebhookFlow {
 )]
 pub trait PreprocessFlow {
     const NAME: &'static str;
+    /// The module path and name, as in [`Trigger::Preprocess`].
+    const ID: &'static str;
 }
 
 /// What a flow function may return.
@@ -325,11 +328,12 @@ impl<T: Serialize> FlowResult for Result<T> {
     }
 }
 
-/// Whether two flows are webhooks served at the same path (checked when `integration!` compiles).
+/// Whether two flows are endpoints (webhook or pre-process) served at the same path (checked
+/// when `integration!` compiles).
 #[doc(hidden)]
 pub const fn share_a_path<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -> bool {
-    match (a.trigger, b.trigger) {
-        (Trigger::Webhook { path: a }, Trigger::Webhook { path: b }) => same_str(a, b),
+    match (a.path(), b.path()) {
+        (Some(a), Some(b)) => same_str(a, b),
         _ => false,
     }
 }
@@ -361,8 +365,8 @@ pub const fn share_a_name<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -> bo
 pub const fn share_an_event<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -> bool {
     match (a.trigger, b.trigger) {
         (
-            Trigger::Event { preprocess: a_from, event: a_event },
-            Trigger::Event { preprocess: b_from, event: b_event },
+            Trigger::Event { preprocess_id: a_from, event: a_event, .. },
+            Trigger::Event { preprocess_id: b_from, event: b_event, .. },
         ) => same_str(a_from, b_from) && same_str(a_event, b_event),
         _ => false,
     }
@@ -371,10 +375,12 @@ pub const fn share_an_event<C>(a: &FlowDescriptor<C>, b: &FlowDescriptor<C>) -> 
 /// Whether `flow`, if it is an event flow, has its pre-process flow among `flows`.
 #[doc(hidden)]
 pub const fn preprocess_listed<C>(flow: &FlowDescriptor<C>, flows: &[FlowDescriptor<C>]) -> bool {
-    let Trigger::Event { preprocess, .. } = flow.trigger else { return true };
+    let Trigger::Event { preprocess_id, .. } = flow.trigger else { return true };
     let mut index = 0;
     while index < flows.len() {
-        if matches!(flows[index].trigger, Trigger::Preprocess { .. }) && same_str(flows[index].name, preprocess) {
+        if let Trigger::Preprocess { id, .. } = flows[index].trigger
+            && same_str(id, preprocess_id)
+        {
             return true;
         }
         index += 1;

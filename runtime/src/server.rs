@@ -79,6 +79,8 @@ pub struct Server<C: Config> {
     address: SocketAddr,
     stop: oneshot::Sender<()>,
     http: JoinHandle<std::io::Result<()>>,
+    /// The source supervisors.
+    sources: Vec<JoinHandle<()>>,
     drain_timeout: Duration,
 }
 
@@ -103,7 +105,7 @@ impl<C: Config> Server<C> {
         schedule::start(&app)?;
         tokio::spawn(engine::claim_loop(app.clone()));
         tokio::spawn(engine::maintenance_loop(app.clone()));
-        sources::start(&app);
+        let sources = sources::start(&app);
         tokio::spawn(refresh_instances(app.clone()));
 
         let (stop, stopped) = oneshot::channel::<()>();
@@ -111,7 +113,7 @@ impl<C: Config> Server<C> {
             let _ = stopped.await;
         });
         let http = tokio::spawn(http.into_future());
-        Ok(Server { app, address, stop, http, drain_timeout: options.drain_timeout })
+        Ok(Server { app, address, stop, http, sources, drain_timeout: options.drain_timeout })
     }
 
     /// The address the server listens on.
@@ -134,12 +136,17 @@ impl<C: Config> Server<C> {
         &self.app
     }
 
-    /// Stops within the drain timeout: from the start, deliveries are answered 503 with
-    /// `Retry-After` and `/readyz` fails (requests in progress still commit before they are
+    /// Stops within the drain timeout: from the start, sources stop consuming, deliveries are
+    /// answered 503 with `Retry-After` and `/readyz` fails (requests in progress still commit before they are
     /// answered); runs get until the timeout to finish, and those that do not go back to the
     /// inbox for the next start; then the server closes its connections and flushes the store.
     pub async fn stop(self) {
         let deadline = tokio::time::Instant::now() + self.drain_timeout;
+        // Sources stop taking messages first, as endpoints do; the brokers keep the rest.
+        for supervisor in self.sources {
+            supervisor.abort();
+            let _ = supervisor.await;
+        }
         engine::drain(&self.app, self.drain_timeout).await;
         let _ = self.stop.send(());
         if tokio::time::timeout_at(deadline, self.http).await.is_err() {

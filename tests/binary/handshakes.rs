@@ -100,6 +100,21 @@ async fn an_sns_subscription_is_confirmed_by_fetching_its_subscribe_url() {
     assert_eq!(answer.status(), 403, "a SubscribeURL outside the allowed hosts is not fetched");
     assert_eq!(runs(&binary), 0);
 
+    // An allowed host that redirects elsewhere is not followed.
+    let inside = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&inside).await;
+    Mock::given(method("GET"))
+        .and(path("/redirect"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{}/metadata", inside.uri())))
+        .expect(1)
+        .mount(&aws)
+        .await;
+    let redirecting = confirmation.replace("/confirm", "/redirect");
+    let answer =
+        send(&server, "/sns", vec![("x-amz-sns-message-type", "SubscriptionConfirmation".into())], &redirecting).await;
+    assert_eq!(answer.status(), 502, "a redirect is an answer SNS does not give");
+    inside.verify().await;
+
     let notification = r#"{"Type":"Notification","Message":"hello"}"#;
     let answer = send(&server, "/sns", vec![("x-amz-sns-message-type", "Notification".into())], notification).await;
     assert_eq!(answer.status(), 202);

@@ -111,4 +111,21 @@ async fn github_signatures_are_verified_and_an_instance_without_a_secret_refuses
     assert_eq!(status, 401, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("no signing secret configured"), "{answer}");
     assert_eq!(runs_of(&binary, "github"), 1);
+
+    // An empty secret is a key anyone could sign with: it counts as no secret at all.
+    assert!(binary.activate("a", "label = \"a\"\ngithub_secret = \"\"", &server.url).status.success());
+    let forged = format!("sha256={}", hex::encode(hmac(b"", b"forged")));
+    // The server reads the new configuration within its instance refresh interval.
+    let mut answer = serde_json::Value::Null;
+    for _ in 0..50 {
+        let status;
+        (status, answer) = send(&server, "/github", vec![("X-Hub-Signature-256", forged.clone())], "forged").await;
+        assert_eq!(status, 401, "{answer}");
+        if answer["error"].as_str().unwrap().contains("no signing secret configured") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(answer["error"].as_str().unwrap().contains("no signing secret configured"), "{answer}");
+    assert_eq!(runs_of(&binary, "github"), 1);
 }

@@ -219,3 +219,77 @@ async fn mqtt_messages_run_once_survive_a_restart_and_never_drop() {
     assert!((0..200).all(|id| first[&id] == ["succeeded"]), "before the restart, each message ran once");
     check(&runs, 200, 400);
 }
+
+/// Instances of a running server, by message id: which instance ran each.
+fn instances_by_id(binary: &Binary, flow: &str) -> BTreeMap<u64, String> {
+    let database = binary.database();
+    let mut statement = database.prepare("SELECT body, instance FROM runs WHERE flow = ?1").unwrap();
+    statement
+        .query_map([flow], |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?)))
+        .unwrap()
+        .map(|row| {
+            let (body, instance) = row.unwrap();
+            (serde_json::from_slice::<serde_json::Value>(&body).unwrap()["id"].as_u64().unwrap(), instance)
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_instance_consumes_its_own_messages_and_its_consumer_follows_its_configuration() {
+    if !available("NATS", 4222) {
+        return;
+    }
+    let _alone = ONE_BROKER_TEST_AT_A_TIME.lock().await;
+    let (a, b) = (fresh_instance("nats-a"), fresh_instance("nats-b"));
+    let binary = Binary::example("brokers");
+    assert!(binary.activate(&a, "", "http://127.0.0.1:9").status.success());
+    assert!(binary.activate(&b, "", "http://127.0.0.1:9").status.success());
+    let server = tokio::task::block_in_place(|| binary.serve_logging(&["serve"], "info"));
+    // Waits until the server's log shows the `count`th `what` of `instance`'s consumer.
+    let logged = |what: &str, instance: &str, count: usize| {
+        let instance = format!("instance=\"{instance}\"");
+        tokio::task::block_in_place(|| server.wait_for_log(&["from_nats", what, &instance], count, PATIENCE));
+    };
+    let jetstream = async_nats::jetstream::new(async_nats::connect("127.0.0.1:4222").await.unwrap());
+    let publish = |instance: &str, id: u64| {
+        let (jetstream, subject) = (jetstream.clone(), format!("aqueduct_test.{instance}.orders"));
+        async move {
+            // The stream exists once a consumer has started; until then, publishing fails.
+            for _ in 0..300 {
+                if let Ok(ack) = jetstream.publish(subject.clone(), message(id, false).into()).await
+                    && ack.await.is_ok()
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            panic!("JetStream did not take message {id}");
+        }
+    };
+    let ran_by = |id: u64| tokio::task::block_in_place(|| instances_by_id(&binary, "from_nats").get(&id).cloned());
+    let quiet = || tokio::time::sleep(Duration::from_secs(3));
+
+    publish(&a, 1).await;
+    publish(&b, 2).await;
+    let runs = tokio::task::block_in_place(|| finished(&binary, "from_nats", 1..3));
+    assert_eq!(runs.len(), 2, "each message ran once: {runs:?}");
+    assert_eq!((ran_by(1), ran_by(2)), (Some(a.clone()), Some(b.clone())), "each ran as its own instance");
+
+    // Configured anew with a broker that is not there, `a`'s consumer stops taking messages…
+    assert!(binary.activate(&a, "nats_url = \"nats://127.0.0.1:9\"", "http://127.0.0.1:9").status.success());
+    logged("reconnecting", &a, 1);
+    publish(&a, 3).await;
+    quiet().await;
+    assert_eq!(ran_by(3), None, "a consumer configured for another broker still consumed");
+    // …and configured back, takes up where it left off.
+    assert!(binary.activate(&a, "", "http://127.0.0.1:9").status.success());
+    tokio::task::block_in_place(|| finished(&binary, "from_nats", 3..4));
+    assert_eq!(ran_by(3), Some(a.clone()));
+
+    // A deactivated instance consumes nothing; the stream keeps its messages.
+    binary.ok(&["instances", "deactivate", &b]);
+    logged("stopped consuming", &b, 1);
+    publish(&b, 4).await;
+    quiet().await;
+    assert_eq!(ran_by(4), None, "a deactivated instance consumed a message");
+}

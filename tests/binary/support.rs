@@ -83,9 +83,15 @@ impl Binary {
 
     /// Starts `serve` on a free loopback port (or runs the demo with `args` empty).
     pub fn serve(&self, args: &[&str]) -> Server {
+        self.serve_logging(args, "warn")
+    }
+
+    /// As [`Binary::serve`], logging at `level` (an `AQUEDUCT_LOG` filter).
+    pub fn serve_logging(&self, args: &[&str], level: &str) -> Server {
         let mut child = self
             .command()
             .args(args)
+            .env("AQUEDUCT_LOG", level)
             .env("AQUEDUCT_LISTEN", "127.0.0.1:0")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(self.dir.path().join("server.log")).expect("a log file"))
@@ -133,6 +139,20 @@ impl Server {
                 self.output(),
                 std::fs::read_to_string(&self.log).unwrap_or_default()
             );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Waits until the server's log holds `count` lines containing each of `needles`.
+    pub fn wait_for_log(&self, needles: &[&str], count: usize, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            let found = log.lines().filter(|line| needles.iter().all(|needle| line.contains(needle))).count();
+            if found >= count {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server did not log {count} lines with {needles:?}:\n{log}");
             std::thread::sleep(Duration::from_millis(50));
         }
     }

@@ -187,7 +187,7 @@ async fn meta_event(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
 }
 
 /// Amazon SNS notifications; the subscription is confirmed at the handshake.
-#[flow(webhook, path = "/sns", handshake = sns(hosts = "127.0.0.1"))]
+#[flow(webhook, path = "/sns", handshake = sns(host = "127.0.0.1"))]
 async fn sns_notification(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
     Ok(body.len())
 }

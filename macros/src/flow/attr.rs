@@ -33,10 +33,9 @@ pub(crate) struct FlowAttr {
     pub config: Option<Type>,
     pub route: Option<RouteAttr>,
     pub reject_unhandled: bool,
-    /// Sources: the subject, queue or topic; the NATS stream; the MQTT QoS; the broker URL field.
+    /// Sources: the subject, queue or topic; the NATS stream; the broker URL field.
     pub address: Option<LitStr>,
     pub stream: Option<LitStr>,
-    pub qos: Option<u8>,
     pub url: Option<syn::Ident>,
 }
 
@@ -101,7 +100,6 @@ impl FlowAttr {
             reject_unhandled: false,
             address: None,
             stream: None,
-            qos: None,
             url: None,
         };
         for option in &options {
@@ -121,7 +119,14 @@ impl FlowAttr {
             match (&option.value, kind.has_value()) {
                 (None, false) => {}
                 (Some(value), true) if kind == Kind::Event => self.event = string_value(&key, value, errors),
-                (Some(value), true) if kind.is_source() => self.address = string_value(&key, value, errors),
+                (Some(value), true) if kind.is_source() => {
+                    self.address = string_value(&key, value, errors);
+                    if let Some(address) = &self.address
+                        && let Err(message) = check_source_address(kind, &address.value())
+                    {
+                        errors.at(address, message);
+                    }
+                }
                 (Some(value), true) => self.cron = string_value(&key, value, errors),
                 (Some(_), false) => {
                     errors.at(&option.meta, format!("`{key}` takes no value; write it alone, as in {}", kind.example()))
@@ -167,18 +172,14 @@ impl FlowAttr {
             "from" => self.preprocess = path_value(&key, value, errors),
             "stream" => self.stream = string_value(&key, value, errors),
             "url" => self.url = path_value(&key, value, errors).and_then(|path| path.get_ident().cloned()),
+            // QoS 1 is the only one a source takes; writing it is allowed, for those used to it.
             "qos" => {
-                self.qos = match value {
-                    Expr::Lit(ExprLit { lit: Lit::Int(qos), .. }) if matches!(qos.base10_digits(), "1" | "2") => {
-                        qos.base10_parse().ok()
-                    }
-                    _ => {
-                        errors.at(
-                            value,
-                            "`qos` is 1 or 2: a durable consumer acknowledges each message, which QoS 0 cannot",
-                        );
-                        None
-                    }
+                if !matches!(value, Expr::Lit(ExprLit { lit: Lit::Int(qos), .. }) if qos.base10_digits() == "1") {
+                    errors.at(
+                        value,
+                        "`qos` is 1: a durable consumer acknowledges each message, which QoS 0 cannot, and QoS 2's \
+                         exactly-once handshake does not survive a reconnect (a message may repeat: keep the flow idempotent)",
+                    );
                 }
             }
             policy_key => {
@@ -189,6 +190,13 @@ impl FlowAttr {
     }
 
     fn check_required(&self, errors: &mut Errors) {
+        if matches!(self.handshake, Some(HandshakeAttr::Slack)) && self.verify.is_none() {
+            errors.push(syn::Error::new(
+                Span::call_site(),
+                "`handshake = slack` answers Slack's challenge, which only a request Slack signed may ask; \
+                 add `verify = slack(secret = signing_secret)`, naming the configuration field with the signing secret",
+            ));
+        }
         if self.policy.dedupe_window.is_some() && self.policy.dedupe.is_none() {
             errors.push(syn::Error::new(
                 Span::call_site(),
@@ -226,6 +234,24 @@ impl FlowAttr {
             }
         }
     }
+}
+
+/// A source consumes each instance's messages apart, so its address names the instance.
+fn check_source_address(kind: Kind, address: &str) -> Result<(), String> {
+    if !address.contains("{instance}") {
+        return Err(format!(
+            "`{address}` has no `{{instance}}`, so every instance would consume one queue and run \
+             messages with another customer's configuration; name the instance in it, as in {}",
+            kind.example()
+        ));
+    }
+    if kind == Kind::Nats && !address.split('.').any(|token| token == "{instance}") {
+        return Err(format!(
+            "in the NATS subject `{address}`, `{{instance}}` must be a whole token between dots, as in {}",
+            kind.example()
+        ));
+    }
+    Ok(())
 }
 
 fn read_option(meta: Meta, errors: &mut Errors) -> Option<RawOption> {

@@ -4,7 +4,6 @@
 use crate::errors::Errors;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::spanned::Spanned;
 use syn::{Expr, ExprAssign, ExprCall, ExprLit, Ident, Lit, LitStr, Type};
 
 /// `route = header("X-GitHub-Event")` or `route = json("/type")`.
@@ -64,19 +63,17 @@ pub(crate) enum HandshakeAttr {
     /// A `GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`, answered with the
     /// challenge when the token matches the named configuration field.
     HubChallenge { verify_token: Ident },
-    /// An SNS `SubscriptionConfirmation`: its `SubscribeURL` is fetched, if its host ends with `hosts`.
-    Sns { hosts: LitStr },
+    /// An SNS `SubscriptionConfirmation`: its `SubscribeURL` is fetched, if its host is SNS's,
+    /// or `host` (or under it) when given.
+    Sns { host: Option<LitStr> },
 }
 
 impl HandshakeAttr {
     pub(crate) fn parse(value: &Expr, errors: &mut Errors) -> Option<HandshakeAttr> {
-        const USAGE: &str =
-            "`handshake` takes `slack`, `hub_challenge(verify_token = field)` or `sns(hosts = \".amazonaws.com\")`";
+        const USAGE: &str = "`handshake` takes `slack`, `hub_challenge(verify_token = field)` or `sns` (`sns(host = \"…\")` for an SNS-compatible service on another host)";
         match value {
             Expr::Path(path) if path.path.is_ident("slack") => Some(HandshakeAttr::Slack),
-            Expr::Path(path) if path.path.is_ident("sns") => {
-                Some(HandshakeAttr::Sns { hosts: LitStr::new(".amazonaws.com", path.span()) })
-            }
+            Expr::Path(path) if path.path.is_ident("sns") => Some(HandshakeAttr::Sns { host: None }),
             Expr::Call(ExprCall { func, args, .. }) => {
                 let name = match &**func {
                     Expr::Path(path) => path.path.get_ident().map(Ident::to_string),
@@ -93,8 +90,8 @@ impl HandshakeAttr {
                     (Some("hub_challenge"), Some((key, Expr::Path(field)))) if key == "verify_token" => {
                         field.path.get_ident().cloned().map(|verify_token| HandshakeAttr::HubChallenge { verify_token })
                     }
-                    (Some("sns"), Some((key, Expr::Lit(ExprLit { lit: Lit::Str(hosts), .. })))) if key == "hosts" => {
-                        Some(HandshakeAttr::Sns { hosts: hosts.clone() })
+                    (Some("sns"), Some((key, Expr::Lit(ExprLit { lit: Lit::Str(host), .. })))) if key == "host" => {
+                        Some(HandshakeAttr::Sns { host: Some(host.clone()) })
                     }
                     _ => {
                         errors.at(value, USAGE);
@@ -112,7 +109,13 @@ impl HandshakeAttr {
     pub(crate) fn expand(&self, config: &Type) -> TokenStream {
         match self {
             HandshakeAttr::Slack => quote!(::aqueduct::__private::Handshake::Slack),
-            HandshakeAttr::Sns { hosts } => quote!(::aqueduct::__private::Handshake::Sns { hosts: #hosts }),
+            HandshakeAttr::Sns { host } => {
+                let host = match host {
+                    Some(host) => quote!(::std::option::Option::Some(#host)),
+                    None => quote!(::std::option::Option::None),
+                };
+                quote!(::aqueduct::__private::Handshake::Sns { host: #host })
+            }
             HandshakeAttr::HubChallenge { verify_token } => {
                 let collect = quote_spanned! {verify_token.span()=>
                     ::aqueduct::__private::SecretField::collect(&config.#verify_token, &mut all);

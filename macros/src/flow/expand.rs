@@ -117,6 +117,7 @@ pub(crate) fn expand_preprocess(endpoint: &ItemStruct, attr: &FlowAttr) -> Token
 
         impl ::aqueduct::__private::PreprocessFlow for #name {
             const NAME: &'static str = #name_str;
+            const ID: &'static str = ::std::concat!(::std::module_path!(), "::", #name_str);
         }
 
         #webhook_impl
@@ -213,6 +214,7 @@ pub(crate) fn expand_invalid_preprocess(endpoint: &ItemStruct) -> TokenStream {
 
         impl ::aqueduct::__private::PreprocessFlow for #name {
             const NAME: &'static str = #name_str;
+            const ID: &'static str = ::std::concat!(::std::module_path!(), "::", #name_str);
         }
     }
 }
@@ -248,7 +250,13 @@ fn trigger(attr: &FlowAttr) -> TokenStream {
             let path = attr.path.as_ref().expect("validated: a pre-process flow has a path");
             let route = attr.route.as_ref().expect("validated: a pre-process flow has a route").expand();
             let reject = attr.reject_unhandled;
-            quote!(::aqueduct::__private::Trigger::Preprocess { path: #path, route: #route, reject_unhandled: #reject })
+            // Expanded inside `impl Flow for` the struct, so `Self` is the pre-process flow.
+            quote!(::aqueduct::__private::Trigger::Preprocess {
+                id: <Self as ::aqueduct::__private::PreprocessFlow>::ID,
+                path: #path,
+                route: #route,
+                reject_unhandled: #reject,
+            })
         }
         Kind::Nats | Kind::Amqp | Kind::Mqtt => {
             let address = attr.address.as_ref().expect("validated: a source names what it consumes");
@@ -258,10 +266,7 @@ fn trigger(attr: &FlowAttr) -> TokenStream {
                     quote!(::aqueduct::__private::Broker::Nats { subject: #address, stream: #stream })
                 }
                 Kind::Amqp => quote!(::aqueduct::__private::Broker::Amqp { queue: #address }),
-                _ => {
-                    let qos = attr.qos.unwrap_or(1);
-                    quote!(::aqueduct::__private::Broker::Mqtt { topic: #address, qos: #qos })
-                }
+                _ => quote!(::aqueduct::__private::Broker::Mqtt { topic: #address }),
             };
             quote!(::aqueduct::__private::Trigger::Source { broker: #broker })
         }
@@ -269,9 +274,11 @@ fn trigger(attr: &FlowAttr) -> TokenStream {
             let event = attr.event.as_ref().expect("validated: an event flow names its event");
             let preprocess = attr.preprocess.as_ref().expect("validated: an event flow names its pre-process flow");
             // Spanned at the name, so naming something that is not a pre-process flow is reported there.
-            let source =
-                quote_spanned! {preprocess.span()=> <#preprocess as ::aqueduct::__private::PreprocessFlow>::NAME };
-            quote!(::aqueduct::__private::Trigger::Event { preprocess: #source, event: #event })
+            let (name, id) = (
+                quote_spanned! {preprocess.span()=> <#preprocess as ::aqueduct::__private::PreprocessFlow>::NAME },
+                quote_spanned! {preprocess.span()=> <#preprocess as ::aqueduct::__private::PreprocessFlow>::ID },
+            );
+            quote!(::aqueduct::__private::Trigger::Event { preprocess: #name, preprocess_id: #id, event: #event })
         }
     }
 }

@@ -62,9 +62,9 @@ impl Kind {
                 "#[flow(preprocess, path = \"/github\", config = Settings, route = header(\"X-GitHub-Event\"))] struct GitHub;"
             }
             Kind::Event => "#[flow(event = \"push\", from = GitHub)]",
-            Kind::Nats => "#[flow(nats = \"orders.*\", stream = \"ORDERS\")]",
-            Kind::Amqp => "#[flow(amqp = \"orders\")]",
-            Kind::Mqtt => "#[flow(mqtt = \"sensors/#\", qos = 1)]",
+            Kind::Nats => "#[flow(nats = \"orders.{instance}\", stream = \"ORDERS\")]",
+            Kind::Amqp => "#[flow(amqp = \"orders-{instance}\")]",
+            Kind::Mqtt => "#[flow(mqtt = \"sensors/{instance}/#\")]",
         }
     }
 

@@ -16,7 +16,7 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
     let pair_checks = pair_checks(flows, &descriptors);
     let source_checks = flows.iter().zip(&descriptors).map(|(flow, descriptor)| {
         let message = format!(
-            "the event flow `{}` takes its events from a pre-process flow that this integration does not list; add that flow to `flows: [...]`",
+            "the event flow `{}` takes its events from a pre-process flow that this integration does not list; add the flow its `from = …` names to `flows: [...]` (one of the same name in another module is another flow)",
             written(flow)
         );
         quote_spanned! {flow.span()=>
@@ -71,7 +71,7 @@ fn pair_checks(flows: &[Path], descriptors: &[TokenStream]) -> Vec<TokenStream> 
                 (
                     quote!(share_a_path),
                     format!(
-                        "the flows `{a}` and `{b}` are served at the same path; give each webhook flow a path of its own"
+                        "the flows `{a}` and `{b}` are served at the same path; give each webhook and pre-process flow a path of its own"
                     ),
                 ),
                 (

@@ -43,12 +43,12 @@ fn print_table<C>(integration: &Integration<C>) -> Result<()> {
             Trigger::Webhook { path } | Trigger::Preprocess { path, .. } => {
                 (format!("POST /hooks/{{instance}}{path}"), String::new())
             }
-            Trigger::Event { preprocess, event } => (format!("`{event}` at {preprocess}"), String::new()),
+            Trigger::Event { preprocess, event, .. } => (format!("`{event}` at {preprocess}"), String::new()),
             Trigger::Source { broker: Broker::Nats { subject, stream } } => {
                 (format!("{subject} (stream {stream})"), String::new())
             }
             Trigger::Source { broker: Broker::Amqp { queue } } => (format!("queue {queue}"), String::new()),
-            Trigger::Source { broker: Broker::Mqtt { topic, qos } } => (format!("{topic} (QoS {qos})"), String::new()),
+            Trigger::Source { broker: Broker::Mqtt { topic } } => (format!("{topic} (QoS 1)"), String::new()),
             Trigger::Schedule { cron, tz } => {
                 let next = Schedule::parse(cron, tz)?.upcoming(1).first().map(ToString::to_string).unwrap_or_default();
                 (format!("{cron} ({tz})"), next)
@@ -66,7 +66,7 @@ fn describe<C>(flow: &FlowDescriptor<C>) -> Result<Value> {
     let mut described = json!({ "name": flow.name, "kind": flow.trigger.kind() });
     match flow.trigger {
         Trigger::Webhook { path } => described["path"] = json!(path),
-        Trigger::Preprocess { path, route, reject_unhandled } => {
+        Trigger::Preprocess { path, route, reject_unhandled, .. } => {
             described["path"] = json!(path);
             described["route"] = match route {
                 RouteKey::Header(name) => json!({ "header": name }),
@@ -74,7 +74,7 @@ fn describe<C>(flow: &FlowDescriptor<C>) -> Result<Value> {
             };
             described["unhandled"] = json!(if reject_unhandled { "reject" } else { "ignore" });
         }
-        Trigger::Event { preprocess, event } => {
+        Trigger::Event { preprocess, event, .. } => {
             described["preprocess"] = json!(preprocess);
             described["event"] = json!(event);
         }
@@ -83,9 +83,9 @@ fn describe<C>(flow: &FlowDescriptor<C>) -> Result<Value> {
             described["stream"] = json!(stream);
         }
         Trigger::Source { broker: Broker::Amqp { queue } } => described["queue"] = json!(queue),
-        Trigger::Source { broker: Broker::Mqtt { topic, qos } } => {
+        Trigger::Source { broker: Broker::Mqtt { topic } } => {
             described["topic"] = json!(topic);
-            described["qos"] = json!(qos);
+            described["qos"] = json!(1);
         }
         Trigger::Schedule { cron, tz } => {
             let upcoming: Vec<String> =

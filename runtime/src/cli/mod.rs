@@ -132,7 +132,9 @@ pub fn init_tracing(default: &str) {
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_from_env("AQUEDUCT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let console = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter);
+    // Colours only on a terminal: a log file or journal would keep the escape codes.
+    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let console = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colours).with_filter(filter);
     let run_log = crate::recorder::RunLog.with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     let _ = tracing_subscriber::registry().with(console).with(run_log).try_init();
 }

@@ -17,8 +17,9 @@ pub enum Handshake<C: 'static> {
     /// challenge is echoed back when the token is one the instance's configuration holds.
     HubChallenge { verify_token: SecretsOf<C> },
     /// An Amazon SNS `SubscriptionConfirmation`: its `SubscribeURL` is fetched, if it is HTTPS
-    /// on a host ending with `hosts` (plain HTTP is allowed on loopback, for tests).
-    Sns { hosts: &'static str },
+    /// on SNS's own host (`sns.<region>.amazonaws.com`), or on `host` or a subdomain of it when
+    /// given (plain HTTP is allowed on loopback, for tests).
+    Sns { host: Option<&'static str> },
 }
 
 /// Answers a `GET` handshake; `None` when the request is not one.
@@ -68,10 +69,10 @@ pub(crate) async fn answer_post<C>(
             let challenge = message.get("challenge")?.clone();
             Some(Json(json!({ "challenge": challenge })).into_response())
         }
-        Handshake::Sns { hosts } => {
+        Handshake::Sns { host } => {
             let kind = headers.get("x-amz-sns-message-type")?.to_str().ok()?;
             match kind {
-                "SubscriptionConfirmation" => Some(confirm_sns(http, hosts, body).await),
+                "SubscriptionConfirmation" => Some(confirm_sns(http, *host, body).await),
                 "UnsubscribeConfirmation" => Some(StatusCode::OK.into_response()),
                 _ => None,
             }
@@ -79,7 +80,9 @@ pub(crate) async fn answer_post<C>(
     }
 }
 
-async fn confirm_sns(http: &reqwest::Client, hosts: &str, body: &[u8]) -> Response {
+/// Fetches the `SubscribeURL`. `http` must not follow redirects: a redirect could lead out of
+/// the allowed hosts.
+async fn confirm_sns(http: &reqwest::Client, allowed: Option<&str>, body: &[u8]) -> Response {
     let refuse = |status: StatusCode, error: &str| (status, Json(json!({ "error": error }))).into_response();
     let url = serde_json::from_slice::<Value>(body)
         .ok()
@@ -88,18 +91,74 @@ async fn confirm_sns(http: &reqwest::Client, hosts: &str, body: &[u8]) -> Respon
     // Fetching a URL a request names is a way into the network behind us: only SNS's own.
     let host = url.host_str().unwrap_or_default().to_owned();
     let loopback = matches!(host.as_str(), "127.0.0.1" | "localhost" | "[::1]");
-    if !host.ends_with(hosts) || (url.scheme() != "https" && !loopback) {
-        tracing::warn!(host, "refused to confirm a subscription at a host outside `hosts`");
+    let on_allowed_host = match allowed {
+        Some(allowed) => within(&host, allowed),
+        None => is_sns_host(&host),
+    };
+    if !on_allowed_host || (url.scheme() != "https" && !loopback) {
+        tracing::warn!(host, "refused to confirm a subscription at a host not SNS's");
         return refuse(StatusCode::FORBIDDEN, "the SubscribeURL is not on an allowed host");
     }
-    match http.get(url).send().await.and_then(reqwest::Response::error_for_status) {
-        Ok(_) => {
+    match http.get(url).send().await {
+        Ok(answer) if answer.status().is_success() => {
             tracing::info!(host, "confirmed a subscription");
             StatusCode::OK.into_response()
+        }
+        // A redirect too: SNS answers a confirmation itself.
+        Ok(answer) => {
+            tracing::warn!(host, status = %answer.status(), "confirming a subscription failed");
+            refuse(StatusCode::BAD_GATEWAY, "confirming the subscription failed; send it again")
         }
         Err(error) => {
             tracing::warn!(error = %error.without_url(), "confirming a subscription failed");
             refuse(StatusCode::BAD_GATEWAY, "confirming the subscription failed; send it again")
         }
+    }
+}
+
+/// `sns.<region>.amazonaws.com`, or `.amazonaws.com.cn` in China; not any AWS host, since
+/// anyone can name an S3 bucket or an EC2 host under `amazonaws.com`.
+fn is_sns_host(host: &str) -> bool {
+    let rest = host.strip_suffix(".amazonaws.com").or_else(|| host.strip_suffix(".amazonaws.com.cn"));
+    let region = rest.and_then(|rest| rest.strip_prefix("sns."));
+    region.is_some_and(|region| {
+        !region.is_empty()
+            && region.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+    })
+}
+
+/// Whether `host` is `allowed` or a subdomain of it: whole labels, so `evilexample.com` is not
+/// within `example.com`.
+fn within(host: &str, allowed: &str) -> bool {
+    let allowed = allowed.trim_start_matches('.');
+    host == allowed || host.strip_suffix(allowed).is_some_and(|prefix| prefix.ends_with('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sns_hosts_are_sns_hosts() {
+        assert!(is_sns_host("sns.us-west-2.amazonaws.com"));
+        assert!(is_sns_host("sns.cn-north-1.amazonaws.com.cn"));
+        for other in [
+            "my-bucket.s3.amazonaws.com",
+            "ec2-1-2-3-4.compute-1.amazonaws.com",
+            "sns..amazonaws.com",
+            "sns.us-west-2.evil.amazonaws.com",
+            "evilamazonaws.com",
+            "sns.us-west-2.amazonaws.com.evil.com",
+        ] {
+            assert!(!is_sns_host(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_host_is_within_whole_labels() {
+        assert!(within("hooks.example.com", "example.com"));
+        assert!(within("example.com", ".example.com"));
+        assert!(!within("evilexample.com", "example.com"));
+        assert!(!within("example.com.evil.net", "example.com"));
     }
 }

@@ -63,7 +63,7 @@ pub(crate) async fn receive<C: Config>(
         }
     }
     if let Some(handshake) = &endpoint.handshake
-        && let Some(answer) = handshake::answer_post(handshake, &app.http, &parts.headers, &body).await
+        && let Some(answer) = handshake::answer_post(handshake, &app.handshake_http, &parts.headers, &body).await
     {
         return answer;
     }

@@ -10,8 +10,10 @@ use crate::store::{Cause, ClaimedRun, Dedupe, Enqueued, NewRun, Start, WhenFull}
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a broker's message id is remembered, to run a redelivered message once.
-const REDELIVERY_MEMORY: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a broker's message id is remembered, to run a redelivered message once. A message
+/// is redelivered when its acknowledgement was lost, within the broker's ack wait, or when
+/// this process was down: a day covers an outage, and keeps the store's memory small.
+const REDELIVERY_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
 /// One consumer's way into the inbox: a source flow, for one instance.
 pub(crate) struct Inlet<C: 'static> {

@@ -23,44 +23,65 @@ const SUPERVISE_EVERY: Duration = Duration::from_secs(1);
 /// A consumer that ran this long was healthy: its next failure starts the backoff afresh.
 const HEALTHY: Duration = Duration::from_secs(60);
 
-/// Starts a supervisor for each source flow.
-pub(crate) fn start<C: Config>(app: &Arc<App<C>>) {
-    for flow in app.integration.flows() {
-        if let Trigger::Source { broker } = flow.trigger {
-            tokio::spawn(supervise(app.clone(), flow, broker));
-        }
+/// Starts a supervisor for each source flow; aborting one stops its consumers.
+pub(crate) fn start<C: Config>(app: &Arc<App<C>>) -> Vec<JoinHandle<()>> {
+    app.integration
+        .flows()
+        .iter()
+        .filter_map(|flow| match flow.trigger {
+            Trigger::Source { broker } => Some(tokio::spawn(supervise(app.clone(), flow, broker))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One instance's consumer, for one version of its configuration; dropping it stops it. A
+/// message being handed over when its consumer stops is not acknowledged: the broker delivers
+/// it again.
+struct Consumer {
+    version: i64,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Consumer {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
-/// Keeps one consumer running per active instance, until shutdown.
+/// Keeps one consumer running per active instance, restarted when the instance is configured
+/// anew (its broker URL or credentials may have changed).
 async fn supervise<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>, broker: Broker) {
-    let mut consumers: HashMap<String, JoinHandle<()>> = HashMap::new();
-    while !app.engine.is_stopping() {
+    let mut consumers: HashMap<String, Consumer> = HashMap::new();
+    loop {
         match app.store.instances().await {
             Ok(instances) => {
-                let active: Vec<String> = instances.into_iter().filter(|i| i.active).map(|i| i.name).collect();
+                // The shared cache catches up with what was read here first, so a consumer
+                // started for a version reads that version's configuration.
+                for record in &instances {
+                    if let Err(error) = app.instances.update(record) {
+                        tracing::error!(instance = record.name, %error, "the stored configuration no longer fits");
+                    }
+                }
+                let active: HashMap<String, i64> =
+                    instances.into_iter().filter(|i| i.active).map(|i| (i.name, i.version)).collect();
                 consumers.retain(|instance, consumer| {
-                    let keep = active.contains(instance) && !consumer.is_finished();
+                    let keep = active.get(instance) == Some(&consumer.version) && !consumer.task.is_finished();
                     if !keep {
-                        consumer.abort();
+                        tracing::info!(flow = flow.name, instance, "stopped consuming");
                     }
                     keep
                 });
-                for instance in active {
-                    if let std::collections::hash_map::Entry::Vacant(missing) = consumers.entry(instance) {
-                        let instance = missing.key().clone();
-                        missing.insert(tokio::spawn(consume_forever(app.clone(), flow, broker, instance)));
-                    }
+                for (instance, version) in active {
+                    consumers.entry(instance.clone()).or_insert_with(|| {
+                        tracing::info!(flow = flow.name, instance, version, "consuming");
+                        Consumer { version, task: tokio::spawn(consume_forever(app.clone(), flow, broker, instance)) }
+                    });
                 }
             }
             Err(error) => tracing::warn!(flow = flow.name, error = %format!("{error:#}"), "listing instances failed"),
         }
         tokio::time::sleep(SUPERVISE_EVERY).await;
-    }
-    // A message being handed over when its consumer stops is not acknowledged: the broker
-    // delivers it again.
-    for consumer in consumers.values() {
-        consumer.abort();
     }
 }
 
@@ -86,13 +107,10 @@ async fn consume_forever<C: Config>(
             Ok(inlet) => match broker {
                 Broker::Nats { subject, stream } => nats::consume(&inlet, subject, stream).await,
                 Broker::Amqp { queue } => amqp::consume(&inlet, queue).await,
-                Broker::Mqtt { topic, qos } => mqtt::consume(&inlet, topic, qos).await,
+                Broker::Mqtt { topic } => mqtt::consume(&inlet, topic).await,
             },
             Err(error) => Err(error),
         };
-        if app.engine.is_stopping() {
-            return;
-        }
         if started.elapsed() > HEALTHY {
             delays = fresh_backoff();
         }

@@ -1,4 +1,4 @@
-//! An MQTT source: a persistent session per instance (the broker keeps unacknowledged QoS 1/2
+//! An MQTT source: a persistent session per instance (the broker keeps unacknowledged QoS 1
 //! messages while it is away), each message acknowledged, in order, once its run is committed.
 
 use super::Inlet;
@@ -11,29 +11,37 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::time::Duration;
 use url::Url;
 
-/// Messages handed to the inbox at once.
-const IN_FLIGHT: usize = 256;
+/// Room for requests (acknowledgements) to the event loop.
+const REQUEST_CAPACITY: usize = 512;
 
-pub(super) async fn consume<C: Config>(inlet: &Inlet<C>, topic: &'static str, qos: u8) -> Result<()> {
+pub(super) async fn consume<C: Config>(inlet: &Inlet<C>, topic: &'static str) -> Result<()> {
     let url = Url::parse(inlet.url()).map_err(|error| Error::msg(format!("the MQTT URL is not a URL: {error}")))?;
+    // Refused rather than connected in plain text, which would send the credentials in the clear.
+    if !matches!(url.scheme(), "mqtt" | "tcp") {
+        return Err(Error::msg(format!(
+            "the MQTT URL's scheme is `{}`; only `mqtt://` (plain TCP) is supported, so far",
+            url.scheme()
+        )));
+    }
     let host = url.host_str().unwrap_or("127.0.0.1").to_owned();
     let mut options = MqttOptions::new(inlet.consumer_name(), host, url.port().unwrap_or(1883));
     options.set_clean_session(false).set_manual_acks(true).set_keep_alive(Duration::from_secs(10));
     if !url.username().is_empty() {
         options.set_credentials(url.username(), url.password().unwrap_or_default());
     }
-    let (client, mut events) = AsyncClient::new(options, 2 * IN_FLIGHT);
-    let qos = if qos == 2 { QoS::ExactlyOnce } else { QoS::AtLeastOnce };
+    let (client, mut events) = AsyncClient::new(options, REQUEST_CAPACITY);
     client
-        .subscribe(inlet.address(topic), qos)
+        .subscribe(inlet.address(topic), QoS::AtLeastOnce)
         .await
         .map_err(|error| Error::msg(format!("subscribing failed: {error}")))?;
-    // MQTT acknowledges in the order messages arrive, so deliveries finish in that order.
+    // MQTT acknowledges in the order messages arrive, so deliveries finish in that order. The
+    // event loop is always polled, or keepalive pings would starve; the broker's in-flight
+    // window (unacknowledged messages it sends at once) bounds what waits here.
     let mut delivering = FuturesOrdered::new();
     loop {
         tokio::select! {
-            event = events.poll(), if delivering.len() < IN_FLIGHT => {
-                                let event = event.map_err(|error| Error::msg(format!("the MQTT connection failed: {error}")))?;
+            event = events.poll() => {
+                let event = event.map_err(|error| Error::msg(format!("the MQTT connection failed: {error}")))?;
                 if let Event::Incoming(Packet::Publish(publish)) = event {
                     let request = Request::new(None, http::HeaderMap::new(), publish.payload.clone());
                     delivering.push_back(async move { inlet.deliver(request, None).await.map(|()| publish) });

@@ -23,7 +23,10 @@ pub(super) async fn consume<C: Config>(inlet: &Inlet<C>, subject: &'static str, 
         subjects: vec![subject.replace("{instance}", "*")],
         ..Default::default()
     };
-    let stream = context.get_or_create_stream(stream_config).await?;
+    let mut stream = context.get_or_create_stream(stream_config).await?;
+    // A stream deleted and created again numbers its messages from 1 again: its creation time
+    // tells its messages from the old stream's, which a redelivery check must not confuse.
+    let created = stream.info().await?.created.unix_timestamp_nanos();
     let name = inlet.consumer_name();
     let consumer_config = pull::Config {
         durable_name: Some(name.clone()),
@@ -46,7 +49,7 @@ pub(super) async fn consume<C: Config>(inlet: &Inlet<C>, subject: &'static str, 
         .map_ok(|message| async move {
             let info =
                 message.info().map_err(|error| Error::msg(format!("a message without JetStream metadata: {error}")))?;
-            let message_id = format!("nats:{}:{}", info.stream, info.stream_sequence);
+            let message_id = format!("nats:{}@{created}:{}", info.stream, info.stream_sequence);
             let mut headers = http::HeaderMap::new();
             for (name, values) in message.headers.iter().flat_map(|headers| headers.iter()) {
                 for value in values {

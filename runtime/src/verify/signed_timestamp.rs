@@ -101,6 +101,11 @@ mod tests {
         assert_eq!(verify_stripe(&[&secret], &headers, body, now), Ok(()));
         assert_eq!(verify_stripe(&[&secret], &headers, b"{}", now), Err(VerifyError::no_match()));
         assert!(verify_stripe(&[&secret], &headers, body, now + 301).unwrap_err().to_string().contains("old"));
+        assert!(verify_stripe(&[&secret], &headers, body, now - 301).unwrap_err().to_string().contains("ahead"));
+        assert_eq!(
+            verify_stripe(&[&secret], &HeaderMap::new(), body, now),
+            Err(VerifyError::missing("stripe-signature"))
+        );
         let other = Secret::new("whsec_other");
         assert_eq!(verify_stripe(&[&other, &secret], &headers, body, now), Ok(()), "a rotated secret");
         assert_eq!(verify_stripe(&[&other], &headers, body, now), Err(VerifyError::no_match()));

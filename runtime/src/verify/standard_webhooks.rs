@@ -20,18 +20,27 @@ pub(super) fn verify(secrets: &[&Secret], headers: &HeaderMap, body: &[u8], now:
     if tags.is_empty() {
         return Err(VerifyError::new("the `webhook-signature` header holds no `v1,…` signature"));
     }
-    let keys: Vec<Vec<u8>> = secrets.iter().map(|secret| key(secret)).collect::<Result<_, _>>()?;
+    // One malformed secret among rotated ones must not refuse every delivery, nor tell the
+    // sender about our configuration: it is skipped, and logged here only.
+    let keys: Vec<Vec<u8>> = secrets.iter().filter_map(|secret| key(secret)).collect();
+    if keys.is_empty() {
+        return Err(VerifyError::no_match());
+    }
     let signed = [id.as_bytes(), b".", timestamp.as_bytes(), b".", body];
     let matches = keys.iter().any(|key| tags.iter().any(|tag| hmac_matches(key, &signed, tag)));
     if matches { Ok(()) } else { Err(VerifyError::no_match()) }
 }
 
-/// The key is the base64 after the optional `whsec_` prefix.
-fn key(secret: &Secret) -> Result<Vec<u8>, VerifyError> {
+/// The key is the base64 after the optional `whsec_` prefix; `None` when it is not base64 or empty.
+fn key(secret: &Secret) -> Option<Vec<u8>> {
     let encoded = secret.expose().strip_prefix("whsec_").unwrap_or(secret.expose());
-    base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .map_err(|_| VerifyError::new("the configured Standard Webhooks secret is not `whsec_` and base64"))
+    match base64::engine::general_purpose::STANDARD.decode(encoded) {
+        Ok(key) if !key.is_empty() => Some(key),
+        _ => {
+            tracing::error!("a configured Standard Webhooks secret is not `whsec_` and base64; it is ignored");
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +106,23 @@ mod tests {
     fn a_rotated_secret_verifies_while_both_are_configured() {
         let (new, old) = (Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"), Secret::new(SECRET));
         assert_eq!(verify(&[&new, &old], &headers(TIMESTAMP, SIGNATURE), BODY, TIMESTAMP), Ok(()));
+    }
+
+    #[test]
+    fn a_malformed_rotated_secret_is_skipped_not_fatal() {
+        let (malformed, good) = (Secret::new("whsec_not base64!"), Secret::new(SECRET));
+        assert_eq!(verify(&[&malformed, &good], &headers(TIMESTAMP, SIGNATURE), BODY, TIMESTAMP), Ok(()));
+        let empty = Secret::new("whsec_");
+        assert_eq!(verify(&[&empty], &headers(TIMESTAMP, SIGNATURE), BODY, TIMESTAMP), Err(VerifyError::no_match()));
+    }
+
+    #[test]
+    fn an_extreme_timestamp_is_refused_without_overflowing() {
+        let secret = Secret::new(SECRET);
+        for extreme in [i64::MIN, i64::MAX] {
+            let error = verify(&[&secret], &headers(extreme, SIGNATURE), BODY, TIMESTAMP).unwrap_err();
+            assert!(error.to_string().contains("more than the 300s allowed"), "{error}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@ use aqueduct::prelude::*;
 #[derive(Deserialize)]
 struct Settings {}
 
-#[flow(mqtt = "sensors/#", qos = 0)]
+#[flow(mqtt = "sensors/{instance}/#", qos = 0)]
 async fn readings(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
     Ok(body.len())
 }

@@ -3,7 +3,7 @@ use aqueduct::prelude::*;
 #[derive(Deserialize)]
 struct Settings {}
 
-#[flow(nats = "orders.*")]
+#[flow(nats = "orders.{instance}")]
 async fn orders(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
     Ok(body.len())
 }

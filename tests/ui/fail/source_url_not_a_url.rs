@@ -5,7 +5,7 @@ struct Settings {
     broker_port: u16,
 }
 
-#[flow(amqp = "orders", url = broker_port)]
+#[flow(amqp = "orders-{instance}", url = broker_port)]
 async fn orders(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
     Ok(body.len())
 }
