@@ -98,6 +98,8 @@ async fn unknown_events_are_ignored_and_bad_deliveries_refused() {
     let ignored = binary.run_detail(answer["run_id"].as_u64().unwrap());
     assert_eq!((ignored["flow"].as_str(), ignored["status"].as_str()), (Some("GitHub"), Some("ignored")));
     assert_eq!(ignored["error"], "no flow takes the `star` event");
+    let (status, again) = deliver(&server, "star", "d-1", body.clone(), &sign(&body)).await;
+    assert_eq!((status, &again["run_id"], &again["duplicate"]), (200, &answer["run_id"], &serde_json::json!(true)));
 
     let (status, _) = deliver(&server, "push", "d-2", body.clone(), "sha256=00").await;
     assert_eq!(status, 401, "a wrong signature");

@@ -68,9 +68,13 @@ pub(crate) async fn receive<C: Config>(
         return answer;
     }
     let request = Arc::new(Request::new(parts.uri.query(), kept_headers(parts.headers), body));
+    let dedupe = match endpoint.policy.dedupe.map(|key| key.read(&request)).transpose() {
+        Ok(key) => key.map(|key| Dedupe { key, window: endpoint.policy.dedupe_window }),
+        Err(rejection) => return (rejection.status(), Json(&rejection)).into_response(),
+    };
     let flow = match route(&app, endpoint, &request) {
         Routed::To(flow) => flow,
-        Routed::Nowhere(event) => return ignore(&app, endpoint, instance, request, event).await,
+        Routed::Nowhere(event) => return ignore(&app, endpoint, instance, request, dedupe, event).await,
         Routed::Refused(rejection) => return (rejection.status(), Json(&rejection)).into_response(),
     };
     if let Handler::Event { check, .. } = flow.handler
@@ -78,10 +82,6 @@ pub(crate) async fn receive<C: Config>(
     {
         return (rejection.status(), Json(&rejection)).into_response();
     }
-    let dedupe = match endpoint.policy.dedupe.map(|key| key.read(&request)).transpose() {
-        Ok(key) => key.map(|key| Dedupe { key, window: endpoint.policy.dedupe_window }),
-        Err(rejection) => return (rejection.status(), Json(&rejection)).into_response(),
-    };
     // Start at once when a worker is free; otherwise the run waits in the inbox.
     let slot = engine::reserve(&app, flow);
     let start = if slot.is_some() { Start::Leased(LEASE) } else { Start::Queued };
@@ -136,12 +136,14 @@ fn route<C: Config>(app: &App<C>, endpoint: &'static FlowDescriptor<C>, request:
     }
 }
 
-/// Records a delivery no flow takes as an ignored run of its endpoint, so it shows in `runs`.
+/// Records a delivery no flow takes as an ignored run of its endpoint, so it shows in `runs`;
+/// a redelivery of it is a duplicate, as of any other.
 async fn ignore<C: Config>(
     app: &App<C>,
     endpoint: &'static FlowDescriptor<C>,
     instance: String,
     request: Arc<Request>,
+    dedupe: Option<Dedupe>,
     event: String,
 ) -> Response {
     let new_run = NewRun {
@@ -149,7 +151,7 @@ async fn ignore<C: Config>(
         instance: instance.clone(),
         cause: Cause::Webhook,
         request,
-        dedupe: None,
+        dedupe,
         start: Start::Ignored { reason: format!("no flow takes the `{event}` event") },
         replay_of: None,
         ordered: false,
