@@ -71,7 +71,13 @@ async fn compare(
     println!("{:<28} {:>10} {:>9} {:>9} {:>7}", "round", "req/s", "p50 ms", "p99 ms", "errors");
     let (mut a_runs, mut b_runs) = (Vec::new(), Vec::new());
     for round in 1..=ROUNDS {
-        for ((label, target), runs) in [(a, &mut a_runs), (b, &mut b_runs)] {
+        // Alternating which goes first: the store grows as rounds go on, which would
+        // otherwise always favour the first.
+        let mut order = [(a, &mut a_runs), (b, &mut b_runs)];
+        if round % 2 == 0 {
+            order.reverse();
+        }
+        for ((label, target), runs) in order {
             // Runs left from the last round would take CPU from the next measurement.
             drain_backlog(dir).await;
             let measured = load::run(target, CONNECTIONS, WARMUP, measure).await;
