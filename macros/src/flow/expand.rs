@@ -76,7 +76,7 @@ pub(crate) fn expand(function: &ItemFn, attr: &FlowAttr, signature: &FlowSignatu
                 name: #name_str,
                 trigger: #trigger,
                 policy: #policy,
-                                verify: #verify,
+                verify: #verify,
                 handshake: #handshake,
                 broker_url: #broker_url,
                 handler: #handler,
@@ -98,6 +98,7 @@ pub(crate) fn expand_preprocess(endpoint: &ItemStruct, attr: &FlowAttr) -> Token
     let (verify, handshake) = endpoint_options(attr, config);
     let webhook_impl = webhook_impl(name, attr.path.as_ref());
     let listed_check = listed_check(name, &endpoint.vis);
+    let preprocess_impl = preprocess_impl(name);
     quote! {
         #endpoint
 
@@ -108,17 +109,14 @@ pub(crate) fn expand_preprocess(endpoint: &ItemStruct, attr: &FlowAttr) -> Token
                 name: #name_str,
                 trigger: #trigger,
                 policy: #policy,
-                                verify: #verify,
+                verify: #verify,
                 handshake: #handshake,
                 broker_url: ::std::option::Option::None,
                 handler: ::aqueduct::__private::Handler::Dispatch,
             };
         }
 
-        impl ::aqueduct::__private::PreprocessFlow for #name {
-            const NAME: &'static str = #name_str;
-            const ID: &'static str = ::std::concat!(::std::module_path!(), "::", #name_str);
-        }
+        #preprocess_impl
 
         #webhook_impl
     }
@@ -169,7 +167,7 @@ fn listed_check(name: &syn::Ident, vis: &syn::Visibility) -> TokenStream {
 pub(crate) fn expand_invalid(function: &ItemFn, attr: Option<&FlowAttr>) -> TokenStream {
     let name = &function.sig.ident;
     let vis = &function.vis;
-    let name_str = name.to_string();
+    let stand_in = stand_in(name, vis);
     let webhook_impl = webhook_impl(name, attr.and_then(|attr| attr.path.as_ref()));
     quote! {
         #function
@@ -177,16 +175,7 @@ pub(crate) fn expand_invalid(function: &ItemFn, attr: Option<&FlowAttr>) -> Toke
         #[allow(non_camel_case_types, dead_code)]
         #vis struct #name {}
 
-        impl #name {
-            #[doc(hidden)]
-            #[allow(dead_code)]
-            #vis fn list_this_flow_in_integration() {}
-        }
-
-        impl<C: 'static> ::aqueduct::__private::Flow<C> for #name {
-            const DESCRIPTOR: ::aqueduct::__private::FlowDescriptor<C> =
-                ::aqueduct::__private::FlowDescriptor::invalid(#name_str);
-        }
+        #stand_in
 
         #webhook_impl
     }
@@ -196,11 +185,32 @@ pub(crate) fn expand_invalid(function: &ItemFn, attr: Option<&FlowAttr>) -> Toke
 /// error is reported.
 pub(crate) fn expand_invalid_preprocess(endpoint: &ItemStruct) -> TokenStream {
     let name = &endpoint.ident;
-    let vis = &endpoint.vis;
-    let name_str = name.to_string();
+    let (stand_in, preprocess_impl) = (stand_in(name, &endpoint.vis), preprocess_impl(name));
     quote! {
         #endpoint
 
+        #stand_in
+
+        #preprocess_impl
+    }
+}
+
+/// What `from = …` reads of a pre-process flow.
+fn preprocess_impl(name: &syn::Ident) -> TokenStream {
+    let name_str = name.to_string();
+    quote! {
+        impl ::aqueduct::__private::PreprocessFlow for #name {
+            const NAME: &'static str = #name_str;
+            const ID: &'static str = ::std::concat!(::std::module_path!(), "::", #name_str);
+        }
+    }
+}
+
+/// What the places naming a flow with errors need: its listing function, and a descriptor
+/// that never reaches the runtime.
+fn stand_in(name: &syn::Ident, vis: &syn::Visibility) -> TokenStream {
+    let name_str = name.to_string();
+    quote! {
         impl #name {
             #[doc(hidden)]
             #[allow(dead_code)]
@@ -210,11 +220,6 @@ pub(crate) fn expand_invalid_preprocess(endpoint: &ItemStruct) -> TokenStream {
         impl<C: 'static> ::aqueduct::__private::Flow<C> for #name {
             const DESCRIPTOR: ::aqueduct::__private::FlowDescriptor<C> =
                 ::aqueduct::__private::FlowDescriptor::invalid(#name_str);
-        }
-
-        impl ::aqueduct::__private::PreprocessFlow for #name {
-            const NAME: &'static str = #name_str;
-            const ID: &'static str = ::std::concat!(::std::module_path!(), "::", #name_str);
         }
     }
 }
