@@ -49,7 +49,8 @@ fn message(id: u64, fail: bool) -> Vec<u8> {
     serde_json::json!({ "id": id, "fail": fail }).to_string().into_bytes()
 }
 
-/// Checks the three promises on `runs`: ids 0..200 once each, 200..400 at least once, 400 dead.
+/// Checks the three promises on `runs`: ids before `exactly_once_until` once each, those up to
+/// `restart_until` at least once, and `restart_until` itself dead.
 fn check(runs: &BTreeMap<u64, Vec<String>>, exactly_once_until: u64, restart_until: u64) {
     for id in 0..exactly_once_until {
         assert_eq!(runs[&id], ["succeeded"], "message {id} before the restart");
@@ -99,25 +100,51 @@ async fn nats_messages_run_once_survive_a_restart_and_never_drop() {
     for id in 0..200 {
         publish(id, false).await;
     }
-    for id in 200..400 {
-        if id == 300 {
-            tokio::task::block_in_place(restart_nats);
+    // A burst, then the restart while the consumer still has some of it unacknowledged or
+    // undelivered: mid-stream, not after the stream ran dry.
+    let consumer = format!("aqueduct-brokers-from_nats-{instance}");
+    let mut next = 200;
+    let in_flight = loop {
+        assert!(next < 10_000, "the consumer kept up with every burst; no restart came mid-stream");
+        futures::future::join_all((next..next + 500).map(|id| publish(id, false))).await;
+        next += 500;
+        let stream = jetstream.get_stream("AQUEDUCT_TEST").await.unwrap();
+        let info = stream.consumer_info(&consumer).await.unwrap();
+        let waiting = info.num_ack_pending as u64 + info.num_pending;
+        if waiting > 0 {
+            break waiting;
         }
-        publish(id, false).await;
-    }
-    publish(400, true).await;
-    let runs = tokio::task::block_in_place(|| finished(&binary, "from_nats", 0..401));
-    check(&runs, 200, 400);
+    };
+    tokio::task::block_in_place(restart_nats);
+    eprintln!("restarted NATS with {in_flight} of the burst not yet acknowledged");
+    publish(next, true).await;
+    let runs = tokio::task::block_in_place(|| finished(&binary, "from_nats", 0..next + 1));
+    check(&runs, 200, next);
     // Stored in the stream once, each message runs once even across the restart.
-    for id in 200..400 {
+    for id in 200..next {
         assert_eq!(runs[&id].len(), 1, "message {id} ran {} times", runs[&id].len());
+    }
+}
+
+/// Publishes, persistent and with a message id; true once the broker confirms it.
+async fn publish_amqp(channel: lapin::Channel, queue: String, id: u64, fail: bool) -> bool {
+    use lapin::BasicProperties;
+    use lapin::options::BasicPublishOptions;
+    let properties = BasicProperties::default().with_delivery_mode(2).with_message_id(id.to_string().into());
+    let payload = message(id, fail);
+    match channel
+        .basic_publish("".into(), queue.as_str().into(), BasicPublishOptions::default(), &payload, properties)
+        .await
+    {
+        Ok(confirmation) => confirmation.await.is_ok_and(|confirmed| confirmed.is_ack()),
+        Err(_) => false,
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn amqp_messages_run_once_survive_a_restart_and_never_drop() {
-    use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions};
-    use lapin::{BasicProperties, Connection, ConnectionProperties, types::FieldTable};
+    use lapin::options::{ConfirmSelectOptions, QueueDeclareOptions};
+    use lapin::{Connection, ConnectionProperties, types::FieldTable};
     if !available("RabbitMQ", 5672) {
         return;
     }
@@ -135,35 +162,35 @@ async fn amqp_messages_run_once_survive_a_restart_and_never_drop() {
         Ok::<_, lapin::Error>((connection, channel))
     };
     let mut channel = connect().await.unwrap();
-    for id in 0..401u64 {
-        if id == 300 {
-            tokio::task::block_in_place(restart_rabbitmq);
-        }
-        // Publishes, persistent and with a message id, until the broker confirms it.
-        loop {
-            let properties = BasicProperties::default().with_delivery_mode(2).with_message_id(id.to_string().into());
-            let payload = message(id, id == 400);
-            let sent = channel.1.basic_publish(
-                "".into(),
-                queue.as_str().into(),
-                BasicPublishOptions::default(),
-                &payload,
-                properties,
-            );
-            if let Ok(confirmation) = sent.await
-                && confirmation.await.is_ok_and(|confirmed| confirmed.is_ack())
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            if let Ok(reconnected) = connect().await {
-                channel = reconnected;
-            }
+    let publish =
+        |channel: &lapin::Channel, id: u64, fail: bool| publish_amqp(channel.clone(), queue.clone(), id, fail);
+    for id in 0..200u64 {
+        assert!(publish(&channel.1, id, false).await);
+    }
+    // A burst, then the restart while the consumer has not stored all of it yet.
+    let mut next = 200;
+    loop {
+        assert!(next < 10_000, "the consumer kept up with every burst; no restart came mid-stream");
+        let confirmed = futures::future::join_all((next..next + 1000).map(|id| publish(&channel.1, id, false))).await;
+        assert!(confirmed.iter().all(|confirmed| *confirmed), "the broker confirmed every publish");
+        next += 1000;
+        let stored = tokio::task::block_in_place(|| runs_by_id(&binary, "from_amqp").len() as u64);
+        if stored < next {
+            eprintln!("restarting RabbitMQ with {} of {next} messages not yet stored", next - stored);
+            break;
         }
     }
-    let runs = tokio::task::block_in_place(|| finished(&binary, "from_amqp", 0..401));
-    check(&runs, 200, 400);
-    for id in 200..400 {
+    tokio::task::block_in_place(restart_rabbitmq);
+    // The failing message, published until the restarted broker confirms it.
+    while !publish(&channel.1, next, true).await {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        if let Ok(reconnected) = connect().await {
+            channel = reconnected;
+        }
+    }
+    let runs = tokio::task::block_in_place(|| finished(&binary, "from_amqp", 0..next + 1));
+    check(&runs, 200, next);
+    for id in 200..next {
         assert_eq!(
             runs[&id].len(),
             1,
@@ -210,10 +237,14 @@ async fn mqtt_messages_run_once_survive_a_restart_and_never_drop() {
         client.publish(topic.as_str(), QoS::AtLeastOnce, false, message(id, false)).await.unwrap();
     }
     let first = tokio::task::block_in_place(|| finished(&binary, "from_mqtt", 0..200));
-    tokio::task::block_in_place(restart_mosquitto);
-    for id in 200..401u64 {
-        client.publish(topic.as_str(), QoS::AtLeastOnce, false, message(id, id == 400)).await.unwrap();
+    // A burst, and the restart while it is still on its way through the broker.
+    for id in 200..400u64 {
+        client.publish(topic.as_str(), QoS::AtLeastOnce, false, message(id, false)).await.unwrap();
     }
+    let stored = tokio::task::block_in_place(|| runs_by_id(&binary, "from_mqtt").range(200..400).count());
+    assert!(stored < 200, "the whole burst was consumed before the restart");
+    tokio::task::block_in_place(restart_mosquitto);
+    client.publish(topic.as_str(), QoS::AtLeastOnce, false, message(400, true)).await.unwrap();
     tokio::time::timeout(PATIENCE, publisher).await.expect("the broker acknowledged every publish").unwrap();
     let runs = tokio::task::block_in_place(|| finished(&binary, "from_mqtt", 0..401));
     assert!((0..200).all(|id| first[&id] == ["succeeded"]), "before the restart, each message ran once");

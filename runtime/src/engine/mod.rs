@@ -1,10 +1,12 @@
 //! The engine: runs start at once when a worker is free, or wait in the inbox until a worker
 //! claims them; each attempt is recorded, and a failed one is retried by the flow's policy.
 
+mod admit;
 mod attempt;
 mod execute;
 mod state;
 
+pub(crate) use admit::admit;
 pub(crate) use attempt::run_attempt;
 pub(crate) use execute::{Retries, execute};
 pub(crate) use state::EngineState;

@@ -2,10 +2,10 @@
 
 use super::{Rejection, Request, handshake};
 use crate::app::App;
-use crate::engine::{self, LEASE};
+use crate::engine;
 use crate::flow::{FlowDescriptor, Handler, Trigger};
 use crate::integration::Config;
-use crate::store::{Cause, ClaimedRun, Dedupe, Enqueued, NewRun, Start, WhenFull};
+use crate::store::{Cause, Dedupe, Enqueued, NewRun, Start, WhenFull};
 use axum::Json;
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
@@ -82,30 +82,18 @@ pub(crate) async fn receive<C: Config>(
     {
         return (rejection.status(), Json(&rejection)).into_response();
     }
-    // Start at once when a worker is free; otherwise the run waits in the inbox.
-    let slot = engine::reserve(&app, flow);
-    let start = if slot.is_some() { Start::Leased(LEASE) } else { Start::Queued };
     let new_run = NewRun {
         flow: flow.name.into(),
         instance: instance.clone(),
         cause: Cause::Webhook,
-        request: request.clone(),
+        request,
         dedupe,
-        start,
+        start: Start::Queued,
         replay_of: None,
         ordered: flow.policy.ordered,
     };
-    match app.store.enqueue(new_run, WhenFull::Refuse).await {
-        Ok(Enqueued::Created(run_id)) => {
-            match slot {
-                Some(slot) => {
-                    let run = ClaimedRun { id: run_id, flow: flow.name.into(), instance, attempt: 1, request };
-                    engine::spawn_run(&app, run, slot);
-                }
-                None => app.engine.queued(),
-            }
-            (StatusCode::ACCEPTED, Json(json!({ "run_id": run_id }))).into_response()
-        }
+    match engine::admit(&app, flow, new_run, WhenFull::Refuse).await {
+        Ok(Enqueued::Created(run_id)) => (StatusCode::ACCEPTED, Json(json!({ "run_id": run_id }))).into_response(),
         other => answer_unstarted(other, &instance),
     }
 }

@@ -1,12 +1,12 @@
 //! Where a source hands its messages to the inbox.
 
 use crate::app::App;
-use crate::engine::{self, LEASE};
+use crate::engine;
 use crate::error::{Error, Result};
 use crate::flow::{Broker, FlowDescriptor, Trigger};
 use crate::ingress::Request;
 use crate::integration::Config;
-use crate::store::{Cause, ClaimedRun, Dedupe, Enqueued, NewRun, Start, WhenFull};
+use crate::store::{Cause, Dedupe, Enqueued, NewRun, Start, WhenFull};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,37 +70,18 @@ impl<C: Config> Inlet<C> {
     /// be replayed once the flow is fixed, so no message is dropped.
     pub(crate) async fn deliver(&self, request: Request, message_id: Option<String>) -> Result<()> {
         let flow = self.flow;
-        let slot = engine::reserve(&self.app, flow);
-        let start = if slot.is_some() { Start::Leased(LEASE) } else { Start::Queued };
-        let request = Arc::new(request);
         let new_run = NewRun {
             flow: flow.name.into(),
             instance: self.instance.clone(),
             cause: Cause::Message,
-            request: request.clone(),
+            request: Arc::new(request),
             dedupe: message_id.map(|key| Dedupe { key, window: REDELIVERY_MEMORY }),
-            start,
+            start: Start::Queued,
             replay_of: None,
             ordered: flow.policy.ordered,
         };
-        match self.app.store.enqueue(new_run, WhenFull::Wait).await? {
-            Enqueued::Created(id) => {
-                match slot {
-                    Some(slot) => {
-                        let run = ClaimedRun {
-                            id,
-                            flow: flow.name.into(),
-                            instance: self.instance.clone(),
-                            attempt: 1,
-                            request,
-                        };
-                        engine::spawn_run(&self.app, run, slot);
-                    }
-                    None => self.app.engine.queued(),
-                }
-                Ok(())
-            }
-            Enqueued::Duplicate(_) => Ok(()),
+        match engine::admit(&self.app, flow, new_run, WhenFull::Wait).await? {
+            Enqueued::Created(_) | Enqueued::Duplicate(_) => Ok(()),
             Enqueued::InstanceInactive => {
                 Err(Error::msg(format!("the instance `{}` is no longer active", self.instance)))
             }
