@@ -39,10 +39,6 @@ async fn send(
     (response.status().as_u16(), response.json().await.unwrap_or_default())
 }
 
-fn runs_of(binary: &Binary, flow: &str) -> usize {
-    binary.json(&["runs", "--flow", flow, "--json"]).as_array().unwrap().len()
-}
-
 #[tokio::test]
 async fn standard_webhooks_deliveries_are_verified_before_they_are_stored() {
     let binary = Binary::example("probe");
@@ -78,7 +74,7 @@ async fn standard_webhooks_deliveries_are_verified_before_they_are_stored() {
         assert_eq!(status, 401, "{case}: {answer}");
         assert!(answer["error"].as_str().unwrap().contains(reason), "{case}: {answer}");
     }
-    assert_eq!(runs_of(&binary, "standard"), 2, "a refused delivery was stored");
+    assert_eq!(binary.runs_of("standard"), 2, "a refused delivery was stored");
     drop(server);
     let log = std::fs::read_to_string(binary.dir().join("server.log")).unwrap();
     assert!(log.contains("refused a delivery whose signature does not verify"), "{log}");
@@ -110,7 +106,7 @@ async fn github_signatures_are_verified_and_an_instance_without_a_secret_refuses
     let (status, answer) = send(&server, "/standard", vec![], "{}").await;
     assert_eq!(status, 401, "{answer}");
     assert!(answer["error"].as_str().unwrap().contains("no signing secret configured"), "{answer}");
-    assert_eq!(runs_of(&binary, "github"), 1);
+    assert_eq!(binary.runs_of("github"), 1);
 
     // An empty secret is a key anyone could sign with: it counts as no secret at all.
     assert!(binary.activate("a", "label = \"a\"\ngithub_secret = \"\"", &server.url).status.success());
@@ -127,5 +123,5 @@ async fn github_signatures_are_verified_and_an_instance_without_a_secret_refuses
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(answer["error"].as_str().unwrap().contains("no signing secret configured"), "{answer}");
-    assert_eq!(runs_of(&binary, "github"), 1);
+    assert_eq!(binary.runs_of("github"), 1);
 }

@@ -74,6 +74,12 @@ impl Binary {
         self.json(&["runs", "--json"]).as_array().expect("an array of runs").clone()
     }
 
+    /// How many runs of `flow` the store holds (other flows, such as a per-second schedule, may
+    /// add runs meanwhile).
+    pub fn runs_of(&self, flow: &str) -> usize {
+        self.json(&["runs", "--flow", flow, "--json"]).as_array().expect("an array of runs").len()
+    }
+
     /// Writes a configuration file into the test's directory and activates `name` with it.
     pub fn activate(&self, name: &str, config: &str, public_url: &str) -> Output {
         let file = self.dir.path().join(format!("{name}.toml"));
