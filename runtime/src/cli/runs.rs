@@ -72,7 +72,7 @@ pub(crate) fn print_list(runs: &[RunSummary]) {
                 run.cause.as_str().into(),
                 run.status.as_str().into(),
                 run.attempts.to_string(),
-                run.created_at.to_string(),
+                format!("{:.3}", run.created_at),
                 duration(run),
             ]
         })
@@ -110,7 +110,7 @@ fn print_detail(run: &RunDetail) {
     println!("cause     {}", summary.cause.as_str());
     println!("status    {}", summary.status.as_str());
     println!("attempts  {}", summary.attempts);
-    println!("created   {}", summary.created_at);
+    println!("created   {:.3}", summary.created_at);
     if let Some(query) = &run.query {
         println!("query     {}", redacted(query));
     }
