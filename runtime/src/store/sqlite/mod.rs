@@ -5,6 +5,8 @@ mod codec;
 mod history;
 mod inbox;
 mod instances;
+#[cfg(test)]
+mod lease_tests;
 mod schema;
 mod writer;
 

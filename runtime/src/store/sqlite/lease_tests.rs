@@ -1,0 +1,80 @@
+//! A run whose lease ran out goes back to the inbox; a lifecycle hook whose lease ran out is
+//! over, because only the command that started it could have finished it.
+
+use super::inbox::{claim, enqueue, maintain};
+use super::schema::migrate;
+use crate::ingress::Request;
+use crate::store::{Cause, Enqueued, FlowClaim, NewRun, RunId, Start};
+use axum::http::HeaderMap;
+use rusqlite::Connection;
+use std::sync::Arc;
+use std::time::Duration;
+
+const LEASE: Duration = Duration::from_secs(30);
+const START: i64 = 1_000_000;
+
+fn store() -> Connection {
+    let mut connection = Connection::open_in_memory().unwrap();
+    migrate(&mut connection).unwrap();
+    connection
+        .execute("INSERT INTO instances (name, config, active, version, updated_at) VALUES ('acme', '{}', 1, 1, 0)", [])
+        .unwrap();
+    connection
+}
+
+fn leased(connection: &Connection, flow: &str, cause: Cause) -> RunId {
+    let run = NewRun {
+        flow: flow.into(),
+        instance: "acme".into(),
+        cause,
+        request: Arc::new(Request::new(None, HeaderMap::new(), "{}")),
+        dedupe: None,
+        start: Start::Leased(LEASE),
+        replay_of: None,
+        ordered: false,
+    };
+    match enqueue(connection, &run, b"", START).unwrap() {
+        Enqueued::Created(id) => id,
+        other => panic!("not stored: {other:?}"),
+    }
+}
+
+fn state(connection: &Connection, run: RunId) -> (String, i64, Option<String>) {
+    connection
+        .query_row("SELECT status, attempts, error FROM runs WHERE id = ?1", [run.0], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .unwrap()
+}
+
+fn claim_all(connection: &Connection, flow: &'static str, now: i64) -> Vec<RunId> {
+    let flows = [FlowClaim { flow, limit: 10, concurrency: None, ordered: false }];
+    claim(connection, &flows, 10, LEASE, now).unwrap().into_iter().map(|row| row.decode().id).collect()
+}
+
+#[test]
+fn a_run_whose_lease_ran_out_is_claimed_again_as_its_next_attempt() {
+    let connection = store();
+    let run = leased(&connection, "import", Cause::Webhook);
+
+    maintain(&connection, START + 29_999).unwrap();
+    assert_eq!(state(&connection, run).0, "running", "the lease still holds");
+    assert!(claim_all(&connection, "import", START + 29_999).is_empty());
+
+    maintain(&connection, START + 30_001).unwrap();
+    assert_eq!(state(&connection, run), ("queued".into(), 1, None));
+    assert_eq!(claim_all(&connection, "import", START + 30_001), [run]);
+    assert_eq!(state(&connection, run), ("running".into(), 2, None), "the second attempt");
+}
+
+#[test]
+fn a_lifecycle_hook_whose_lease_ran_out_is_dead_with_the_reason() {
+    let connection = store();
+    let hook = leased(&connection, "register_webhook", Cause::Activate);
+
+    maintain(&connection, START + 30_001).unwrap();
+    let (status, _, error) = state(&connection, hook);
+    assert_eq!(status, "dead");
+    assert!(error.unwrap().contains("stopped before it finished"));
+    assert!(claim_all(&connection, "register_webhook", START + 60_000).is_empty());
+}
