@@ -29,6 +29,7 @@ impl<C: Config> App<C> {
         integration: Integration<C>,
         store: Arc<dyn Store>,
         public_url: Url,
+        workers: usize,
     ) -> crate::Result<Arc<App<C>>> {
         let client = || reqwest::Client::builder().user_agent(concat!("aqueduct/", env!("CARGO_PKG_VERSION")));
         let built = |builder: reqwest::ClientBuilder| {
@@ -53,7 +54,7 @@ impl<C: Config> App<C> {
             handshake_http,
             public_url,
             instances,
-            engine: EngineState::default(),
+            engine: EngineState::new(workers),
             events,
         }))
     }

@@ -35,6 +35,9 @@ pub struct ServerOptions {
     pub drain_timeout: Duration,
     /// Deliveries that may wait to be written before webhooks are answered 503.
     pub queue_capacity: usize,
+    /// Runs executing at once (256 by default, at least 1); a flow's `concurrency = N` limits
+    /// within it.
+    pub workers: usize,
 }
 
 impl Default for ServerOptions {
@@ -45,6 +48,7 @@ impl Default for ServerOptions {
             public_url: None,
             drain_timeout: Duration::from_secs(30),
             queue_capacity: 4096,
+            workers: usize::from(engine::DEFAULT_WORKERS),
         }
     }
 }
@@ -100,7 +104,7 @@ impl<C: Config> Server<C> {
             Some(url) => url,
             None => Url::parse(&format!("http://{address}")).expect("an address is a URL"),
         };
-        let app = App::new(integration, store, public_url)?;
+        let app = App::new(integration, store, public_url, options.workers.max(1))?;
         app.instances.refresh(app.store.as_ref()).await?;
         schedule::start(&app)?;
         tokio::spawn(engine::claim_loop(app.clone()));

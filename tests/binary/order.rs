@@ -1,5 +1,5 @@
 //! `ordered = true` runs an instance's runs one at a time in arrival order; `concurrency = N`
-//! caps how many run at once.
+//! caps how many run at once, and `--workers` how many a server runs in all.
 
 use crate::support::{Binary, PATIENCE, eventually, post};
 use serde_json::Value;
@@ -83,4 +83,23 @@ async fn concurrency_caps_the_runs_executing_at_once() {
     let runs = intervals(&binary, "limited", 6);
     let most_at_once = runs.iter().map(|a| runs.iter().filter(|b| b.2 <= a.2 && a.2 < b.3).count()).max().unwrap();
     assert_eq!(most_at_once, 2, "concurrency = 2");
+}
+
+#[tokio::test]
+async fn workers_cap_the_runs_a_server_executes_at_once() {
+    let binary = Binary::example("probe");
+    let refused = binary.run(&["serve", "--workers", "0"]);
+    assert!(!refused.status.success());
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(error.contains("--workers") && error.contains("0 is not in 1.."), "{error}");
+
+    let server = binary.serve(&["serve", "--workers", "3"]);
+    assert!(binary.activate("a", "label = \"x\"", &server.url).status.success());
+    let client = reqwest::Client::new();
+    for _ in 0..9 {
+        assert_eq!(post(&client, &server.hook("a", "/slow?ms=150"), "").await.0, 202);
+    }
+    let runs = intervals(&binary, "slow", 9);
+    let most_at_once = runs.iter().map(|a| runs.iter().filter(|b| b.2 <= a.2 && a.2 < b.3).count()).max().unwrap();
+    assert_eq!(most_at_once, 3, "--workers 3");
 }

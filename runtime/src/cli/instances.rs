@@ -41,7 +41,7 @@ pub(super) async fn run<C: Config>(
     command: InstancesCommand,
 ) -> Result<ExitCode> {
     let store = store::open(&settings.store, store::Role::Command).await?;
-    let app = App::new(integration, store, settings.public_url())?;
+    let app = App::new(integration, store, settings.public_url(), settings.workers)?;
     match command {
         InstancesCommand::Activate { name, config } => {
             let config = config_file::read::<C>(&config)?;

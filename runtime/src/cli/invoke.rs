@@ -55,7 +55,7 @@ pub(super) async fn invoke<C: Config>(
     })?;
 
     let store = store::open(&settings.store, Role::Command).await?;
-    let app = App::new(integration, store, settings.public_url())?;
+    let app = App::new(integration, store, settings.public_url(), settings.workers)?;
     let instance = match args.instance {
         Some(instance) => instance,
         None => only_active_instance(&app).await?,

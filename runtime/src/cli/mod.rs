@@ -35,6 +35,10 @@ struct Cli {
     /// Deliveries that may wait to be written before `serve` answers 503.
     #[arg(long, global = true, env = "AQUEDUCT_QUEUE_CAPACITY", default_value_t = 4096)]
     queue_capacity: usize,
+    /// Runs `serve` executes at once; a flow's `concurrency = N` limits within it.
+    #[arg(long, global = true, env = "AQUEDUCT_WORKERS", default_value_t = crate::engine::DEFAULT_WORKERS,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    workers: u16,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -71,6 +75,7 @@ pub(crate) struct Settings {
     pub public_url: Option<Url>,
     pub drain_timeout: std::time::Duration,
     pub queue_capacity: usize,
+    pub workers: usize,
 }
 
 impl Settings {
@@ -109,6 +114,7 @@ async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<Ex
         public_url: cli.public_url,
         drain_timeout: cli.drain_timeout,
         queue_capacity: cli.queue_capacity,
+        workers: usize::from(cli.workers),
     };
     match cli.command {
         None => serve::serve(integration, &settings, true).await,

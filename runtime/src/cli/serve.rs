@@ -18,6 +18,7 @@ pub(super) async fn serve<C: Config>(
         public_url: settings.public_url.clone(),
         drain_timeout: settings.drain_timeout,
         queue_capacity: settings.queue_capacity,
+        workers: settings.workers,
     };
     let server = Server::start(integration, options).await?;
     println!("{} serving on http://{} (store {})", integration.name(), server.address(), settings.store);

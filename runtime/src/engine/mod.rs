@@ -9,13 +9,13 @@ mod state;
 pub(crate) use admit::admit;
 pub(crate) use attempt::run_attempt;
 pub(crate) use execute::{Retries, execute};
+pub(crate) use state::DEFAULT_WORKERS;
 pub(crate) use state::EngineState;
 
 use crate::app::App;
 use crate::flow::{FlowDescriptor, Handler};
 use crate::integration::Config;
 use crate::store::{ClaimedRun, FlowClaim, RunId};
-use state::WORKERS;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;
@@ -158,7 +158,7 @@ pub(crate) async fn maintenance_loop<C: Config>(app: Arc<App<C>>) {
 /// then go back to the inbox for the next start.
 pub(crate) async fn drain<C: Config>(app: &App<C>, timeout: Duration) {
     app.engine.stop();
-    let all_slots = app.engine.slots.acquire_many(WORKERS as u32);
+    let all_slots = app.engine.slots.acquire_many(app.engine.workers as u32);
     if tokio::time::timeout(timeout, all_slots).await.is_ok() {
         return;
     }

@@ -7,12 +7,17 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Notify, Semaphore};
 
-/// Runs executing at once in this process.
-pub(crate) const WORKERS: usize = 64;
+/// Runs executing at once in this process, unless `serve --workers` says otherwise. A worker
+/// holds its slot until the run's result is committed, so under load most slots wait on the
+/// store rather than on the run; 64 capped a no-op flow at ~16,500 runs/s, 256 lets the engine
+/// keep up with ingest (`cargo bench --bench ingest`).
+pub(crate) const DEFAULT_WORKERS: u16 = 256;
 
 pub(crate) struct EngineState {
     /// One permit per run executing.
     pub slots: Arc<Semaphore>,
+    /// How many permits there are.
+    pub workers: usize,
     /// The runs this process is executing, whose leases it keeps alive.
     pub in_flight: Mutex<HashSet<RunId>>,
     /// Set when the inbox may hold due runs that no worker has claimed.
@@ -23,19 +28,18 @@ pub(crate) struct EngineState {
     stopping: AtomicBool,
 }
 
-impl Default for EngineState {
-    fn default() -> Self {
+impl EngineState {
+    pub(crate) fn new(workers: usize) -> Self {
         EngineState {
-            slots: Arc::new(Semaphore::new(WORKERS)),
+            slots: Arc::new(Semaphore::new(workers)),
+            workers,
             in_flight: Mutex::new(HashSet::new()),
             maybe_queued: AtomicBool::new(true),
             wake: Notify::new(),
             stopping: AtomicBool::new(false),
         }
     }
-}
 
-impl EngineState {
     /// Something may be waiting in the inbox: wake the claim loop.
     pub(crate) fn queued(&self) {
         self.maybe_queued.store(true, Ordering::Release);
