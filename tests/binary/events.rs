@@ -148,3 +148,53 @@ async fn an_endpoint_that_rejects_unknown_events_answers_404() {
     assert_eq!(runs.len(), 1, "only the routed delivery was stored: {runs:?}");
     assert_eq!(runs[0]["flow"], "order_created");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ignored_delivery_is_replayed_through_the_flow_that_takes_its_event_now() {
+    let (binary, server, _fake) = github_import().await;
+    let star = br#"{"action":"created","starred_at":null}"#.to_vec();
+    let (_, answer) = deliver(&server, "star", "d-1", star.clone(), &sign(&star)).await;
+    let still_ignored = answer["run_id"].as_u64().unwrap().to_string();
+    let refused = binary.run(&["replay", &still_ignored]);
+    assert!(!refused.status.success());
+    let error = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        error.contains("the `star` event, which no flow takes yet") && error.contains("event = \"star\""),
+        "{error}"
+    );
+
+    // A push that an earlier deploy, one without a `push` flow, ignored: delivered under another
+    // event, then stored as it would have been.
+    let push =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github/push/payload.json")).unwrap();
+    let (_, answer) = deliver(&server, "watch", "d-2", push.clone(), &sign(&push)).await;
+    let earlier = answer["run_id"].as_u64().unwrap();
+    let store = rusqlite::Connection::open(binary.dir().join("store.db")).unwrap();
+    let rewritten = store
+        .execute(
+            "UPDATE runs SET headers = CAST(replace(CAST(headers AS TEXT), 'x-github-event: watch', 'x-github-event: push') AS BLOB)
+             WHERE id = ?1 AND status = 'ignored'",
+            [earlier as i64],
+        )
+        .unwrap();
+    assert_eq!(rewritten, 1);
+
+    let bulk = binary.run(&["replay", "--ignored"]);
+    assert!(bulk.status.success(), "{}", String::from_utf8_lossy(&bulk.stderr));
+    let said = String::from_utf8_lossy(&bulk.stdout);
+    let replay: u64 = said
+        .strip_prefix(&format!("replayed run {earlier} as run "))
+        .and_then(|rest| rest.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(String::from_utf8_lossy(&bulk.stderr).contains("the `star` event"), "the star delivery stays ignored");
+    let run = eventually(PATIENCE, "the replay to succeed", || {
+        let run = binary.run_detail(replay);
+        (run["status"] == "succeeded").then_some(run)
+    });
+    assert_eq!((run["flow"].as_str(), run["cause"].as_str()), (Some("push"), Some("replay")), "{run}");
+    assert_eq!(binary.run_detail(earlier)["replayed_as"], replay);
+
+    let again = binary.run(&["replay", &earlier.to_string()]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("has been replayed already"));
+    assert_eq!(binary.ok(&["replay", "--ignored"]).trim(), "no ignored runs to replay");
+}

@@ -124,7 +124,7 @@ async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<Ex
         Some(Command::Instances { command }) => instances::run(integration, &settings, command).await,
         Some(Command::Invoke(args)) => invoke::invoke(integration, &settings, args).await,
         Some(Command::Runs(args)) => runs::run(&settings, args).await,
-        Some(Command::Replay(args)) => replay::replay(&settings, args).await,
+        Some(Command::Replay(args)) => replay::replay(integration, &settings, args).await,
     }
 }
 

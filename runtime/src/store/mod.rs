@@ -40,6 +40,8 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn maintain(&self) -> Result<()>;
     /// Makes new runs of finished runs, with their original input.
     async fn replay(&self, selection: ReplaySelection) -> Result<Vec<Replayed>>;
+    /// The ignored deliveries not replayed yet: `only` that run, or those of the endpoint `flow`.
+    async fn ignored(&self, only: Option<RunId>, flow: Option<String>) -> Result<Vec<IgnoredRun>>;
 
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>>;
     async fn run(&self, id: RunId) -> Result<Option<RunDetail>>;

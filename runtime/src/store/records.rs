@@ -238,6 +238,23 @@ pub(crate) enum ReplaySelection {
     Dead {
         flow: Option<String>,
     },
+    /// Ignored deliveries, each replayed as a run of the flow that takes its event now.
+    Rerouted(Vec<Reroute>),
+}
+
+/// An ignored delivery and the event flow to run it.
+pub(crate) struct Reroute {
+    pub run: RunId,
+    pub flow: String,
+    pub ordered: bool,
+}
+
+/// A delivery recorded as ignored because no flow took its event, not replayed yet.
+pub(crate) struct IgnoredRun {
+    pub id: RunId,
+    /// The pre-process endpoint that received it.
+    pub flow: String,
+    pub request: crate::ingress::Request,
 }
 
 /// What a replay did: the run replayed and the new run.

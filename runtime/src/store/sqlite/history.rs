@@ -1,7 +1,8 @@
 //! Reading runs back: `runs`, `runs show`, `GET /runs/{id}`.
 
-use super::codec::timestamp;
-use crate::store::{Cause, RunDetail, RunFilter, RunId, RunStatus, RunSummary};
+use super::codec::{decode_headers, timestamp};
+use crate::ingress::Request;
+use crate::store::{Cause, IgnoredRun, RunDetail, RunFilter, RunId, RunStatus, RunSummary};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const SUMMARY: &str = "id, flow, instance, cause, status, attempts, created_at, finished_at";
@@ -71,4 +72,26 @@ pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Opt
             })
         })
         .optional()
+}
+
+pub(super) fn ignored(
+    connection: &Connection,
+    only: Option<RunId>,
+    flow: Option<&str>,
+) -> rusqlite::Result<Vec<IgnoredRun>> {
+    connection
+        .prepare_cached(
+            "SELECT id, flow, query, headers, body FROM runs
+             WHERE status = 'ignored' AND replayed_as IS NULL AND (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR flow = ?2)
+             ORDER BY id",
+        )?
+        .query_map(params![only.map(|id| id.0), flow], |row| {
+            let (query, headers, body): (Option<String>, Vec<u8>, Vec<u8>) = (row.get(2)?, row.get(3)?, row.get(4)?);
+            Ok(IgnoredRun {
+                id: RunId(row.get(0)?),
+                flow: row.get(1)?,
+                request: Request::new(query.as_deref(), decode_headers(&headers), body),
+            })
+        })?
+        .collect()
 }

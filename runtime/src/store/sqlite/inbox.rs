@@ -3,8 +3,8 @@
 use super::codec::{decode_headers, millis};
 use crate::ingress::Request;
 use crate::store::{
-    AttemptRecord, ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, NewRun, Outcome, ReplaySelection, Replayed, RunId,
-    Start, StepRecord,
+    AttemptRecord, ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, NewRun, Outcome, ReplaySelection, Replayed,
+    Reroute, RunId, Start, StepRecord,
 };
 use bytes::Bytes;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -316,7 +316,8 @@ pub(super) fn replay(
     selection: &ReplaySelection,
     now: i64,
 ) -> rusqlite::Result<Result<Vec<Replayed>, String>> {
-    let originals: Vec<i64> = match selection {
+    // Each run with, for an ignored delivery, the flow it is replayed as.
+    let originals: Vec<(i64, Option<&Reroute>)> = match selection {
         ReplaySelection::One(id) => {
             let found: Option<(String, String)> = connection
                 .prepare_cached("SELECT status, cause FROM runs WHERE id = ?1")?
@@ -329,12 +330,18 @@ pub(super) fn replay(
                         "run {id} is a lifecycle hook; activate or deactivate the instance again instead"
                     )));
                 }
+                // An ignored delivery not replayed yet is rerouted before it gets here.
+                Some((status, _)) if status == "ignored" => {
+                    return Ok(Err(format!(
+                        "run {id} was ignored and has been replayed already; see `runs show {id}`"
+                    )));
+                }
                 Some((status, _)) if status != "succeeded" && status != "dead" => {
                     return Ok(Err(format!(
                         "run {id} is {status}; only a finished run (succeeded or dead) can be replayed"
                     )));
                 }
-                Some(_) => vec![id.0],
+                Some(_) => vec![(id.0, None)],
             }
         }
         ReplaySelection::Dead { flow } => connection
@@ -342,19 +349,25 @@ pub(super) fn replay(
                 "SELECT id FROM runs WHERE status = 'dead' AND replayed_as IS NULL
                  AND cause NOT IN ('activate', 'deactivate') AND (?1 IS NULL OR flow = ?1) ORDER BY id",
             )?
-            .query_map([flow], |row| row.get(0))?
+            .query_map([flow], |row| Ok((row.get(0)?, None)))?
             .collect::<rusqlite::Result<_>>()?,
+        ReplaySelection::Rerouted(reroutes) => reroutes.iter().map(|reroute| (reroute.run.0, Some(reroute))).collect(),
     };
     let mut replayed = Vec::with_capacity(originals.len());
-    for original in originals {
+    for (original, reroute) in originals {
         let copy: Option<i64> = connection
             .prepare_cached(
                 "INSERT INTO runs (flow, instance, cause, status, created_at, due_at, query, headers, body, replay_of, ordered)
-                 SELECT flow, instance, 'replay', 'queued', ?2, ?2, query, headers, body, id, ordered FROM runs
-                 WHERE id = ?1 AND EXISTS (SELECT 1 FROM instances WHERE name = runs.instance AND active)
+                 SELECT coalesce(?3, flow), instance, 'replay', 'queued', ?2, ?2, query, headers, body, id, coalesce(?4, ordered)
+                 FROM runs
+                 WHERE id = ?1 AND (?3 IS NULL OR (status = 'ignored' AND replayed_as IS NULL))
+                   AND EXISTS (SELECT 1 FROM instances WHERE name = runs.instance AND active)
                  RETURNING id",
             )?
-            .query_row(params![original, now], |row| row.get(0))
+            .query_row(
+                params![original, now, reroute.map(|reroute| &reroute.flow), reroute.map(|reroute| reroute.ordered)],
+                |row| row.get(0),
+            )
             .optional()?;
         match copy {
             Some(copy) => {

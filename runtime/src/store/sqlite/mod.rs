@@ -12,8 +12,8 @@ mod writer;
 
 use crate::error::{Error, Result};
 use crate::store::{
-    ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, InstanceRecord, NewRun, ReplaySelection, Replayed, Role,
-    RunDetail, RunFilter, RunId, RunSummary, Store, WhenFull,
+    ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, IgnoredRun, InstanceRecord, NewRun, ReplaySelection, Replayed,
+    Role, RunDetail, RunFilter, RunId, RunSummary, Store, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
@@ -220,6 +220,10 @@ impl Store for SqliteStore {
 
     async fn replay(&self, selection: ReplaySelection) -> Result<Vec<Replayed>> {
         self.writer.write(move |connection| inbox::replay(connection, &selection, now())).await?.map_err(Error::msg)
+    }
+
+    async fn ignored(&self, only: Option<RunId>, flow: Option<String>) -> Result<Vec<IgnoredRun>> {
+        self.read(move |connection| history::ignored(connection, only, flow.as_deref())).await
     }
 
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>> {
