@@ -170,14 +170,16 @@ async fn an_ignored_delivery_is_replayed_through_the_flow_that_takes_its_event_n
     let (_, answer) = deliver(&server, "watch", "d-2", push.clone(), &sign(&push)).await;
     let earlier = answer["run_id"].as_u64().unwrap();
     let store = rusqlite::Connection::open(binary.dir().join("store.db")).unwrap();
-    let rewritten = store
-        .execute(
-            "UPDATE runs SET headers = CAST(replace(CAST(headers AS TEXT), 'x-github-event: watch', 'x-github-event: push') AS BLOB)
-             WHERE id = ?1 AND status = 'ignored'",
-            [earlier as i64],
-        )
-        .unwrap();
-    assert_eq!(rewritten, 1);
+    let as_push = |run: u64| {
+        store
+            .execute(
+                "UPDATE runs SET headers = CAST(replace(CAST(headers AS TEXT), 'x-github-event: watch', 'x-github-event: push') AS BLOB)
+                 WHERE id = ?1 AND status = 'ignored'",
+                [run as i64],
+            )
+            .unwrap()
+    };
+    assert_eq!(as_push(earlier), 1);
 
     let bulk = binary.run(&["replay", "--ignored"]);
     assert!(bulk.status.success(), "{}", String::from_utf8_lossy(&bulk.stderr));
@@ -197,4 +199,12 @@ async fn an_ignored_delivery_is_replayed_through_the_flow_that_takes_its_event_n
     let again = binary.run(&["replay", &earlier.to_string()]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("has been replayed already"));
     assert_eq!(binary.ok(&["replay", "--ignored"]).trim(), "no ignored runs to replay");
+
+    let (_, answer) = deliver(&server, "watch", "d-3", push.clone(), &sign(&push)).await;
+    let later = answer["run_id"].as_u64().unwrap();
+    assert_eq!(as_push(later), 1);
+    binary.ok(&["instances", "deactivate", "acme", "--force"]);
+    let refused = binary.run(&["replay", &later.to_string()]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no longer active"), "{refused:?}");
+    assert!(binary.run_detail(later)["replayed_as"].is_null());
 }

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::error::{Error, Result};
 use crate::flow::Trigger;
 use crate::integration::{Config, Integration};
-use crate::store::{self, IgnoredRun, ReplaySelection, Replayed, Reroute, Role, RunId};
+use crate::store::{self, IgnoredRun, ReplaySelection, Reroute, Role, RunId};
 use clap::Args;
 use std::process::ExitCode;
 
@@ -48,7 +48,13 @@ pub(super) async fn replay<C: Config>(
         unhandled.iter().for_each(|reason| eprintln!("{reason}"));
         let requested: Vec<RunId> = reroutes.iter().map(|reroute| reroute.run).collect();
         let replayed = store.replay(ReplaySelection::Rerouted(reroutes)).await?;
-        report_skipped(&requested, &replayed);
+        for run in requested.iter().filter(|run| !replayed.iter().any(|replay| replay.original == **run)) {
+            let skipped = format!("run {run} belongs to an instance that is no longer active; activate it first");
+            if args.id.is_some() {
+                return Err(Error::msg(skipped));
+            }
+            eprintln!("{skipped}");
+        }
         replayed
     } else {
         let selection = match args.id {
@@ -100,10 +106,4 @@ fn reroute<C: Config>(app: &App<C>, ignored: Vec<IgnoredRun>) -> (Vec<Reroute>, 
         }
     }
     (reroutes, unhandled)
-}
-
-fn report_skipped(requested: &[RunId], replayed: &[Replayed]) {
-    for run in requested.iter().filter(|run| !replayed.iter().any(|replay| replay.original == **run)) {
-        eprintln!("run {run} was not replayed: its instance is no longer active");
-    }
 }
