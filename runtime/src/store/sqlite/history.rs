@@ -79,12 +79,15 @@ pub(super) fn ignored(
     only: Option<RunId>,
     flow: Option<&str>,
 ) -> rusqlite::Result<Vec<IgnoredRun>> {
-    connection
-        .prepare_cached(
-            "SELECT id, flow, query, headers, body FROM runs
-             WHERE status = 'ignored' AND replayed_as IS NULL AND (?1 IS NULL OR id = ?1) AND (?2 IS NULL OR flow = ?2)
-             ORDER BY id",
-        )?
+    // Two statements, so each uses its index: the row id, or `runs_ignored`.
+    let mut statement = connection.prepare_cached(if only.is_some() {
+        "SELECT id, flow, query, headers, body FROM runs
+         WHERE id = ?1 AND status = 'ignored' AND replayed_as IS NULL AND (?2 IS NULL OR flow = ?2)"
+    } else {
+        "SELECT id, flow, query, headers, body FROM runs
+         WHERE status = 'ignored' AND replayed_as IS NULL AND ?1 IS NULL AND (?2 IS NULL OR flow = ?2) ORDER BY id"
+    })?;
+    statement
         .query_map(params![only.map(|id| id.0), flow], |row| {
             let (query, headers, body): (Option<String>, Vec<u8>, Vec<u8>) = (row.get(2)?, row.get(3)?, row.get(4)?);
             Ok(IgnoredRun {
