@@ -35,7 +35,7 @@ pub struct ServerOptions {
     pub drain_timeout: Duration,
     /// Deliveries that may wait to be written before webhooks are answered 503.
     pub queue_capacity: usize,
-    /// Runs executing at once (256 by default, at least 1); a flow's `concurrency = N` limits
+    /// Runs executing at once (256 by default, from 1 to 65,535); a flow's `concurrency = N` limits
     /// within it.
     pub workers: usize,
 }
@@ -104,7 +104,7 @@ impl<C: Config> Server<C> {
             Some(url) => url,
             None => Url::parse(&format!("http://{address}")).expect("an address is a URL"),
         };
-        let app = App::new(integration, store, public_url, options.workers.max(1))?;
+        let app = App::new(integration, store, public_url, options.workers.clamp(1, usize::from(u16::MAX)))?;
         app.instances.refresh(app.store.as_ref()).await?;
         schedule::start(&app)?;
         tokio::spawn(engine::claim_loop(app.clone()));

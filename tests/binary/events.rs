@@ -198,7 +198,18 @@ async fn an_ignored_delivery_is_replayed_through_the_flow_that_takes_its_event_n
 
     let again = binary.run(&["replay", &earlier.to_string()]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("has been replayed already"));
-    assert_eq!(binary.ok(&["replay", "--ignored"]).trim(), "no ignored runs to replay");
+    assert_eq!(
+        binary.ok(&["replay", "--ignored"]).trim(),
+        "none of the 1 ignored deliveries could be replayed yet",
+        "the star delivery"
+    );
+
+    // A delivery is checked as a live one would be: a body that is no push is not replayed as one.
+    let (_, answer) = deliver(&server, "watch", "d-4", star.clone(), &sign(&star)).await;
+    let not_a_push = answer["run_id"].as_u64().unwrap();
+    assert_eq!(as_push(not_a_push), 1);
+    let refused = binary.run(&["replay", &not_a_push.to_string()]);
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not fit the flow `push`"), "{refused:?}");
 
     let (_, answer) = deliver(&server, "watch", "d-3", push.clone(), &sign(&push)).await;
     let later = answer["run_id"].as_u64().unwrap();

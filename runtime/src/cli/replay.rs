@@ -5,7 +5,7 @@
 use super::Settings;
 use crate::app::App;
 use crate::error::{Error, Result};
-use crate::flow::Trigger;
+use crate::flow::{Handler, Trigger};
 use crate::integration::{Config, Integration};
 use crate::store::{self, IgnoredRun, ReplaySelection, Reroute, Role, RunId};
 use clap::Args;
@@ -40,6 +40,7 @@ pub(super) async fn replay<C: Config>(
         (None, true) => store.ignored(None, args.flow.clone()).await?,
         (None, false) => Vec::new(),
     };
+    let found = ignored.len();
     let replayed = if args.ignored || !ignored.is_empty() {
         let (reroutes, unhandled) = reroute(&app, ignored);
         if let (Some(_), Some(reason)) = (args.id, unhandled.first()) {
@@ -48,8 +49,11 @@ pub(super) async fn replay<C: Config>(
         unhandled.iter().for_each(|reason| eprintln!("{reason}"));
         let requested: Vec<RunId> = reroutes.iter().map(|reroute| reroute.run).collect();
         let replayed = store.replay(ReplaySelection::Rerouted(reroutes)).await?;
-        for run in requested.iter().filter(|run| !replayed.iter().any(|replay| replay.original == **run)) {
-            let skipped = format!("run {run} belongs to an instance that is no longer active; activate it first");
+        for run in requested.into_iter().filter(|run| !replayed.iter().any(|replay| replay.original == *run)) {
+            let skipped = match store.run(run).await?.and_then(|detail| detail.replayed_as) {
+                Some(replay) => format!("run {run} was replayed meanwhile, as run {replay}"),
+                None => format!("run {run} belongs to an instance that is no longer active; activate it first"),
+            };
             if args.id.is_some() {
                 return Err(Error::msg(skipped));
             }
@@ -64,8 +68,10 @@ pub(super) async fn replay<C: Config>(
         store.replay(selection).await?
     };
     store.close().await;
-    if replayed.is_empty() && args.id.is_none() {
-        println!("no {} runs to replay", if args.dead { "dead" } else { "ignored" });
+    match (replayed.is_empty() && args.id.is_none(), found) {
+        (true, 0) => println!("no {} runs to replay", if args.dead { "dead" } else { "ignored" }),
+        (true, found) => println!("none of the {found} ignored deliveries could be replayed yet"),
+        _ => {}
     }
     for replay in &replayed {
         println!("replayed run {} as run {}", replay.original, replay.replay);
@@ -84,7 +90,7 @@ fn reroute<C: Config>(app: &App<C>, ignored: Vec<IgnoredRun>) -> (Vec<Reroute>, 
         let endpoint = app.integration.flows().iter().find(|flow| flow.name == run.flow);
         let Some(Trigger::Preprocess { route, .. }) = endpoint.map(|endpoint| &endpoint.trigger) else {
             unhandled.push(format!(
-                "run {} came to the pre-process endpoint `{}`, which this integration no longer has",
+                "run {} came to the pre-process endpoint `{}`, which is no longer one in this integration",
                 run.id, run.flow
             ));
             continue;
@@ -97,7 +103,14 @@ fn reroute<C: Config>(app: &App<C>, ignored: Vec<IgnoredRun>) -> (Vec<Reroute>, 
             }
         };
         match app.events.get(&(run.flow.as_str(), event.as_str())) {
-            Some(flow) => reroutes.push(Reroute { run: run.id, flow: flow.name.into(), ordered: flow.policy.ordered }),
+            // The payload is checked as a live delivery would be, rather than left to fail each attempt.
+            Some(flow) => match flow.handler {
+                Handler::Event { check, .. } if let Err(rejection) = check(&run.request) => unhandled.push(format!(
+                    "run {} does not fit the flow `{}`, which takes its event now: {rejection}",
+                    run.id, flow.name
+                )),
+                _ => reroutes.push(Reroute { run: run.id, flow: flow.name.into(), ordered: flow.policy.ordered }),
+            },
             None => unhandled.push(format!(
                 "run {} is a delivery of the `{event}` event, which no flow takes yet; \
                  add a flow with `event = \"{event}\"`, deploy it and replay the run again",

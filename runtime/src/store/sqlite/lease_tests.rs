@@ -59,7 +59,6 @@ fn a_run_whose_lease_ran_out_is_claimed_again_as_its_next_attempt() {
 
     maintain(&connection, START + 29_999).unwrap();
     assert_eq!(state(&connection, run).0, "running", "the lease still holds");
-    assert!(claim_all(&connection, "import", START + 29_999).is_empty());
 
     maintain(&connection, START + 30_001).unwrap();
     assert_eq!(state(&connection, run), ("queued".into(), 1, None));
