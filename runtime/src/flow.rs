@@ -26,7 +26,7 @@ pub enum Trigger {
     /// A POST to `/hooks/{instance}{path}` that names its event (`route`), dispatched to the
     /// event flow that takes it.
     /// `id` is the struct's module path and name, which tells apart two of one name.
-    Preprocess { id: &'static str, path: &'static str, route: RouteKey, reject_unhandled: bool },
+    Preprocess { id: &'static str, path: &'static str, route: RequestKey, reject_unhandled: bool },
     /// One event of a pre-process endpoint: `preprocess` is its name, `preprocess_id` its `id`.
     Event { preprocess: &'static str, preprocess_id: &'static str, event: &'static str },
     /// Messages of a broker, consumed durably for each active instance.
@@ -119,34 +119,66 @@ impl<T: BrokerUrl> BrokerUrl for Option<T> {
     }
 }
 
-/// Where a pre-process endpoint's delivery names its event.
+/// Where a request carries a value: a pre-process endpoint's event (`route = …`) or a
+/// webhook's delivery id (`dedupe = …`).
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RouteKey {
+pub enum RequestKey {
     Header(&'static str),
-    /// A JSON pointer into the body, e.g. `/type`.
+    /// A JSON pointer into the body (RFC 6901), e.g. `/type`.
     Json(&'static str),
 }
 
-impl RouteKey {
+impl RequestKey {
     /// The event `request` names, or why it names none.
-    pub(crate) fn read(&self, request: &Request) -> std::result::Result<String, Rejection> {
-        let missing = |what: String| Rejection::new(http::StatusCode::BAD_REQUEST, what);
+    pub(crate) fn read_event(&self, request: &Request) -> std::result::Result<String, Rejection> {
+        self.find(request, false)?.ok_or_else(|| {
+            missing(match *self {
+                RequestKey::Header(name) => format!("the request has no `{name}` header, which names its event"),
+                RequestKey::Json(pointer) => format!("the body has no event name at `{pointer}`"),
+            })
+        })
+    }
+
+    /// The delivery id of `request`; a request without one is refused.
+    pub(crate) fn read_delivery_id(&self, request: &Request) -> std::result::Result<String, Rejection> {
+        self.find(request, true)?.ok_or_else(|| {
+            missing(match *self {
+                RequestKey::Header(name) => {
+                    format!("the request has no `{name}` header, which this endpoint deduplicates on")
+                }
+                RequestKey::Json(pointer) => {
+                    format!("the body has no delivery id at `{pointer}`, which this endpoint deduplicates on")
+                }
+            })
+        })
+    }
+
+    /// The non-empty text at this key (or a number, when `numbers`); an error only when the
+    /// body is not JSON.
+    fn find(&self, request: &Request, numbers: bool) -> std::result::Result<Option<String>, Rejection> {
         match *self {
-            RouteKey::Header(name) => match request.headers().get(name).map(|value| value.to_str()) {
-                Some(Ok(event)) if !event.is_empty() => Ok(event.to_owned()),
-                _ => Err(missing(format!("the request has no `{name}` header, which names its event"))),
-            },
-            RouteKey::Json(pointer) => {
+            RequestKey::Header(name) => Ok(request
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .filter(|value| !value.is_empty())
+                .map(str::to_owned)),
+            RequestKey::Json(pointer) => {
                 let body: serde_json::Value = serde_json::from_slice(request.body())
                     .map_err(|error| missing(format!("the body is not valid JSON: {error}")))?;
-                match body.pointer(pointer) {
-                    Some(serde_json::Value::String(event)) if !event.is_empty() => Ok(event.clone()),
-                    _ => Err(missing(format!("the body has no event name at `{pointer}`"))),
-                }
+                Ok(match body.pointer(pointer) {
+                    Some(serde_json::Value::String(text)) if !text.is_empty() => Some(text.clone()),
+                    Some(number @ serde_json::Value::Number(_)) if numbers => Some(number.to_string()),
+                    _ => None,
+                })
             }
         }
     }
+}
+
+fn missing(what: String) -> Rejection {
+    Rejection::new(http::StatusCode::BAD_REQUEST, what)
 }
 
 /// One flow as the runtime sees it.
@@ -178,7 +210,7 @@ pub struct Policy {
     /// An instance's runs execute one at a time, in arrival order.
     pub ordered: bool,
     /// Where a webhook's delivery id is; a repeated id within `dedupe_window` does not run again.
-    pub dedupe: Option<DedupeKey>,
+    pub dedupe: Option<RequestKey>,
     pub dedupe_window: Duration,
     /// The largest webhook body accepted, in bytes.
     pub max_body: usize,
@@ -213,39 +245,6 @@ impl Policy {
     /// Whether runs may skip the inbox queue and start at once when a worker is free.
     pub(crate) fn starts_at_once(&self) -> bool {
         self.concurrency.is_none() && !self.ordered
-    }
-}
-
-/// Where a webhook's delivery id is found (`dedupe = header("…")` or `dedupe = json("/…")`).
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DedupeKey {
-    Header(&'static str),
-    /// A JSON pointer into the body (RFC 6901), e.g. `/id`.
-    Json(&'static str),
-}
-
-impl DedupeKey {
-    /// The delivery id of `request`; a request without one is refused.
-    pub(crate) fn read(&self, request: &Request) -> std::result::Result<String, Rejection> {
-        let missing = |what: String| Rejection::new(http::StatusCode::BAD_REQUEST, what);
-        match *self {
-            DedupeKey::Header(name) => match request.headers().get(name).map(|value| value.to_str()) {
-                Some(Ok(id)) if !id.is_empty() => Ok(id.to_owned()),
-                _ => Err(missing(format!("the request has no `{name}` header, which this endpoint deduplicates on"))),
-            },
-            DedupeKey::Json(pointer) => {
-                let body: serde_json::Value = serde_json::from_slice(request.body())
-                    .map_err(|error| missing(format!("the body is not valid JSON: {error}")))?;
-                match body.pointer(pointer) {
-                    Some(serde_json::Value::String(id)) if !id.is_empty() => Ok(id.clone()),
-                    Some(id @ serde_json::Value::Number(_)) => Ok(id.to_string()),
-                    _ => Err(missing(format!(
-                        "the body has no delivery id at `{pointer}`, which this endpoint deduplicates on"
-                    ))),
-                }
-            }
-        }
     }
 }
 
@@ -422,10 +421,13 @@ mod tests {
         let mut headers = http::HeaderMap::new();
         headers.insert("x-github-delivery", "72d3162e".parse().unwrap());
         let request = Request::new(None, headers, r#"{"id": 42, "event": {"id": "evt_1"}}"#);
-        assert_eq!(DedupeKey::Header("X-GitHub-Delivery").read(&request).unwrap(), "72d3162e");
-        assert_eq!(DedupeKey::Json("/id").read(&request).unwrap(), "42");
-        assert_eq!(DedupeKey::Json("/event/id").read(&request).unwrap(), "evt_1");
-        assert_eq!(DedupeKey::Json("/missing").read(&request).unwrap_err().status(), http::StatusCode::BAD_REQUEST);
-        assert!(DedupeKey::Header("X-Other").read(&request).is_err());
+        assert_eq!(RequestKey::Header("X-GitHub-Delivery").read_delivery_id(&request).unwrap(), "72d3162e");
+        assert_eq!(RequestKey::Json("/id").read_delivery_id(&request).unwrap(), "42");
+        assert_eq!(RequestKey::Json("/event/id").read_delivery_id(&request).unwrap(), "evt_1");
+        assert_eq!(
+            RequestKey::Json("/missing").read_delivery_id(&request).unwrap_err().status(),
+            http::StatusCode::BAD_REQUEST
+        );
+        assert!(RequestKey::Header("X-Other").read_delivery_id(&request).is_err());
     }
 }

@@ -157,8 +157,8 @@ pub mod __private {
     pub use crate::cli::{init_tracing, run_main};
     pub use crate::component::{ActionResult, Component, record_action};
     pub use crate::flow::{
-        Broker, BrokerUrl, DedupeKey, Flow, FlowDescriptor, FlowResult, Handler, Policy, PreprocessFlow, RouteKey,
-        Trigger, WebhookFlow, both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path,
+        Broker, BrokerUrl, Flow, FlowDescriptor, FlowResult, Handler, Policy, PreprocessFlow, RequestKey, Trigger,
+        WebhookFlow, both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path,
         share_an_event,
     };
     pub use crate::ingress::Handshake;

@@ -1,8 +1,9 @@
 //! Reads `#[flow(…)]` into a typed [`FlowAttr`], reporting every mistake with its span.
 
-use super::endpoint::{HandshakeAttr, RouteAttr, parse_unhandled};
+use super::endpoint::{HandshakeAttr, ROUTE_USAGE, parse_unhandled};
 use super::kind::{Kind, all_keys, option_rule};
 use super::policy::PolicyAttr;
+use super::request_key::RequestKey;
 use super::verify::VerifyAttr;
 use crate::errors::Errors;
 use crate::schedule::{check_cron, check_time_zone};
@@ -31,7 +32,7 @@ pub(crate) struct FlowAttr {
     /// Pre-process flows: the configuration type, where the event is, and whether an event
     /// no flow takes is refused (404) rather than ignored.
     pub config: Option<Type>,
-    pub route: Option<RouteAttr>,
+    pub route: Option<RequestKey>,
     pub reject_unhandled: bool,
     /// Sources: the subject, queue or topic; the NATS stream; the broker URL field.
     pub address: Option<LitStr>,
@@ -166,7 +167,7 @@ impl FlowAttr {
             }
             "verify" => self.verify = VerifyAttr::parse(value, errors),
             "handshake" => self.handshake = HandshakeAttr::parse(value, errors),
-            "route" => self.route = RouteAttr::parse(value, errors),
+            "route" => self.route = RequestKey::parse(value, ROUTE_USAGE, errors),
             "unhandled" => self.reject_unhandled = parse_unhandled(value, errors).unwrap_or_default(),
             "config" => self.config = type_value(&key, value, errors),
             "from" => self.preprocess = path_value(&key, value, errors),

@@ -6,40 +6,9 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::{Expr, ExprAssign, ExprCall, ExprLit, Ident, Lit, LitStr, Type};
 
-/// `route = header("X-GitHub-Event")` or `route = json("/type")`.
-pub(crate) enum RouteAttr {
-    Header(LitStr),
-    Json(LitStr),
-}
-
-impl RouteAttr {
-    pub(crate) fn parse(value: &Expr, errors: &mut Errors) -> Option<RouteAttr> {
-        const USAGE: &str = "`route` takes `header(\"X-GitHub-Event\")` or `json(\"/type\")`: where each delivery says which event it is";
-        let (function, argument) = call_with_string(value).or_else(|| {
-            errors.at(value, USAGE);
-            None
-        })?;
-        match function.to_string().as_str() {
-            "header" => Some(RouteAttr::Header(argument)),
-            "json" if argument.value().starts_with('/') => Some(RouteAttr::Json(argument)),
-            "json" => {
-                errors.at(&argument, "`json(…)` takes a JSON pointer, which starts with `/`, e.g. \"/type\"");
-                None
-            }
-            _ => {
-                errors.at(&function, USAGE);
-                None
-            }
-        }
-    }
-
-    pub(crate) fn expand(&self) -> TokenStream {
-        match self {
-            RouteAttr::Header(name) => quote!(::aqueduct::__private::RouteKey::Header(#name)),
-            RouteAttr::Json(pointer) => quote!(::aqueduct::__private::RouteKey::Json(#pointer)),
-        }
-    }
-}
+/// What `route` takes, shown when it is not `header("…")` or `json("/…")`.
+pub(crate) const ROUTE_USAGE: &str =
+    "`route` takes `header(\"X-GitHub-Event\")` or `json(\"/type\")`: where each delivery says which event it is";
 
 /// `unhandled = "ignore"` (the default: answered 202, recorded as ignored) or `"reject"` (404).
 pub(crate) fn parse_unhandled(value: &Expr, errors: &mut Errors) -> Option<bool> {
@@ -134,17 +103,5 @@ impl HandshakeAttr {
                 }
             }
         }
-    }
-}
-
-/// `name("…")`.
-fn call_with_string(value: &Expr) -> Option<(Ident, LitStr)> {
-    let Expr::Call(ExprCall { func, args, .. }) = value else { return None };
-    let Expr::Path(function) = &**func else { return None };
-    match args.iter().collect::<Vec<_>>().as_slice() {
-        [Expr::Lit(ExprLit { lit: Lit::Str(argument), .. })] => {
-            Some((function.path.get_ident()?.clone(), argument.clone()))
-        }
-        _ => None,
     }
 }

@@ -5,6 +5,7 @@ mod endpoint;
 mod expand;
 mod kind;
 mod policy;
+mod request_key;
 mod signature;
 mod verify;
 

@@ -1,17 +1,12 @@
 //! The run policy options of `#[flow(…)]`: retries, backoff, concurrency, order, dedupe and
 //! body size, parsed and checked at compile time.
 
+use super::request_key::RequestKey;
 use crate::errors::Errors;
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::time::Duration;
-use syn::{Expr, ExprCall, ExprLit, Lit, LitStr};
-
-/// Where the delivery id of a webhook is found.
-pub(crate) enum DedupeKey {
-    Header(LitStr),
-    Json(LitStr),
-}
+use syn::{Expr, ExprLit, Lit, LitStr};
 
 /// The policy options as written; unset ones keep the runtime's defaults.
 #[derive(Default)]
@@ -20,10 +15,12 @@ pub(crate) struct PolicyAttr {
     pub backoff: Option<(Duration, Duration)>,
     pub concurrency: Option<u32>,
     pub ordered: Option<bool>,
-    pub dedupe: Option<DedupeKey>,
+    pub dedupe: Option<RequestKey>,
     pub dedupe_window: Option<Duration>,
     pub max_body: Option<u64>,
 }
+
+const DEDUPE_USAGE: &str = "`dedupe` takes `header(\"X-Delivery-Id\")` or `json(\"/id\")`: where the delivery id is";
 
 /// More retries than this are a mistake: a run that failed 100 times needs a person.
 const MAX_RETRIES: u64 = 100;
@@ -36,7 +33,7 @@ impl PolicyAttr {
             "concurrency" => self.concurrency = integer(key, value, 1, u32::MAX.into(), errors).map(|n| n as u32),
             "ordered" => self.ordered = boolean(key, value, errors),
             "backoff" => self.backoff = backoff(value, errors),
-            "dedupe" => self.dedupe = dedupe(value, errors),
+            "dedupe" => self.dedupe = RequestKey::parse(value, DEDUPE_USAGE, errors),
             "dedupe_window" => self.dedupe_window = duration_value(key, value, errors),
             "max_body" => self.max_body = size(value, errors),
             _ => return false,
@@ -60,12 +57,9 @@ impl PolicyAttr {
         if let Some(ordered) = self.ordered {
             fields.push(quote!(ordered: #ordered,));
         }
-        match &self.dedupe {
-            Some(DedupeKey::Header(name)) => fields
-                .push(quote!(dedupe: ::std::option::Option::Some(::aqueduct::__private::DedupeKey::Header(#name)),)),
-            Some(DedupeKey::Json(pointer)) => fields
-                .push(quote!(dedupe: ::std::option::Option::Some(::aqueduct::__private::DedupeKey::Json(#pointer)),)),
-            None => {}
+        if let Some(dedupe) = &self.dedupe {
+            let dedupe = dedupe.expand();
+            fields.push(quote!(dedupe: ::std::option::Option::Some(#dedupe),));
         }
         if let Some(window) = self.dedupe_window {
             let window = millis(window);
@@ -165,43 +159,5 @@ fn size(value: &Expr, errors: &mut Errors) -> Option<u64> {
             errors.at(text, "`max_body` takes a size such as \"512KB\", \"5MB\" or \"1MiB\"");
             None
         }
-    }
-}
-
-/// `header("X-GitHub-Delivery")` or `json("/id")`.
-fn dedupe(value: &Expr, errors: &mut Errors) -> Option<DedupeKey> {
-    const USAGE: &str = "`dedupe` takes `header(\"X-Delivery-Id\")` or `json(\"/id\")`: where the delivery id is";
-    let Expr::Call(ExprCall { func, args, .. }) = value else {
-        errors.at(value, USAGE);
-        return None;
-    };
-    let (Expr::Path(function), [Expr::Lit(ExprLit { lit: Lit::Str(argument), .. })]) =
-        (&**func, args.iter().collect::<Vec<_>>().as_slice())
-    else {
-        errors.at(value, USAGE);
-        return None;
-    };
-    let text = argument.value();
-    if function.path.is_ident("header") {
-        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
-            errors.at(argument, format!("`{text}` is not a header name; header names are letters, digits and `-`, e.g. \"X-GitHub-Delivery\""));
-            return None;
-        }
-        Some(DedupeKey::Header(argument.clone()))
-    } else if function.path.is_ident("json") {
-        if !text.starts_with('/') {
-            errors.at(
-                argument,
-                format!(
-                    "`json(…)` takes a JSON pointer, which starts with `/`: write \"/{}\"",
-                    text.trim_start_matches(['$', '.'])
-                ),
-            );
-            return None;
-        }
-        Some(DedupeKey::Json(argument.clone()))
-    } else {
-        errors.at(function, USAGE);
-        None
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{Settings, table};
 use crate::error::Result;
-use crate::flow::{Broker, FlowDescriptor, RouteKey, Trigger};
+use crate::flow::{Broker, FlowDescriptor, RequestKey, Trigger};
 use crate::integration::{Config, Integration};
 use crate::schedule::Schedule;
 use crate::store;
@@ -69,8 +69,8 @@ fn describe<C>(flow: &FlowDescriptor<C>) -> Result<Value> {
         Trigger::Preprocess { path, route, reject_unhandled, .. } => {
             described["path"] = json!(path);
             described["route"] = match route {
-                RouteKey::Header(name) => json!({ "header": name }),
-                RouteKey::Json(pointer) => json!({ "json": pointer }),
+                RequestKey::Header(name) => json!({ "header": name }),
+                RequestKey::Json(pointer) => json!({ "json": pointer }),
             };
             described["unhandled"] = json!(if reject_unhandled { "reject" } else { "ignore" });
         }

@@ -95,7 +95,7 @@ fn reroute<C: Config>(app: &App<C>, ignored: Vec<IgnoredRun>) -> (Vec<Reroute>, 
             ));
             continue;
         };
-        let event = match route.read(&run.request) {
+        let event = match route.read_event(&run.request) {
             Ok(event) => event,
             Err(rejection) => {
                 unhandled.push(format!("run {}: `{}` no longer reads an event from it: {rejection}", run.id, run.flow));

@@ -68,7 +68,7 @@ pub(crate) async fn receive<C: Config>(
         return answer;
     }
     let request = Arc::new(Request::new(parts.uri.query(), kept_headers(parts.headers), body));
-    let dedupe = match endpoint.policy.dedupe.map(|key| key.read(&request)).transpose() {
+    let dedupe = match endpoint.policy.dedupe.map(|key| key.read_delivery_id(&request)).transpose() {
         Ok(key) => key.map(|key| Dedupe { key, window: endpoint.policy.dedupe_window }),
         Err(rejection) => return (rejection.status(), Json(&rejection)).into_response(),
     };
@@ -110,7 +110,7 @@ enum Routed<C: 'static> {
 /// A webhook's deliveries go to it; a pre-process endpoint's to the event flow its route names.
 fn route<C: Config>(app: &App<C>, endpoint: &'static FlowDescriptor<C>, request: &Request) -> Routed<C> {
     let Trigger::Preprocess { route, reject_unhandled, .. } = endpoint.trigger else { return Routed::To(endpoint) };
-    let event = match route.read(request) {
+    let event = match route.read_event(request) {
         Ok(event) => event,
         Err(rejection) => return Routed::Refused(rejection),
     };
