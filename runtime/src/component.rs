@@ -1,6 +1,7 @@
 //! Components wrap one third-party API; each `#[action]` call becomes a step of the run.
 
-use crate::recorder::{Step, record_step};
+use crate::engine::record_step;
+use crate::model::StepRecord;
 use std::fmt::Display;
 use std::future::Future;
 use std::time::Instant;
@@ -51,6 +52,11 @@ where
         Some(error) => tracing::warn!(?duration, error, "action failed"),
     });
     // Outside a run (a unit test calling the component directly) nothing is recorded.
-    record_step(Step { name: format!("{component}.{action}"), started_at, duration, error });
+    record_step(StepRecord {
+        name: format!("{component}.{action}"),
+        started_at,
+        duration_ms: duration.as_secs_f64() * 1000.0,
+        error,
+    });
     result
 }

@@ -34,21 +34,17 @@
 //! }
 //! ```
 
-mod app;
 mod cli;
 mod component;
-mod context;
-mod demo;
 mod engine;
-mod error;
-mod flow;
-mod http_status;
 mod ingress;
+mod instances;
 mod integration;
 mod lifecycle;
-mod recorder;
+mod model;
+mod outbound;
+mod report;
 mod schedule;
-mod secret;
 mod server;
 mod sources;
 mod store;
@@ -56,16 +52,12 @@ mod verify;
 
 pub mod prelude;
 
-pub use context::{Activation, Ctx, FlowContext};
-pub use demo::Demo;
-pub use error::{Context, Error, Result};
-pub use http_status::CheckStatus;
-pub use ingress::{FromRequest, Json, Query, Rejection, Request};
-pub use integration::{Config, Integration};
-pub use secret::Secret;
+pub use integration::{Demo, Integration};
+pub use model::{
+    Activation, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Rejection, Request,
+    Result, RunId, Secret, VerifyError,
+};
 pub use server::{Server, ServerOptions};
-pub use store::RunId;
-pub use verify::VerifyError;
 
 /// Marks an `async fn` as a flow: what triggers it, and how.
 ///
@@ -156,13 +148,10 @@ pub use aqueduct_macros::integration;
 pub mod __private {
     pub use crate::cli::{init_tracing, run_main};
     pub use crate::component::{ActionResult, Component, record_action};
-    pub use crate::flow::{
-        Broker, BrokerUrl, Flow, FlowDescriptor, FlowResult, Handler, Policy, PreprocessFlow, RequestKey, Trigger,
-        WebhookFlow, both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path,
-        share_an_event,
-    };
-    pub use crate::ingress::Handshake;
-    pub use crate::ingress::{FromRequest, Rejection, Request};
     pub use crate::integration::Integration;
-    pub use crate::verify::{Encoding, Scheme, SecretField, Verifier};
+    pub use crate::model::{
+        Broker, BrokerUrl, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler, Handshake, Policy,
+        PreprocessFlow, Rejection, Request, RequestKey, Scheme, SecretField, Trigger, Verifier, WebhookFlow,
+        both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path, share_an_event,
+    };
 }

@@ -1,21 +1,22 @@
 //! An integration served in this process: what `serve` runs, and what tests, benchmarks and
 //! custom `main`s start directly.
 
-use crate::app::App;
-use crate::error::{Error, Result};
-use crate::integration::{Config, Integration};
-use crate::lifecycle::{self, config_file};
-use crate::store::{self, Role};
-use crate::{engine, ingress, schedule, sources};
+use crate::engine::{DEFAULT_WORKERS, Engine};
+use crate::ingress::{self, Endpoints};
+use crate::instances::Instances;
+use crate::integration::{Demo, Integration};
+use crate::lifecycle;
+use crate::model::{Config, Error, Result, parse_config};
+use crate::outbound;
+use crate::schedule;
+use crate::sources::{self, Source};
+use crate::store::{self, Role, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
-
-/// How often the instance cache is brought in line with the store.
-const INSTANCE_REFRESH: Duration = Duration::from_secs(1);
 
 /// Where and how a [`Server`] runs; the defaults are those of `serve`.
 ///
@@ -48,7 +49,7 @@ impl Default for ServerOptions {
             public_url: None,
             drain_timeout: Duration::from_secs(30),
             queue_capacity: 4096,
-            workers: usize::from(engine::DEFAULT_WORKERS),
+            workers: usize::from(DEFAULT_WORKERS),
         }
     }
 }
@@ -79,7 +80,9 @@ impl Default for ServerOptions {
 /// # Ok(()) }
 /// ```
 pub struct Server<C: Config> {
-    app: Arc<App<C>>,
+    engine: Arc<Engine<C>>,
+    instances: Arc<Instances<C>>,
+    store: Arc<dyn Store>,
     address: SocketAddr,
     stop: oneshot::Sender<()>,
     http: JoinHandle<std::io::Result<()>>,
@@ -104,20 +107,35 @@ impl<C: Config> Server<C> {
             Some(url) => url,
             None => Url::parse(&format!("http://{address}")).expect("an address is a URL"),
         };
-        let app = App::new(integration, store, public_url, options.workers.clamp(1, usize::from(u16::MAX)))?;
-        app.instances.refresh(app.store.as_ref()).await?;
-        schedule::start(&app)?;
-        tokio::spawn(engine::claim_loop(app.clone()));
-        tokio::spawn(engine::maintenance_loop(app.clone()));
-        let sources = sources::start(&app);
-        tokio::spawn(refresh_instances(app.clone()));
+        // Commands run beside the server (`instances activate`) name endpoints with it.
+        store.record_public_url(public_url.as_str()).await?;
+        let instances = Arc::new(Instances::new(store.clone()));
+        instances.all().await?;
+        let workers = options.workers.clamp(1, usize::from(u16::MAX));
+        let flows = integration.flows();
+        let engine =
+            Engine::new(flows, store.clone(), instances.clone(), outbound::runs_client()?, public_url, workers);
+        schedule::start(&engine, &instances)?;
+        engine.start();
+        let sources = sources::start(Source {
+            engine: engine.clone(),
+            instances: instances.clone(),
+            integration: integration.name(),
+        });
+        tokio::spawn(instances.clone().keep_fresh());
 
+        let endpoints = Endpoints {
+            engine: engine.clone(),
+            instances: instances.clone(),
+            store: store.clone(),
+            handshakes: outbound::handshake_client()?,
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let http = axum::serve(listener, ingress::router(app.clone())).with_graceful_shutdown(async move {
+        let http = axum::serve(listener, ingress::router(endpoints)).with_graceful_shutdown(async move {
             let _ = stopped.await;
         });
         let http = tokio::spawn(http.into_future());
-        Ok(Server { app, address, stop, http, sources, drain_timeout: options.drain_timeout })
+        Ok(Server { engine, instances, store, address, stop, http, sources, drain_timeout: options.drain_timeout })
     }
 
     /// The address the server listens on.
@@ -127,17 +145,18 @@ impl<C: Config> Server<C> {
 
     /// The URL endpoints start with (the public URL).
     pub fn url(&self) -> &Url {
-        &self.app.public_url
+        self.engine.public_url()
     }
 
     /// Activates (or re-configures) the instance `name`, as `instances activate` does with a
     /// config file holding `config`.
     pub async fn activate(&self, name: &str, config: serde_json::Value) -> Result<()> {
-        lifecycle::activate(&self.app, name, config_file::parse::<C>(config)?).await.map(drop)
+        lifecycle::activate(&self.engine, &self.instances, name, parse_config::<C>(config)?).await.map(drop)
     }
 
-    pub(crate) fn app(&self) -> &Arc<App<C>> {
-        &self.app
+    /// A handle for the integration's demo.
+    pub(crate) fn demo(&self) -> Demo<C> {
+        Demo::new(self.engine.clone(), self.instances.clone(), self.store.clone())
     }
 
     /// Stops within the drain timeout: from the start, sources stop consuming, deliveries are
@@ -151,21 +170,12 @@ impl<C: Config> Server<C> {
             supervisor.abort();
             let _ = supervisor.await;
         }
-        engine::drain(&self.app, self.drain_timeout).await;
+        self.engine.drain(self.drain_timeout).await;
         let _ = self.stop.send(());
         if tokio::time::timeout_at(deadline, self.http).await.is_err() {
             tracing::warn!("connections still open at the drain timeout are closed");
         }
-        self.app.store.close().await;
+        self.store.close().await;
         tracing::info!("stopped");
-    }
-}
-
-async fn refresh_instances<C: Config>(app: Arc<App<C>>) {
-    loop {
-        tokio::time::sleep(INSTANCE_REFRESH).await;
-        if let Err(error) = app.instances.refresh(app.store.as_ref()).await {
-            tracing::warn!(error = %format!("{error:#}"), "refreshing instances failed");
-        }
     }
 }

@@ -23,7 +23,7 @@ fn the_github_demo_routes_each_event_and_ignores_the_rest() {
     let mut demo = binary.serve(&[]);
     demo.wait_for_line("the tracker now holds:", PATIENCE);
     let output = demo.output();
-    for answer in ["push again    200 {\"duplicate\":true", "star          202 {\"ignored\":true"] {
+    for answer in ["push again    202 {\"duplicate\":true", "star          202 {\"ignored\":true"] {
         assert!(output.contains(answer), "{answer}: {output}");
     }
     demo.wait_for_line("pulls Codertocat/Hello-World #2", PATIENCE);

@@ -219,7 +219,7 @@ fn stand_in(name: &syn::Ident, vis: &syn::Visibility) -> TokenStream {
 
         impl<C: 'static> ::aqueduct::__private::Flow<C> for #name {
             const DESCRIPTOR: ::aqueduct::__private::FlowDescriptor<C> =
-                ::aqueduct::__private::FlowDescriptor::invalid(#name_str);
+                ::aqueduct::__private::FlowDescriptor::invalid(#name_str, ::std::option::Option::None);
         }
     }
 }

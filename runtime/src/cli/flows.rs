@@ -1,44 +1,45 @@
 //! `flows` and `check`: what the integration is made of.
 
-use super::{Settings, table};
-use crate::error::Result;
-use crate::flow::{Broker, FlowDescriptor, RequestKey, Trigger};
-use crate::integration::{Config, Integration};
+use crate::integration::Integration;
+use crate::model::{Broker, Config, FlowDescriptor, RequestKey, Result, Trigger};
+use crate::report::table;
 use crate::schedule::Schedule;
-use crate::store;
+use crate::store::{self, Role};
 use serde_json::{Value, json};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// How many upcoming fire times `flows` shows for a schedule.
 const UPCOMING: usize = 3;
 
 pub(super) fn flows<C: Config>(integration: &Integration<C>, json: bool) -> Result<ExitCode> {
+    let out = &mut std::io::stdout().lock();
     if json {
         let flows: Vec<Value> = integration.flows().iter().map(describe).collect::<Result<_>>()?;
-        println!("{}", serde_json::to_string_pretty(&flows)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&flows)?)?;
     } else {
-        print_table(integration)?;
+        write_table(out, integration)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) async fn check<C: Config>(integration: &Integration<C>, settings: &Settings) -> Result<ExitCode> {
-    for flow in integration.flows() {
+pub(super) async fn check<C: Config>(integration: &Integration<C>, store_url: &str) -> Result<ExitCode> {
+    for flow in integration.flows().iter() {
         describe(flow)?;
     }
-    let store = store::open(&settings.store, store::Role::Command).await?;
+    let store = store::open(store_url, Role::Command).await?;
     let instances = store.instances().await?;
     let active = instances.iter().filter(|instance| instance.active).count();
-    println!("integration  {}", integration.name());
-    println!("store        {} (schema up to date; {active} active of {} instances)", settings.store, instances.len());
-    println!();
-    print_table(integration)?;
-    Ok(ExitCode::SUCCESS)
+    let out = &mut std::io::stdout().lock();
+    writeln!(out, "integration  {}", integration.name())?;
+    writeln!(out, "store        {store_url} (schema up to date; {active} active of {} instances)", instances.len())?;
+    writeln!(out)?;
+    write_table(out, integration)
 }
 
-fn print_table<C>(integration: &Integration<C>) -> Result<()> {
+fn write_table<C>(out: &mut impl Write, integration: &Integration<C>) -> Result<ExitCode> {
     let mut rows = Vec::new();
-    for flow in integration.flows() {
+    for flow in integration.flows().iter() {
         let (trigger, next) = match flow.trigger {
             Trigger::Webhook { path } | Trigger::Preprocess { path, .. } => {
                 (format!("POST /hooks/{{instance}}{path}"), String::new())
@@ -57,8 +58,8 @@ fn print_table<C>(integration: &Integration<C>) -> Result<()> {
         };
         rows.push(vec![flow.name.to_owned(), flow.trigger.kind().to_owned(), trigger, next]);
     }
-    table::print(&["FLOW", "KIND", "TRIGGER", "NEXT"], &rows);
-    Ok(())
+    table::write(out, &["FLOW", "KIND", "TRIGGER", "NEXT"], &rows)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One flow as `flows --json` prints it.

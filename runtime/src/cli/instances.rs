@@ -1,24 +1,34 @@
 //! `instances activate | deactivate | list`.
 
-use super::{Settings, table};
-use crate::app::App;
-use crate::error::Result;
-use crate::integration::{Config, Integration};
+use super::CommandContext;
+use super::public_url::PublicUrlArg;
+use crate::integration::Integration;
 use crate::lifecycle::{self, config_file};
-use crate::store;
-use clap::Subcommand;
+use crate::model::{Config, Result};
+use crate::report::table;
+use crate::store::{self, Role};
+use clap::{Args, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+#[derive(Args)]
+pub(super) struct InstancesArgs {
+    #[command(subcommand)]
+    command: InstancesCommand,
+}
+
 #[derive(Subcommand)]
-pub(super) enum InstancesCommand {
-    /// Activate (or re-configure) a customer instance: check its configuration, run on_activate, store it.
+enum InstancesCommand {
+    /// Activate (or re-configure) a customer instance: check its configuration, store it, run on_activate.
     Activate {
         /// The instance's name: lowercase letters, digits, `-` and `_`.
         name: String,
         /// The configuration file, TOML (`.toml`) or JSON.
         #[arg(long)]
         config: PathBuf,
+        #[command(flatten)]
+        public_url: PublicUrlArg,
     },
     /// Run on_deactivate and retire the instance.
     Deactivate {
@@ -26,6 +36,8 @@ pub(super) enum InstancesCommand {
         /// Deactivate even if on_deactivate fails.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        public_url: PublicUrlArg,
     },
     /// List the instances.
     List {
@@ -37,33 +49,36 @@ pub(super) enum InstancesCommand {
 
 pub(super) async fn run<C: Config>(
     integration: Integration<C>,
-    settings: &Settings,
-    command: InstancesCommand,
+    store_url: &str,
+    args: InstancesArgs,
 ) -> Result<ExitCode> {
-    let store = store::open(&settings.store, store::Role::Command).await?;
-    let app = App::new(integration, store, settings.public_url(), settings.workers)?;
-    match command {
-        InstancesCommand::Activate { name, config } => {
+    let out = &mut std::io::stdout().lock();
+    match args.command {
+        InstancesCommand::Activate { name, config, public_url } => {
             let config = config_file::read::<C>(&config)?;
-            let activated = lifecycle::activate(&app, &name, config).await?;
+            let context = CommandContext::naming_endpoints(&integration, store_url, &public_url).await?;
+            let activated = lifecycle::activate(&context.engine, &context.instances, &name, config).await?;
             match activated.hook_run {
-                Some(run) => println!("activated {name} (on_activate ran as run {run})"),
-                None => println!("activated {name}"),
+                Some(run) => writeln!(out, "activated {name} (on_activate ran as run {run})")?,
+                None => writeln!(out, "activated {name}")?,
             }
             let rows: Vec<Vec<String>> =
                 activated.endpoints.iter().map(|(flow, url)| vec![flow.to_string(), url.to_string()]).collect();
             if !rows.is_empty() {
-                table::print(&["FLOW", "ENDPOINT"], &rows);
+                table::write(out, &["FLOW", "ENDPOINT"], &rows)?;
             }
         }
-        InstancesCommand::Deactivate { name, force } => match lifecycle::deactivate(&app, &name, force).await? {
-            Some(run) => println!("deactivated {name} (on_deactivate ran as run {run})"),
-            None => println!("deactivated {name}"),
-        },
+        InstancesCommand::Deactivate { name, force, public_url } => {
+            let context = CommandContext::naming_endpoints(&integration, store_url, &public_url).await?;
+            match lifecycle::deactivate(&context.engine, &context.instances, &name, force).await? {
+                Some(run) => writeln!(out, "deactivated {name} (on_deactivate ran as run {run})")?,
+                None => writeln!(out, "deactivated {name}")?,
+            }
+        }
         InstancesCommand::List { json } => {
-            let instances = app.store.instances().await?;
+            let instances = store::open(store_url, Role::Command).await?.instances().await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&instances)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&instances)?)?;
             } else {
                 let rows: Vec<Vec<String>> = instances
                     .iter()
@@ -77,7 +92,7 @@ pub(super) async fn run<C: Config>(
                         ]
                     })
                     .collect();
-                table::print(&["NAME", "STATUS", "VERSION", "UPDATED"], &rows);
+                table::write(out, &["NAME", "STATUS", "VERSION", "UPDATED"], &rows)?;
             }
         }
     }

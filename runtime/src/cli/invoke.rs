@@ -1,15 +1,12 @@
 //! `invoke FLOW [--instance NAME] [--payload FILE]`: run one flow once, in this process.
 
-use super::Settings;
-use crate::app::App;
-use crate::engine::{LEASE, Retries, execute, keeping_lease};
-use crate::error::{Error, Result};
-use crate::flow::{Handler, Trigger};
-use crate::ingress::Request;
-use crate::integration::{Config, Integration};
-use crate::store::{self, Cause, ClaimedRun, Enqueued, NewRun, Role, Start, WhenFull};
+use super::CommandContext;
+use crate::engine::{Admitted, Execution, NewRun};
+use crate::instances::Instances;
+use crate::integration::Integration;
+use crate::model::{Cause, Config, Error, Handler, Request, Result, Trigger};
 use clap::Args;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,63 +28,48 @@ pub(super) struct InvokeArgs {
 
 pub(super) async fn invoke<C: Config>(
     integration: Integration<C>,
-    settings: &Settings,
+    store_url: &str,
     args: InvokeArgs,
 ) -> Result<ExitCode> {
-    let flow = integration.flow(&args.flow).ok_or_else(|| {
-        let names: Vec<&str> = integration.flows().iter().map(|flow| flow.name).collect();
-        Error::msg(format!("there is no flow `{}`; the flows are: {}", args.flow, names.join(", ")))
+    let flows = integration.flows();
+    let flow = flows.named(&args.flow).ok_or_else(|| {
+        Error::msg(format!("there is no flow `{}`; the flows are: {}", args.flow, flows.names().join(", ")))
     })?;
-    let Handler::Event { check, .. } = flow.handler else {
+    if !matches!(flow.handler, Handler::Event { .. }) {
         return Err(Error::msg(format!(
             "`{}` runs no code of its own: a lifecycle hook runs with `instances activate` and `instances deactivate`, \
              a pre-process endpoint hands its deliveries to its event flows",
             flow.name
         )));
-    };
+    }
     if matches!(flow.trigger, Trigger::Schedule { .. }) && (args.payload.is_some() || args.query.is_some()) {
         return Err(Error::msg(format!("`{}` is a schedule flow; it takes no payload", flow.name)));
     }
     let request =
         Arc::new(Request::new(args.query.as_deref(), Default::default(), read_payload(args.payload.as_ref())?));
-    check(&request).map_err(|rejection| {
+    flow.check(&request).map_err(|rejection| {
         Error::msg(format!("the payload is refused ({}): {rejection}", rejection.status().as_u16()))
     })?;
 
-    let store = store::open(&settings.store, Role::Command).await?;
-    let app = App::new(integration, store, settings.public_url(), settings.workers)?;
+    let context = CommandContext::open(&integration, store_url).await?;
     let instance = match args.instance {
         Some(instance) => instance,
-        None => only_active_instance(&app).await?,
+        None => only_active_instance(&context.instances).await?,
     };
-    let new_run = NewRun {
-        flow: flow.name.into(),
-        instance: instance.clone(),
-        cause: Cause::Invoke,
-        request: request.clone(),
-        dedupe: None,
-        start: Start::Leased(LEASE),
-        replay_of: None,
-        ordered: false,
-    };
-    let Enqueued::Created(id) = app.store.enqueue(new_run, WhenFull::Wait).await? else {
-        return Err(Error::msg(format!(
-            "there is no active instance `{instance}`; `instances list` shows the instances"
-        )));
-    };
-    let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, request };
-    match keeping_lease(&app, id, execute(&app, claimed, Retries::None)).await {
-        Ok(output) => {
+    let new_run = NewRun::new(flow, instance.clone(), Cause::Invoke, request).executed_by(Execution::Caller);
+    match context.engine.admit(new_run).await? {
+        Admitted::Ran { id, result: Ok(output) } => {
             eprintln!("run {id} succeeded");
             if let Some(output) = output {
-                println!("{}", serde_json::to_string_pretty(&output)?);
+                writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&output)?)?;
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(error) => {
+        Admitted::Ran { id, result: Err(error) } => {
             eprintln!("run {id} failed: {error:#}");
             Ok(ExitCode::FAILURE)
         }
+        _ => Err(Error::msg(format!("there is no active instance `{instance}`; `instances list` shows the instances"))),
     }
 }
 
@@ -103,15 +85,8 @@ fn read_payload(path: Option<&PathBuf>) -> Result<Vec<u8>> {
     Ok(payload)
 }
 
-async fn only_active_instance<C: Config>(app: &App<C>) -> Result<String> {
-    let active: Vec<String> = app
-        .store
-        .instances()
-        .await?
-        .into_iter()
-        .filter(|instance| instance.active)
-        .map(|instance| instance.name)
-        .collect();
+async fn only_active_instance<C: Config>(instances: &Instances<C>) -> Result<String> {
+    let active = instances.active().await?;
     match active.as_slice() {
         [only] => Ok(only.clone()),
         [] => Err(Error::msg("there is no active instance; activate one with `instances activate NAME --config FILE`")),

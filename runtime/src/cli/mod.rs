@@ -1,20 +1,24 @@
-//! The generated binary's command line (the contract is in DESIGN.md, "The binary's contract").
+//! The generated binary's command line: `serve`, `flows`, `check`, `instances`, `invoke`,
+//! `runs`, `replay` (the README's "The binary's command line" is their reference). Each
+//! option sits on the command that reads it.
 
 mod flows;
 mod instances;
 mod invoke;
+mod public_url;
 mod replay;
 mod runs;
 mod serve;
-mod table;
 
-pub(crate) use runs::print_list as print_runs;
-
-use crate::error::Result;
-use crate::integration::{Config, Integration};
+use crate::engine::Engine;
+use crate::instances::Instances;
+use crate::integration::Integration;
+use crate::model::{Config, Result};
+use crate::outbound;
+use crate::store::{self, Role, Store};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use url::Url;
 
 #[derive(Parser)]
@@ -23,22 +27,9 @@ struct Cli {
     /// Where runs and instances are kept.
     #[arg(long, global = true, env = "AQUEDUCT_STORE", default_value = "sqlite:aqueduct.db")]
     store: String,
-    /// The address `serve` listens on.
-    #[arg(long, global = true, env = "AQUEDUCT_LISTEN", default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// The URL third parties reach the server at; endpoint URLs start with it [default: http://LISTEN].
-    #[arg(long, global = true, env = "AQUEDUCT_PUBLIC_URL")]
-    public_url: Option<Url>,
-    /// How long `serve` waits at shutdown for runs to finish; the rest resume at the next start.
-    #[arg(long, global = true, env = "AQUEDUCT_DRAIN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
-    drain_timeout: std::time::Duration,
-    /// Deliveries that may wait to be written before `serve` answers 503.
-    #[arg(long, global = true, env = "AQUEDUCT_QUEUE_CAPACITY", default_value_t = 4096)]
-    queue_capacity: usize,
-    /// Runs `serve` executes at once; a flow's `concurrency = N` limits within it.
-    #[arg(long, global = true, env = "AQUEDUCT_WORKERS", default_value_t = crate::engine::DEFAULT_WORKERS,
-          value_parser = clap::value_parser!(u16).range(1..))]
-    workers: u16,
+    /// With no command: serve, and run the integration's demo if it has one.
+    #[command(flatten)]
+    serve: serve::ServeArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -46,7 +37,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the webhook server, the scheduler and the workers (the default when no command is given).
-    Serve,
+    Serve(serve::ServeArgs),
     /// List the flows: kind, path or schedule, next fire times.
     Flows {
         /// Print JSON instead of a table.
@@ -56,35 +47,13 @@ enum Command {
     /// Check the integration and the store, and print the manifest.
     Check,
     /// Manage customer instances.
-    Instances {
-        #[command(subcommand)]
-        command: instances::InstancesCommand,
-    },
+    Instances(instances::InstancesArgs),
     /// Run one flow once, here and now, and print its result.
     Invoke(invoke::InvokeArgs),
     /// List runs, newest first, or show one.
     Runs(runs::RunsArgs),
     /// Run a finished run again with its original input, or every dead run.
     Replay(replay::ReplayArgs),
-}
-
-/// Global settings every command shares.
-pub(crate) struct Settings {
-    pub store: String,
-    pub listen: SocketAddr,
-    pub public_url: Option<Url>,
-    pub drain_timeout: std::time::Duration,
-    pub queue_capacity: usize,
-    pub workers: usize,
-}
-
-impl Settings {
-    /// The public URL, or the one `serve` would have on its default listen address.
-    pub(crate) fn public_url(&self) -> Url {
-        self.public_url
-            .clone()
-            .unwrap_or_else(|| Url::parse(&format!("http://{}", self.listen)).expect("an address is a URL"))
-    }
 }
 
 /// The generated `main`: parses the command line and runs the command.
@@ -95,11 +64,13 @@ pub fn run_main<C: Config>(integration: Integration<C>) -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
-    let serving = matches!(cli.command, None | Some(Command::Serve));
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
     init_tracing(if serving { "info" } else { "warn" });
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("starting the tokio runtime");
     match runtime.block_on(dispatch(integration, cli)) {
         Ok(code) => code,
+        // The reader of the output went away (`runs | head`): what it wanted, it has.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -108,30 +79,63 @@ pub fn run_main<C: Config>(integration: Integration<C>) -> ExitCode {
 }
 
 async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<ExitCode> {
-    let settings = Settings {
-        store: cli.store,
-        listen: cli.listen,
-        public_url: cli.public_url,
-        drain_timeout: cli.drain_timeout,
-        queue_capacity: cli.queue_capacity,
-        workers: usize::from(cli.workers),
-    };
+    let store = cli.store;
     match cli.command {
-        None => serve::serve(integration, &settings, true).await,
-        Some(Command::Serve) => serve::serve(integration, &settings, false).await,
+        None => serve::serve(integration, &store, cli.serve, true).await,
+        Some(Command::Serve(args)) => serve::serve(integration, &store, args, false).await,
         Some(Command::Flows { json }) => flows::flows(&integration, json),
-        Some(Command::Check) => flows::check(&integration, &settings).await,
-        Some(Command::Instances { command }) => instances::run(integration, &settings, command).await,
-        Some(Command::Invoke(args)) => invoke::invoke(integration, &settings, args).await,
-        Some(Command::Runs(args)) => runs::run(&settings, args).await,
-        Some(Command::Replay(args)) => replay::replay(integration, &settings, args).await,
+        Some(Command::Check) => flows::check(&integration, &store).await,
+        Some(Command::Instances(args)) => instances::run(integration, &store, args).await,
+        Some(Command::Invoke(args)) => invoke::invoke(integration, &store, args).await,
+        Some(Command::Runs(args)) => runs::run(&store, args).await,
+        Some(Command::Replay(args)) => replay::replay(integration, &store, args).await,
     }
 }
 
-/// Logs go to stderr, so that command output on stdout stays parseable; `AQUEDUCT_LOG`
-/// (a tracing filter such as `debug` or `aqueduct=debug`) overrides the default level.
-/// Logs to stderr at `default` (or `AQUEDUCT_LOG`); a run's own log keeps its events at INFO
-/// and above whatever the console shows.
+fn is_broken_pipe(error: &crate::model::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The handles a command works with: its store, instances and an engine without workers, so
+/// a run it admits for a worker waits in the inbox for a server.
+struct CommandContext<C: 'static> {
+    store: Arc<dyn Store>,
+    instances: Arc<Instances<C>>,
+    engine: Arc<Engine<C>>,
+}
+
+impl<C: Config> CommandContext<C> {
+    /// For a command that names no endpoints.
+    async fn open(integration: &Integration<C>, store_url: &str) -> Result<CommandContext<C>> {
+        let store = store::open(store_url, Role::Command).await?;
+        let public_url = public_url::recorded_or_default(store.as_ref()).await?;
+        CommandContext::with(integration, store, public_url)
+    }
+
+    /// For a command whose hooks name endpoints (`instances activate`, `deactivate`).
+    async fn naming_endpoints(
+        integration: &Integration<C>,
+        store_url: &str,
+        public_url: &public_url::PublicUrlArg,
+    ) -> Result<CommandContext<C>> {
+        let store = store::open(store_url, Role::Command).await?;
+        let public_url = public_url.resolve(store.as_ref()).await?;
+        CommandContext::with(integration, store, public_url)
+    }
+
+    fn with(integration: &Integration<C>, store: Arc<dyn Store>, public_url: Url) -> Result<CommandContext<C>> {
+        let instances = Arc::new(Instances::new(store.clone()));
+        let http = outbound::runs_client()?;
+        let engine = Engine::new(integration.flows(), store.clone(), instances.clone(), http, public_url, 0);
+        Ok(CommandContext { store, instances, engine })
+    }
+}
+
+/// Logs go to stderr, so that command output on stdout stays parseable, at `default` or as
+/// `AQUEDUCT_LOG` (a tracing filter such as `debug` or `aqueduct=debug`) says; a run's own
+/// log keeps its events at INFO and above whatever the console shows.
 pub fn init_tracing(default: &str) {
     use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
@@ -141,6 +145,6 @@ pub fn init_tracing(default: &str) {
     // Colours only on a terminal: a log file or journal would keep the escape codes.
     let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let console = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colours).with_filter(filter);
-    let run_log = crate::recorder::RunLog.with_filter(tracing_subscriber::filter::LevelFilter::INFO);
+    let run_log = crate::engine::RunLog.with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     let _ = tracing_subscriber::registry().with(console).with(run_log).try_init();
 }

@@ -1,15 +1,16 @@
 //! `replay ID`, `replay --dead [--flow F]` and `replay --ignored [--flow F]`: run finished runs
 //! again with their original input, and deliveries once ignored through the flow that takes
-//! their event now.
+//! their event now — decided as a live delivery's would be.
 
-use super::Settings;
-use crate::app::App;
-use crate::error::{Error, Result};
-use crate::flow::{Handler, Trigger};
-use crate::integration::{Config, Integration};
-use crate::store::{self, IgnoredRun, ReplaySelection, Reroute, Role, RunId};
+use super::CommandContext;
+use crate::engine::{Admitted, Engine, NewRun, Routed};
+use crate::integration::Integration;
+use crate::model::{Cause, Config, Error, FlowDescriptor, Result, RunId, RunStatus};
+use crate::store::{Replay, Replayable, StoredRun};
 use clap::Args;
+use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Args)]
 #[command(group = clap::ArgGroup::new("many").args(["dead", "ignored"]))]
@@ -30,93 +31,113 @@ pub(super) struct ReplayArgs {
 
 pub(super) async fn replay<C: Config>(
     integration: Integration<C>,
-    settings: &Settings,
+    store_url: &str,
     args: ReplayArgs,
 ) -> Result<ExitCode> {
-    let store = store::open(&settings.store, Role::Command).await?;
-    let app = App::new(integration, store.clone(), settings.public_url(), settings.workers)?;
-    let ignored = match (args.id, args.ignored) {
-        (Some(id), _) => store.ignored(Some(id), None).await?,
-        (None, true) => store.ignored(None, args.flow.clone()).await?,
-        (None, false) => Vec::new(),
+    let context = CommandContext::open(&integration, store_url).await?;
+    let store = &context.store;
+    let runs = match args.id {
+        Some(id) => vec![id],
+        None if args.dead => store.replayable(Replayable::Dead { flow: args.flow }).await?,
+        None => store.replayable(Replayable::Ignored { endpoint: args.flow }).await?,
     };
-    let found = ignored.len();
-    let replayed = if args.ignored || !ignored.is_empty() {
-        let (reroutes, unhandled) = reroute(&app, ignored);
-        if let (Some(_), Some(reason)) = (args.id, unhandled.first()) {
-            return Err(Error::msg(reason.clone()));
-        }
-        unhandled.iter().for_each(|reason| eprintln!("{reason}"));
-        let requested: Vec<RunId> = reroutes.iter().map(|reroute| reroute.run).collect();
-        let replayed = store.replay(ReplaySelection::Rerouted(reroutes)).await?;
-        for run in requested.into_iter().filter(|run| !replayed.iter().any(|replay| replay.original == *run)) {
-            let skipped = match store.run(run).await?.and_then(|detail| detail.replayed_as) {
-                Some(replay) => format!("run {run} was replayed meanwhile, as run {replay}"),
-                None => format!("run {run} belongs to an instance that is no longer active; activate it first"),
-            };
-            if args.id.is_some() {
-                return Err(Error::msg(skipped));
+    let out = &mut std::io::stdout().lock();
+    let found = runs.len();
+    let mut replayed = 0;
+    for id in runs {
+        let run = store.stored_run(id).await?.ok_or_else(|| Error::msg(format!("there is no run {id}")))?;
+        match replay_one(&context.engine, run, args.id.is_some()).await {
+            Ok(replay) => {
+                writeln!(out, "replayed run {id} as run {replay}")?;
+                replayed += 1;
             }
-            eprintln!("{skipped}");
+            Err(reason) if args.id.is_some() => return Err(reason),
+            Err(reason) => eprintln!("{reason:#}"),
         }
-        replayed
-    } else {
-        let selection = match args.id {
-            Some(id) => ReplaySelection::One(id),
-            None => ReplaySelection::Dead { flow: args.flow },
-        };
-        store.replay(selection).await?
-    };
+    }
     store.close().await;
-    match (replayed.is_empty() && args.id.is_none(), found) {
-        (true, 0) => println!("no {} runs to replay", if args.dead { "dead" } else { "ignored" }),
-        (true, found) => println!("none of the {found} ignored deliveries could be replayed yet"),
-        _ => {}
-    }
-    for replay in &replayed {
-        println!("replayed run {} as run {}", replay.original, replay.replay);
-    }
-    if !replayed.is_empty() {
-        eprintln!("a running `serve` picks the new runs up within a second; otherwise they wait in the inbox");
+    let kind = if args.dead { "dead" } else { "ignored" };
+    match (replayed, found) {
+        (0, 0) => writeln!(out, "no {kind} runs to replay")?,
+        (0, found) => {
+            let what = if args.dead { "dead runs" } else { "ignored deliveries" };
+            writeln!(out, "none of the {found} {what} could be replayed yet")?
+        }
+        _ => eprintln!("a running `serve` picks the new runs up within a second; otherwise they wait in the inbox"),
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Routes each ignored delivery again, as its endpoint would now: to the flow that takes its
-/// event, or nowhere yet (returned with the reason).
-fn reroute<C: Config>(app: &App<C>, ignored: Vec<IgnoredRun>) -> (Vec<Reroute>, Vec<String>) {
-    let (mut reroutes, mut unhandled) = (Vec::new(), Vec::new());
-    for run in ignored {
-        let endpoint = app.integration.flows().iter().find(|flow| flow.name == run.flow);
-        let Some(Trigger::Preprocess { route, .. }) = endpoint.map(|endpoint| &endpoint.trigger) else {
-            unhandled.push(format!(
-                "run {} came to the pre-process endpoint `{}`, which is no longer one in this integration",
-                run.id, run.flow
-            ));
-            continue;
-        };
-        let event = match route.read_event(&run.request) {
-            Ok(event) => event,
-            Err(rejection) => {
-                unhandled.push(format!("run {}: `{}` no longer reads an event from it: {rejection}", run.id, run.flow));
-                continue;
-            }
-        };
-        match app.events.get(&(run.flow.as_str(), event.as_str())) {
-            // The payload is checked as a live delivery would be, rather than left to fail each attempt.
-            Some(flow) => match flow.handler {
-                Handler::Event { check, .. } if let Err(rejection) = check(&run.request) => unhandled.push(format!(
-                    "run {} does not fit the flow `{}`, which takes its event now: {rejection}",
-                    run.id, flow.name
-                )),
-                _ => reroutes.push(Reroute { run: run.id, flow: flow.name.into(), ordered: flow.policy.ordered }),
-            },
-            None => unhandled.push(format!(
-                "run {} is a delivery of the `{event}` event, which no flow takes yet; \
-                 add a flow with `event = \"{event}\"`, deploy it and replay the run again",
-                run.id
-            )),
-        }
+/// Admits a replay of `run`; the error says why it cannot be replayed. `by_id`: the person
+/// named this run, so a finished run replayed before may be replayed again.
+async fn replay_one<C: Config>(engine: &Arc<Engine<C>>, run: StoredRun, by_id: bool) -> Result<RunId> {
+    let id = run.id;
+    let ignored = run.status == RunStatus::Ignored;
+    if run.cause.is_lifecycle() {
+        return Err(Error::msg(format!(
+            "run {id} is a lifecycle hook; activate or deactivate the instance again instead"
+        )));
     }
-    (reroutes, unhandled)
+    if let Some(replay) = run.replayed_as.filter(|_| ignored) {
+        return Err(Error::msg(format!(
+            "run {id} was ignored and has been replayed already, as run {replay}; see `runs show {id}`"
+        )));
+    }
+    if !ignored && !run.status.is_finished() {
+        return Err(Error::msg(format!(
+            "run {id} is {}; only a finished run (succeeded or dead) can be replayed",
+            run.status.as_str()
+        )));
+    }
+    let flow = if ignored { reroute(engine, &run)? } else { flow_of(engine, &run)? };
+    let replay = Replay { of: id, again: by_id && !ignored };
+    let new_run = NewRun::new(flow, run.instance, Cause::Replay, Arc::new(run.request)).replaying(replay);
+    match engine.admit(new_run).await? {
+        Admitted::Accepted(replay) => Ok(replay),
+        Admitted::ReplayedAlready(replay) => {
+            Err(Error::msg(format!("run {id} was replayed meanwhile, as run {replay}")))
+        }
+        Admitted::InstanceInactive => {
+            Err(Error::msg(format!("run {id} belongs to an instance that is no longer active; activate it first")))
+        }
+        other => Err(Error::msg(format!("run {id} could not be replayed: {other:?}"))),
+    }
+}
+
+/// The flow a finished run ran, if this binary still has it.
+fn flow_of<C: Config>(engine: &Engine<C>, run: &StoredRun) -> Result<&'static FlowDescriptor<C>> {
+    engine.flows().named(&run.flow).ok_or_else(|| {
+        Error::msg(format!("run {} is of the flow `{}`, which this integration no longer has", run.id, run.flow))
+    })
+}
+
+/// The flow that takes an ignored delivery now, routed as its endpoint would route it live,
+/// and its payload checked as a live delivery's would be, rather than left to fail each attempt.
+fn reroute<C: Config>(engine: &Engine<C>, run: &StoredRun) -> Result<&'static FlowDescriptor<C>> {
+    let id = run.id;
+    let endpoint = engine.flows().named(&run.flow).filter(|endpoint| endpoint.path().is_some()).ok_or_else(|| {
+        Error::msg(format!("run {id} came to the endpoint `{}`, which is no longer one in this integration", run.flow))
+    })?;
+    let flow = match engine.router().route(endpoint, &run.request) {
+        Routed::To(flow) if flow.name == endpoint.name => {
+            return Err(Error::msg(format!(
+                "run {id} came to `{}`, which is no longer a pre-process endpoint, and was never run",
+                run.flow
+            )));
+        }
+        Routed::To(flow) => flow,
+        Routed::Unhandled { event, .. } => {
+            return Err(Error::msg(format!(
+                "run {id} is a delivery of the `{event}` event, which no flow takes yet; \
+                 add a flow with `event = \"{event}\"`, deploy it and replay the run again"
+            )));
+        }
+        Routed::Refused(rejection) => {
+            return Err(Error::msg(format!("run {id}: `{}` no longer reads an event from it: {rejection}", run.flow)));
+        }
+    };
+    flow.check(&run.request).map_err(|rejection| {
+        Error::msg(format!("run {id} does not fit the flow `{}`, which takes its event now: {rejection}", flow.name))
+    })?;
+    Ok(flow)
 }

@@ -1,29 +1,56 @@
 //! `serve`: run the integration until Ctrl-C or SIGTERM, then stop in order.
 
-use super::Settings;
-use crate::demo::Demo;
-use crate::error::Result;
-use crate::integration::{Config, Integration};
+use crate::engine::DEFAULT_WORKERS;
+use crate::integration::Integration;
+use crate::model::{Config, Result};
 use crate::server::{Server, ServerOptions};
+use clap::Args;
+use std::io::Write;
+use std::net::SocketAddr;
 use std::process::ExitCode;
+use url::Url;
+
+/// What only `serve` reads.
+#[derive(Args)]
+pub(super) struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "AQUEDUCT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The URL third parties reach the server at; endpoint URLs start with it, and commands run
+    /// beside the server use it too [default: http://LISTEN].
+    #[arg(long, env = "AQUEDUCT_PUBLIC_URL")]
+    public_url: Option<Url>,
+    /// How long to wait at shutdown for runs to finish; the rest resume at the next start.
+    #[arg(long, env = "AQUEDUCT_DRAIN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    drain_timeout: std::time::Duration,
+    /// Deliveries that may wait to be written before webhooks are answered 503.
+    #[arg(long, env = "AQUEDUCT_QUEUE_CAPACITY", default_value_t = 4096)]
+    queue_capacity: usize,
+    /// Runs executed at once; a flow's `concurrency = N` limits within it.
+    #[arg(long, env = "AQUEDUCT_WORKERS", default_value_t = DEFAULT_WORKERS, value_parser = clap::value_parser!(u16).range(1..))]
+    workers: u16,
+}
 
 pub(super) async fn serve<C: Config>(
     integration: Integration<C>,
-    settings: &Settings,
+    store: &str,
+    args: ServeArgs,
     with_demo: bool,
 ) -> Result<ExitCode> {
     let options = ServerOptions {
-        store: settings.store.clone(),
-        listen: settings.listen,
-        public_url: settings.public_url.clone(),
-        drain_timeout: settings.drain_timeout,
-        queue_capacity: settings.queue_capacity,
-        workers: settings.workers,
+        store: store.to_owned(),
+        listen: args.listen,
+        public_url: args.public_url,
+        drain_timeout: args.drain_timeout,
+        queue_capacity: args.queue_capacity,
+        workers: usize::from(args.workers),
     };
     let server = Server::start(integration, options).await?;
-    println!("{} serving on http://{} (store {})", integration.name(), server.address(), settings.store);
+    // Nobody may be reading standard output; the server serves regardless.
+    let _ =
+        writeln!(std::io::stdout(), "{} serving on http://{} (store {store})", integration.name(), server.address());
     if let Some(demo) = integration.demo().filter(|_| with_demo) {
-        let handle = Demo::new(server.app().clone());
+        let handle = server.demo();
         tokio::spawn(async move {
             if let Err(error) = demo(handle).await {
                 eprintln!("the demo failed: {error:#}");

@@ -1,9 +1,7 @@
 //! Running one attempt of a flow: in its span, its steps and log lines recorded, panics caught.
 
-use crate::error::{Error, Result};
-use crate::flow::Output;
-use crate::recorder::{Recorder, Step};
-use crate::store::LogLine;
+use super::recorder::Recorder;
+use crate::model::{Error, LogLine, Output, Result, StepRecord};
 use futures::FutureExt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -12,7 +10,7 @@ use tracing::Instrument;
 /// What one attempt produced.
 pub(crate) struct Attempted {
     pub result: Result<Output>,
-    pub steps: Vec<Step>,
+    pub steps: Vec<StepRecord>,
     pub logs: Vec<LogLine>,
 }
 

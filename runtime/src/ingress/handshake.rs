@@ -1,6 +1,6 @@
 //! Subscription handshakes: what a provider asks an endpoint to answer before it sends events.
 
-use crate::verify::SecretsOf;
+use crate::model::Handshake;
 use axum::Json;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode};
@@ -8,22 +8,8 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use url::Url;
 
-/// A handshake an endpoint answers (`handshake = …`); it stores nothing.
-#[doc(hidden)]
-pub enum Handshake<C: 'static> {
-    /// Slack's `url_verification`: a signed POST whose `challenge` is echoed back.
-    Slack,
-    /// `GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…` (Meta, Strava, …): the
-    /// challenge is echoed back when the token is one the instance's configuration holds.
-    HubChallenge { verify_token: SecretsOf<C> },
-    /// An Amazon SNS `SubscriptionConfirmation`: its `SubscribeURL` is fetched, if it is HTTPS
-    /// on SNS's own host (`sns.<region>.amazonaws.com`), or on `host` or a subdomain of it when
-    /// given (plain HTTP is allowed on loopback, for tests).
-    Sns { host: Option<&'static str> },
-}
-
 /// Answers a `GET` handshake; `None` when the request is not one.
-pub(crate) fn answer_get<C>(handshake: &Handshake<C>, config: &C, query: Option<&str>) -> Option<Response> {
+pub(super) fn answer_get<C>(handshake: &Handshake<C>, config: &C, query: Option<&str>) -> Option<Response> {
     let Handshake::HubChallenge { verify_token } = handshake else { return None };
     let pairs: Vec<(String, String)> =
         form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
@@ -53,7 +39,7 @@ pub(crate) fn answer_get<C>(handshake: &Handshake<C>, config: &C, query: Option<
 }
 
 /// Answers a `POST` handshake; `None` when the request is an ordinary delivery.
-pub(crate) async fn answer_post<C>(
+pub(super) async fn answer_post<C>(
     handshake: &Handshake<C>,
     http: &reqwest::Client,
     headers: &HeaderMap,

@@ -1,31 +1,40 @@
-//! Ingress: the HTTP server that takes webhooks into the inbox.
+//! Ingress: the HTTP server that takes deliveries into the inbox, answers providers'
+//! handshakes, and tells a run's status.
 
-mod extract;
+mod body;
 mod handshake;
-mod request;
 mod status;
 mod webhook;
 
-pub use extract::{FromRequest, Json, Query, Rejection};
-pub use handshake::Handshake;
-pub use request::Request;
-
-use crate::app::App;
-use crate::integration::Config;
+use crate::engine::Engine;
+use crate::instances::Instances;
+use crate::model::{Config, Handshake};
+use crate::store::Store;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use std::sync::Arc;
 
-/// The router: every webhook flow at `/hooks/{instance}{path}`, run status, health checks.
-pub(crate) fn router<C: Config>(app: Arc<App<C>>) -> Router {
+/// What the HTTP handlers use.
+pub(crate) struct Endpoints<C: 'static> {
+    pub engine: Arc<Engine<C>>,
+    pub instances: Arc<Instances<C>>,
+    /// Reads runs for `GET /runs/{id}`.
+    pub store: Arc<dyn Store>,
+    /// For URLs a request names (SNS's `SubscribeURL`): no redirects, a short timeout.
+    pub handshakes: reqwest::Client,
+}
+
+/// The router: every endpoint at `/hooks/{instance}{path}`, run status, health checks.
+pub(crate) fn router<C: Config>(endpoints: Endpoints<C>) -> Router {
+    let flows = endpoints.engine.flows();
     let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(status::ready::<C>))
         .route("/runs/{id}", get(status::run_status::<C>));
-    for (endpoint, path) in app.integration.webhooks() {
-        let handler = move |State(app): State<Arc<App<C>>>, Path(instance): Path<String>, request| {
-            webhook::receive(app, endpoint, instance, request)
+    for (endpoint, path) in flows.endpoints() {
+        let handler = move |State(endpoints): State<Arc<Endpoints<C>>>, Path(instance): Path<String>, request| {
+            webhook::receive(endpoints, endpoint, instance, request)
         };
         // A GET is answered only where a provider's handshake uses one.
         let methods = match endpoint.handshake {
@@ -34,5 +43,5 @@ pub(crate) fn router<C: Config>(app: Arc<App<C>>) -> Router {
         };
         router = router.route(&format!("/hooks/{{instance}}{path}"), methods);
     }
-    router.fallback(webhook::not_found).with_state(app)
+    router.fallback(webhook::not_found).with_state(Arc::new(endpoints))
 }

@@ -1,6 +1,6 @@
 //! A schedule: a cron expression read in a time zone.
 
-use crate::error::{Error, Result};
+use crate::model::{Error, Result};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 use jiff::Zoned;

@@ -4,26 +4,34 @@ mod cron;
 
 pub(crate) use cron::Schedule;
 
-use crate::app::App;
-use crate::flow::{FlowDescriptor, Trigger};
-use crate::integration::Config;
+use crate::engine::{Engine, NewRun};
+use crate::instances::Instances;
+use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Request, Trigger};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long a tick is remembered, so it fires once per instance however many processes tick.
+const TICK_MEMORY: Duration = Duration::from_secs(24 * 3600);
+
 /// Starts one ticking task per schedule flow.
-pub(crate) fn start<C: Config>(app: &Arc<App<C>>) -> crate::Result<()> {
-    for flow in app.integration.flows() {
+pub(crate) fn start<C: Config>(engine: &Arc<Engine<C>>, instances: &Arc<Instances<C>>) -> crate::model::Result<()> {
+    for flow in engine.flows().iter() {
         if let Trigger::Schedule { cron, tz } = flow.trigger {
             let schedule = Schedule::parse(cron, tz)?;
-            tokio::spawn(tick(app.clone(), flow, schedule));
+            tokio::spawn(tick(engine.clone(), instances.clone(), flow, schedule));
         }
     }
     Ok(())
 }
 
-/// Sleeps until each fire time and adds that tick's runs. The store keys runs by
-/// (flow, instance, tick), so a tick fires once per instance however many processes tick.
-async fn tick<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>, schedule: Schedule) {
+/// Sleeps until each fire time and admits that tick's run for every active instance. Each is
+/// deduplicated by (flow, instance, tick), so a tick fires once per instance.
+async fn tick<C: Config>(
+    engine: Arc<Engine<C>>,
+    instances: Arc<Instances<C>>,
+    flow: &'static FlowDescriptor<C>,
+    schedule: Schedule,
+) {
     let mut cursor = jiff::Timestamp::now();
     loop {
         let next = match schedule.next_after(cursor) {
@@ -35,13 +43,25 @@ async fn tick<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>, sch
         };
         let wait = jiff::Timestamp::now().duration_until(next);
         tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
-        match app.store.enqueue_tick(flow.name, flow.policy.ordered, next).await {
-            Ok(runs) if !runs.is_empty() => {
-                tracing::debug!(flow = flow.name, tick = %next, runs = runs.len(), "schedule fired");
-                app.engine.queued();
+        match instances.active().await {
+            Ok(active) => {
+                let admissions = active.into_iter().map(|instance| {
+                    let key = format!("tick:{}", next.as_millisecond());
+                    let dedupe = Dedupe { scope: flow.name, key, window: TICK_MEMORY };
+                    let new_run = NewRun::new(flow, instance, Cause::Schedule, Arc::new(Request::default()));
+                    let engine = &engine;
+                    async move {
+                        if let Err(error) = engine.admit(new_run.deduped(Some(dedupe))).await {
+                            tracing::error!(flow = flow.name, tick = %next, error = %format!("{error:#}"), "recording a tick failed");
+                        }
+                    }
+                });
+                // Admitted together, so the store commits them in one go.
+                futures::future::join_all(admissions).await;
             }
-            Ok(_) => {}
-            Err(error) => tracing::error!(flow = flow.name, tick = %next, %error, "recording a tick failed"),
+            Err(error) => {
+                tracing::error!(flow = flow.name, tick = %next, %error, "listing the instances to tick failed")
+            }
         }
         // Never fire a tick twice, and skip ticks missed while the process was asleep.
         cursor = next.max(jiff::Timestamp::now());

@@ -2,9 +2,7 @@
 //! run is committed, at most [`IN_FLIGHT`] unacknowledged at a time.
 
 use super::Inlet;
-use crate::error::{Error, Result};
-use crate::ingress::Request;
-use crate::integration::Config;
+use crate::model::{Config, Error, Request, Result};
 use futures::TryStreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;

@@ -1,12 +1,8 @@
 //! Where a source hands its messages to the inbox.
 
-use crate::app::App;
-use crate::engine;
-use crate::error::{Error, Result};
-use crate::flow::{Broker, FlowDescriptor, Trigger};
-use crate::ingress::Request;
-use crate::integration::Config;
-use crate::store::{Cause, Dedupe, Enqueued, NewRun, Start, WhenFull};
+use super::Source;
+use crate::engine::{Admitted, Engine, NewRun};
+use crate::model::{Broker, Cause, Config, Dedupe, Error, FlowDescriptor, Request, Result, Trigger};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +13,9 @@ const REDELIVERY_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
 /// One consumer's way into the inbox: a source flow, for one instance.
 pub(crate) struct Inlet<C: 'static> {
-    app: Arc<App<C>>,
+    engine: Arc<Engine<C>>,
+    /// The integration's name, which names its consumers at the broker.
+    integration: &'static str,
     flow: &'static FlowDescriptor<C>,
     instance: String,
     url: String,
@@ -26,10 +24,10 @@ pub(crate) struct Inlet<C: 'static> {
 impl<C: Config> Inlet<C> {
     /// For the active instance `instance`; its broker URL is the configuration's (`url =
     /// field`), else the environment's, else the broker on this machine.
-    pub(crate) async fn open(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>, instance: &str) -> Result<Inlet<C>> {
-        let config = app
+    pub(crate) async fn open(source: &Source<C>, flow: &'static FlowDescriptor<C>, instance: &str) -> Result<Inlet<C>> {
+        let config = source
             .instances
-            .get(app.store.as_ref(), instance)
+            .config(instance)
             .await?
             .ok_or_else(|| Error::msg(format!("the instance `{instance}` is not active")))?;
         let Trigger::Source { broker } = flow.trigger else { unreachable!("only sources have inlets") };
@@ -43,7 +41,13 @@ impl<C: Config> Inlet<C> {
             .and_then(|read| read(&config))
             .or_else(|| std::env::var(variable).ok())
             .unwrap_or_else(|| default.to_owned());
-        Ok(Inlet { app, flow, instance: instance.to_owned(), url })
+        Ok(Inlet {
+            engine: source.engine.clone(),
+            integration: source.integration,
+            flow,
+            instance: instance.to_owned(),
+            url,
+        })
     }
 
     pub(crate) fn url(&self) -> &str {
@@ -58,7 +62,7 @@ impl<C: Config> Inlet<C> {
     /// A name for this consumer at the broker, the same across restarts, so the broker keeps
     /// its place: `aqueduct-{integration}-{flow}-{instance}`.
     pub(crate) fn consumer_name(&self) -> String {
-        format!("aqueduct-{}-{}-{}", self.app.integration.name(), self.flow.name, self.instance)
+        format!("aqueduct-{}-{}-{}", self.integration, self.flow.name, self.instance)
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
             .collect()
@@ -69,23 +73,14 @@ impl<C: Config> Inlet<C> {
     /// run once. A payload the flow cannot read is still stored: its run goes dead, and can
     /// be replayed once the flow is fixed, so no message is dropped.
     pub(crate) async fn deliver(&self, request: Request, message_id: Option<String>) -> Result<()> {
-        let flow = self.flow;
-        let new_run = NewRun {
-            flow: flow.name.into(),
-            instance: self.instance.clone(),
-            cause: Cause::Message,
-            request: Arc::new(request),
-            dedupe: message_id.map(|key| Dedupe { key, window: REDELIVERY_MEMORY }),
-            start: Start::Queued,
-            replay_of: None,
-            ordered: flow.policy.ordered,
-        };
-        match engine::admit(&self.app, flow, new_run, WhenFull::Wait).await? {
-            Enqueued::Created(_) | Enqueued::Duplicate(_) => Ok(()),
-            Enqueued::InstanceInactive => {
+        let dedupe = message_id.map(|key| Dedupe { scope: self.flow.name, key, window: REDELIVERY_MEMORY });
+        let new_run = NewRun::new(self.flow, self.instance.clone(), Cause::Message, Arc::new(request)).deduped(dedupe);
+        match self.engine.admit(new_run).await? {
+            Admitted::Accepted(_) | Admitted::Duplicate(_) => Ok(()),
+            Admitted::InstanceInactive => {
                 Err(Error::msg(format!("the instance `{}` is no longer active", self.instance)))
             }
-            Enqueued::Busy => unreachable!("a source waits for room in the write queue"),
+            other => Err(Error::msg(format!("a message was admitted as no message is: {other:?}"))),
         }
     }
 }

@@ -9,9 +9,9 @@ mod nats;
 
 pub(crate) use inlet::Inlet;
 
-use crate::app::App;
-use crate::flow::{Broker, FlowDescriptor, Trigger};
-use crate::integration::Config;
+use crate::engine::Engine;
+use crate::instances::Instances;
+use crate::model::{Broker, Config, FlowDescriptor, Trigger};
 use backon::BackoffBuilder;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,13 +23,23 @@ const SUPERVISE_EVERY: Duration = Duration::from_secs(1);
 /// A consumer that ran this long was healthy: its next failure starts the backoff afresh.
 const HEALTHY: Duration = Duration::from_secs(60);
 
+/// What a source's consumers use.
+pub(crate) struct Source<C: 'static> {
+    pub engine: Arc<Engine<C>>,
+    pub instances: Arc<Instances<C>>,
+    /// The integration's name, which names its consumers at the broker.
+    pub integration: &'static str,
+}
+
 /// Starts a supervisor for each source flow; aborting one stops its consumers.
-pub(crate) fn start<C: Config>(app: &Arc<App<C>>) -> Vec<JoinHandle<()>> {
-    app.integration
+pub(crate) fn start<C: Config>(source: Source<C>) -> Vec<JoinHandle<()>> {
+    let source = Arc::new(source);
+    source
+        .engine
         .flows()
         .iter()
         .filter_map(|flow| match flow.trigger {
-            Trigger::Source { broker } => Some(tokio::spawn(supervise(app.clone(), flow, broker))),
+            Trigger::Source { broker } => Some(tokio::spawn(supervise(source.clone(), flow, broker))),
             _ => None,
         })
         .collect()
@@ -51,18 +61,13 @@ impl Drop for Consumer {
 
 /// Keeps one consumer running per active instance, restarted when the instance is configured
 /// anew (its broker URL or credentials may have changed).
-async fn supervise<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>, broker: Broker) {
+async fn supervise<C: Config>(source: Arc<Source<C>>, flow: &'static FlowDescriptor<C>, broker: Broker) {
     let mut consumers: HashMap<String, Consumer> = HashMap::new();
     loop {
-        match app.store.instances().await {
+        // The shared cache takes in what is read here first, so a consumer started for a
+        // version reads that version's configuration.
+        match source.instances.all().await {
             Ok(instances) => {
-                // The shared cache catches up with what was read here first, so a consumer
-                // started for a version reads that version's configuration.
-                for record in &instances {
-                    if let Err(error) = app.instances.update(record) {
-                        tracing::error!(instance = record.name, %error, "the stored configuration no longer fits");
-                    }
-                }
                 let active: HashMap<String, i64> =
                     instances.into_iter().filter(|i| i.active).map(|i| (i.name, i.version)).collect();
                 consumers.retain(|instance, consumer| {
@@ -75,7 +80,10 @@ async fn supervise<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>
                 for (instance, version) in active {
                     consumers.entry(instance.clone()).or_insert_with(|| {
                         tracing::info!(flow = flow.name, instance, version, "consuming");
-                        Consumer { version, task: tokio::spawn(consume_forever(app.clone(), flow, broker, instance)) }
+                        Consumer {
+                            version,
+                            task: tokio::spawn(consume_forever(source.clone(), flow, broker, instance)),
+                        }
                     });
                 }
             }
@@ -87,7 +95,7 @@ async fn supervise<C: Config>(app: Arc<App<C>>, flow: &'static FlowDescriptor<C>
 
 /// Consumes for one instance, reconnecting with exponential backoff after each failure.
 async fn consume_forever<C: Config>(
-    app: Arc<App<C>>,
+    source: Arc<Source<C>>,
     flow: &'static FlowDescriptor<C>,
     broker: Broker,
     instance: String,
@@ -103,7 +111,7 @@ async fn consume_forever<C: Config>(
     let mut delays = fresh_backoff();
     loop {
         let started = Instant::now();
-        let failure = match Inlet::open(app.clone(), flow, &instance).await {
+        let failure = match Inlet::open(&source, flow, &instance).await {
             Ok(inlet) => match broker {
                 Broker::Nats { subject, stream } => nats::consume(&inlet, subject, stream).await,
                 Broker::Amqp { queue } => amqp::consume(&inlet, queue).await,

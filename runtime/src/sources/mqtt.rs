@@ -2,9 +2,7 @@
 //! messages while it is away), each message acknowledged, in order, once its run is committed.
 
 use super::Inlet;
-use crate::error::{Error, Result};
-use crate::ingress::Request;
-use crate::integration::Config;
+use crate::model::{Config, Error, Request, Result};
 use futures::StreamExt;
 use futures::stream::FuturesOrdered;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};

@@ -2,9 +2,7 @@
 //! once its run is committed.
 
 use super::Inlet;
-use crate::error::{Error, Result};
-use crate::ingress::Request;
-use crate::integration::Config;
+use crate::model::{Config, Error, Request, Result};
 use async_nats::jetstream::{self, consumer::AckPolicy, consumer::pull};
 use futures::TryStreamExt;
 use std::time::Duration;

@@ -5,9 +5,9 @@
 mod records;
 mod sqlite;
 
-pub use records::*;
+pub(crate) use records::*;
 
-use crate::error::{Error, Result};
+use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,10 +24,9 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>>;
     async fn instances(&self) -> Result<Vec<InstanceRecord>>;
 
-    /// Adds a run to the inbox, unless its instance is not active or its delivery id was seen.
-    async fn enqueue(&self, run: NewRun, when_full: WhenFull) -> Result<Enqueued>;
-    /// Adds the runs of one schedule tick, one per active instance; a tick fires once per instance.
-    async fn enqueue_tick(&self, flow: &str, ordered: bool, tick: jiff::Timestamp) -> Result<Vec<RunId>>;
+    /// Adds a run to the inbox, unless its instance is not active, its delivery id was seen, or
+    /// the run it replays may not be replayed again. The engine's admission alone calls it.
+    async fn enqueue(&self, entry: Entry, when_full: WhenFull) -> Result<Enqueued>;
     /// Takes due runs of each flow, within its limits and `total` in all, and leases them for `lease`.
     async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>>;
     /// Records how an attempt ended.
@@ -38,13 +37,18 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn release(&self, runs: Vec<RunId>) -> Result<()>;
     /// Puts runs whose lease ran out back in the inbox and forgets expired delivery ids.
     async fn maintain(&self) -> Result<()>;
-    /// Makes new runs of finished runs, with their original input.
-    async fn replay(&self, selection: ReplaySelection) -> Result<Vec<Replayed>>;
-    /// The ignored deliveries not replayed yet: `only` that run, or those of the endpoint `flow`.
-    async fn ignored(&self, only: Option<RunId>, flow: Option<String>) -> Result<Vec<IgnoredRun>>;
+    /// The runs a bulk replay takes, oldest first.
+    async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>>;
+    /// One run with its input.
+    async fn stored_run(&self, id: RunId) -> Result<Option<StoredRun>>;
 
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>>;
     async fn run(&self, id: RunId) -> Result<Option<RunDetail>>;
+
+    /// Records the URL third parties reach the serving process at.
+    async fn record_public_url(&self, url: &str) -> Result<()>;
+    /// The public URL the last server recorded, if one has served this store.
+    async fn public_url(&self) -> Result<Option<String>>;
 
     /// Waits until every write sent so far is committed.
     async fn close(&self);

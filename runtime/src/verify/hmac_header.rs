@@ -1,8 +1,8 @@
 //! HMAC-SHA256 of the body in one header: GitHub (`X-Hub-Signature-256: sha256=<hex>`),
 //! Shopify (`X-Shopify-Hmac-Sha256: <base64>`) and many others.
 
-use super::{Encoding, VerifyError, header, hmac_matches};
-use crate::secret::Secret;
+use super::{header, hmac_matches};
+use crate::model::{Encoding, Secret, VerifyError};
 use base64::Engine;
 use http::HeaderMap;
 

@@ -2,8 +2,8 @@
 //! (`Stripe-Signature: t=…,v1=<hex>`, over `t.body`) and Slack (`X-Slack-Signature: v0=<hex>`,
 //! over `v0:t:body`).
 
-use super::{VerifyError, check_timestamp, header, hmac_matches};
-use crate::secret::Secret;
+use super::{check_timestamp, header, hmac_matches};
+use crate::model::{Secret, VerifyError};
 use http::HeaderMap;
 
 pub(super) fn verify_stripe(

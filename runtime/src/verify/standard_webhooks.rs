@@ -1,8 +1,8 @@
 //! Standard Webhooks (<https://www.standardwebhooks.com>): HMAC-SHA256 of `id.timestamp.body`
 //! with a base64 key (`whsec_…`), several space-separated `v1,<base64>` signatures allowed.
 
-use super::{VerifyError, check_timestamp, header, hmac_matches};
-use crate::secret::Secret;
+use super::{check_timestamp, header, hmac_matches};
+use crate::model::{Secret, VerifyError};
 use base64::Engine;
 use http::HeaderMap;
 

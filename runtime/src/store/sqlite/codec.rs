@@ -1,6 +1,6 @@
 //! How values are laid out in SQLite columns.
 
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 /// Milliseconds since the Unix epoch: the stored form of every time.
 pub(super) fn millis(timestamp: jiff::Timestamp) -> i64 {
@@ -40,6 +40,15 @@ pub(super) fn decode_headers(encoded: &[u8]) -> HeaderMap {
     headers
 }
 
+/// A method as stored: `NULL` for `POST`, which nearly every run has.
+pub(super) fn encode_method(method: &Method) -> Option<&str> {
+    (method != Method::POST).then(|| method.as_str())
+}
+
+pub(super) fn decode_method(stored: Option<&str>) -> Method {
+    stored.and_then(|method| Method::from_bytes(method.as_bytes()).ok()).unwrap_or(Method::POST)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +60,13 @@ mod tests {
         headers.append("accept", HeaderValue::from_static("a"));
         headers.append("accept", HeaderValue::from_static("b: c"));
         assert_eq!(decode_headers(&encode_headers(&headers)), headers);
+    }
+
+    #[test]
+    fn methods_survive_the_round_trip() {
+        for method in [Method::POST, Method::GET, Method::PUT] {
+            assert_eq!(decode_method(encode_method(&method)), method);
+        }
+        assert_eq!(encode_method(&Method::POST), None);
     }
 }

@@ -1,8 +1,8 @@
-//! Reading runs back: `runs`, `runs show`, `GET /runs/{id}`.
+//! Reading runs back: `runs`, `runs show`, `GET /runs/{id}`, and what a replay needs.
 
-use super::codec::{decode_headers, timestamp};
-use crate::ingress::Request;
-use crate::store::{Cause, IgnoredRun, RunDetail, RunFilter, RunId, RunStatus, RunSummary};
+use super::codec::{decode_headers, decode_method, timestamp};
+use crate::model::{Cause, Request, RunDetail, RunId, RunStatus, RunSummary};
+use crate::store::{Replayable, RunFilter, StoredRun};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const SUMMARY: &str = "id, flow, instance, cause, status, attempts, created_at, finished_at";
@@ -74,27 +74,41 @@ pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Opt
         .optional()
 }
 
-pub(super) fn ignored(
-    connection: &Connection,
-    only: Option<RunId>,
-    flow: Option<&str>,
-) -> rusqlite::Result<Vec<IgnoredRun>> {
-    // Two statements, so each uses its index: the row id, or `runs_ignored`.
-    let mut statement = connection.prepare_cached(if only.is_some() {
-        "SELECT id, flow, query, headers, body FROM runs
-         WHERE id = ?1 AND status = 'ignored' AND replayed_as IS NULL AND (?2 IS NULL OR flow = ?2)"
-    } else {
-        "SELECT id, flow, query, headers, body FROM runs
-         WHERE status = 'ignored' AND replayed_as IS NULL AND ?1 IS NULL AND (?2 IS NULL OR flow = ?2) ORDER BY id"
-    })?;
-    statement
-        .query_map(params![only.map(|id| id.0), flow], |row| {
-            let (query, headers, body): (Option<String>, Vec<u8>, Vec<u8>) = (row.get(2)?, row.get(3)?, row.get(4)?);
-            Ok(IgnoredRun {
+/// The runs a bulk replay takes. Two statements, so each uses its partial index.
+pub(super) fn replayable(connection: &Connection, selection: &Replayable) -> rusqlite::Result<Vec<RunId>> {
+    let (sql, flow) = match selection {
+        Replayable::Dead { flow } => (
+            "SELECT id FROM runs WHERE status = 'dead' AND replayed_as IS NULL
+             AND cause NOT IN ('activate', 'deactivate') AND (?1 IS NULL OR flow = ?1) ORDER BY id",
+            flow,
+        ),
+        Replayable::Ignored { endpoint } => (
+            "SELECT id FROM runs WHERE status = 'ignored' AND replayed_as IS NULL AND (?1 IS NULL OR flow = ?1) ORDER BY id",
+            endpoint,
+        ),
+    };
+    connection.prepare_cached(sql)?.query_map([flow], |row| Ok(RunId(row.get(0)?)))?.collect()
+}
+
+pub(super) fn stored_run(connection: &Connection, id: RunId) -> rusqlite::Result<Option<StoredRun>> {
+    connection
+        .prepare_cached(
+            "SELECT id, flow, instance, cause, status, replayed_as, method, query, headers, body FROM runs WHERE id = ?1",
+        )?
+        .query_row([id.0], |row| {
+            let (cause, status): (String, String) = (row.get(3)?, row.get(4)?);
+            let (method, query): (Option<String>, Option<String>) = (row.get(6)?, row.get(7)?);
+            let (headers, body): (Vec<u8>, Vec<u8>) = (row.get(8)?, row.get(9)?);
+            Ok(StoredRun {
                 id: RunId(row.get(0)?),
                 flow: row.get(1)?,
-                request: Request::new(query.as_deref(), decode_headers(&headers), body),
+                instance: row.get(2)?,
+                cause: Cause::parse(&cause).ok_or_else(|| invalid(3, &cause))?,
+                status: RunStatus::parse(&status).ok_or_else(|| invalid(4, &status))?,
+                replayed_as: row.get::<_, Option<i64>>(5)?.map(RunId),
+                request: Request::new(query.as_deref(), decode_headers(&headers), body)
+                    .with_method(decode_method(method.as_deref())),
             })
-        })?
-        .collect()
+        })
+        .optional()
 }

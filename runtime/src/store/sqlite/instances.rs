@@ -1,7 +1,7 @@
-//! Customer instances.
+//! Customer instances, and the public URL they are reached at.
 
 use super::codec::{now, timestamp};
-use crate::store::InstanceRecord;
+use crate::model::InstanceRecord;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const COLUMNS: &str = "name, config, active, version, updated_at";
@@ -66,4 +66,18 @@ pub(super) fn all(connection: &Connection) -> rusqlite::Result<Vec<InstanceRecor
         .prepare_cached(&format!("SELECT {COLUMNS} FROM instances ORDER BY name"))?
         .query_map([], record)?
         .collect()
+}
+
+pub(super) fn record_public_url(connection: &Connection, url: &str) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached("INSERT OR REPLACE INTO settings (key, value) VALUES ('public_url', ?1)")?
+        .execute([url])
+        .map(drop)
+}
+
+pub(super) fn public_url(connection: &Connection) -> rusqlite::Result<Option<String>> {
+    connection
+        .prepare_cached("SELECT value FROM settings WHERE key = 'public_url'")?
+        .query_row([], |row| row.get(0))
+        .optional()
 }

@@ -3,8 +3,8 @@
 
 use super::inbox::{claim, enqueue, maintain};
 use super::schema::migrate;
-use crate::ingress::Request;
-use crate::store::{Cause, Enqueued, FlowClaim, NewRun, RunId, Start};
+use crate::model::{Cause, Request, RunId};
+use crate::store::{Enqueued, Entry, FlowClaim, Start};
 use axum::http::HeaderMap;
 use rusqlite::Connection;
 use std::sync::Arc;
@@ -22,18 +22,18 @@ fn store() -> Connection {
     connection
 }
 
-fn leased(connection: &Connection, flow: &str, cause: Cause) -> RunId {
-    let run = NewRun {
-        flow: flow.into(),
+fn leased(connection: &Connection, flow: &'static str, cause: Cause) -> RunId {
+    let entry = Entry {
+        flow,
         instance: "acme".into(),
         cause,
         request: Arc::new(Request::new(None, HeaderMap::new(), "{}")),
         dedupe: None,
         start: Start::Leased(LEASE),
-        replay_of: None,
+        replay: None,
         ordered: false,
     };
-    match enqueue(connection, &run, b"", START).unwrap() {
+    match enqueue(connection, &entry, b"", START).unwrap() {
         Enqueued::Created(id) => id,
         other => panic!("not stored: {other:?}"),
     }

@@ -10,10 +10,9 @@ mod lease_tests;
 mod schema;
 mod writer;
 
-use crate::error::{Error, Result};
+use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, Enqueued, FinishedAttempt, FlowClaim, IgnoredRun, InstanceRecord, NewRun, ReplaySelection, Replayed,
-    Role, RunDetail, RunFilter, RunId, RunSummary, Store, WhenFull,
+    ClaimedRun, Enqueued, Entry, FinishedAttempt, FlowClaim, Replayable, Role, RunFilter, Store, StoredRun, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
@@ -178,9 +177,9 @@ impl Store for SqliteStore {
         self.read(instances::all).await
     }
 
-    async fn enqueue(&self, run: NewRun, when_full: WhenFull) -> Result<Enqueued> {
-        let headers = codec::encode_headers(run.request.headers());
-        let work = move |connection: &Connection| inbox::enqueue(connection, &run, &headers, now());
+    async fn enqueue(&self, entry: Entry, when_full: WhenFull) -> Result<Enqueued> {
+        let headers = codec::encode_headers(entry.request.headers());
+        let work = move |connection: &Connection| inbox::enqueue(connection, &entry, &headers, now());
         match when_full {
             WhenFull::Wait => self.writer.write(work).await,
             WhenFull::Refuse => match self.writer.try_write(work) {
@@ -188,11 +187,6 @@ impl Store for SqliteStore {
                 None => Ok(Enqueued::Busy),
             },
         }
-    }
-
-    async fn enqueue_tick(&self, flow: &str, ordered: bool, tick: jiff::Timestamp) -> Result<Vec<RunId>> {
-        let flow = flow.to_owned();
-        self.writer.write(move |connection| inbox::enqueue_tick(connection, &flow, ordered, tick, now())).await
     }
 
     async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>> {
@@ -218,12 +212,12 @@ impl Store for SqliteStore {
         self.writer.write(|connection| inbox::maintain(connection, now())).await
     }
 
-    async fn replay(&self, selection: ReplaySelection) -> Result<Vec<Replayed>> {
-        self.writer.write(move |connection| inbox::replay(connection, &selection, now())).await?.map_err(Error::msg)
+    async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>> {
+        self.read(move |connection| history::replayable(connection, &selection)).await
     }
 
-    async fn ignored(&self, only: Option<RunId>, flow: Option<String>) -> Result<Vec<IgnoredRun>> {
-        self.read(move |connection| history::ignored(connection, only, flow.as_deref())).await
+    async fn stored_run(&self, id: RunId) -> Result<Option<StoredRun>> {
+        self.read(move |connection| history::stored_run(connection, id)).await
     }
 
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>> {
@@ -233,6 +227,15 @@ impl Store for SqliteStore {
 
     async fn run(&self, id: RunId) -> Result<Option<RunDetail>> {
         self.read(move |connection| history::detail(connection, id)).await
+    }
+
+    async fn record_public_url(&self, url: &str) -> Result<()> {
+        let url = url.to_owned();
+        self.writer.write(move |connection| instances::record_public_url(connection, &url)).await
+    }
+
+    async fn public_url(&self) -> Result<Option<String>> {
+        self.read(instances::public_url).await
     }
 
     async fn close(&self) {

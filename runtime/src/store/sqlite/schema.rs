@@ -60,6 +60,18 @@ const MIGRATIONS: &[&str] = &[
     -- Ignored deliveries not replayed yet, for `replay --ignored`.
     CREATE INDEX runs_ignored ON runs (id) WHERE status = 'ignored' AND replayed_as IS NULL;
 "#,
+    r#"
+    -- The request's method, when it is not POST.
+    ALTER TABLE runs ADD COLUMN method TEXT;
+    -- A delivery id is the sender's: remembered for what the sender addressed (the endpoint,
+    -- the source, the schedule), not for the flow a delivery was routed to.
+    ALTER TABLE deliveries RENAME COLUMN flow TO scope;
+    -- What a server records for the commands run beside it (its public URL).
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the database up to the newest schema.

@@ -1,7 +1,7 @@
 //! The one thread that writes to SQLite. Writes from every task queue up here and are
 //! committed together, many to a transaction (group commit): one fsync acknowledges them all.
 
-use crate::error::{Error, Result};
+use crate::model::{Error, Result};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 

@@ -1,8 +1,8 @@
 //! What a flow gets first: its run's context ([`Ctx`]) or, for lifecycle hooks, the
 //! activation's ([`Activation`]).
 
-use crate::flow::{Flow, WebhookFlow};
-use crate::store::RunId;
+use super::flow::{Flow, WebhookFlow};
+use super::run::RunId;
 use std::sync::Arc;
 use url::Url;
 

@@ -1,12 +1,11 @@
 //! Demo mode: what an example runs beside its server when started with no command.
 
-use crate::app::App;
-use crate::context::endpoint_url;
-use crate::error::{Error, Result};
-use crate::flow::{Flow, WebhookFlow};
-use crate::integration::Config;
-use crate::lifecycle::{self, config_file};
-use crate::store::{RunFilter, RunStatus, RunSummary};
+use crate::engine::Engine;
+use crate::instances::Instances;
+use crate::lifecycle;
+use crate::model::{Config, Error, Flow, Result, RunStatus, RunSummary, WebhookFlow, endpoint_url, parse_config};
+use crate::report;
+use crate::store::{RunFilter, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
@@ -38,22 +37,25 @@ use url::Url;
 /// aqueduct::integration! { name: "hello", config: Settings, flows: [hello], demo: demo }
 /// ```
 pub struct Demo<C: 'static> {
-    app: Arc<App<C>>,
+    engine: Arc<Engine<C>>,
+    instances: Arc<Instances<C>>,
+    store: Arc<dyn Store>,
     /// Runs newer than this were caused by the demo.
     since: jiff::Timestamp,
 }
 
 impl<C: Config> Demo<C> {
-    pub(crate) fn new(app: Arc<App<C>>) -> Demo<C> {
+    pub(crate) fn new(engine: Arc<Engine<C>>, instances: Arc<Instances<C>>, store: Arc<dyn Store>) -> Demo<C> {
         // Whole milliseconds, as the store keeps times: a run made in this very millisecond counts.
         let now = jiff::Timestamp::now().as_millisecond();
-        Demo { app, since: jiff::Timestamp::from_millisecond(now).expect("now is a valid time") }
+        let since = jiff::Timestamp::from_millisecond(now).expect("now is a valid time");
+        Demo { engine, instances, store, since }
     }
 
     /// Activates (or re-configures) the instance `name` with `config` as if from a config
     /// file: checks it, runs `on_activate`, stores it, and prints its endpoints.
     pub async fn activate(&self, name: &str, config: serde_json::Value) -> Result<()> {
-        let activated = lifecycle::activate(&self.app, name, config_file::parse::<C>(config)?).await?;
+        let activated = lifecycle::activate(&self.engine, &self.instances, name, parse_config::<C>(config)?).await?;
         println!("activated instance {name}");
         for (flow, url) in &activated.endpoints {
             println!("  {flow:<20} {url}");
@@ -63,12 +65,12 @@ impl<C: Config> Demo<C> {
 
     /// The public URL at which `instance` receives the webhook flow `F`.
     pub fn endpoint<F: WebhookFlow + Flow<C>>(&self, instance: &str) -> Url {
-        endpoint_url(&self.app.public_url, instance, F::PATH)
+        endpoint_url(self.engine.public_url(), instance, F::PATH)
     }
 
     /// A shared HTTP client.
     pub fn http(&self) -> &reqwest::Client {
-        &self.app.http
+        self.engine.http()
     }
 
     /// Waits until `count` runs of the flow `F` started since the demo began have finished;
@@ -96,13 +98,13 @@ impl<C: Config> Demo<C> {
 
     /// Prints the runs started since the demo began, as `runs` does.
     pub async fn print_runs(&self) -> Result<()> {
-        crate::cli::print_runs(&self.runs().await?);
-        Ok(())
+        let runs = self.runs().await?;
+        Ok(report::write_list(&mut std::io::stdout().lock(), &runs)?)
     }
 
     async fn runs(&self) -> Result<Vec<RunSummary>> {
         let filter = RunFilter { limit: 1000, ..RunFilter::default() };
-        let runs = self.app.store.runs(&filter).await?;
+        let runs = self.store.runs(&filter).await?;
         Ok(runs.into_iter().filter(|run| run.created_at >= self.since).collect())
     }
 }

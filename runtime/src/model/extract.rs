@@ -80,6 +80,18 @@ impl Rejection {
     }
 }
 
+/// Where a payload's problem is: serde names the object that lacks a field, but the field is
+/// what the sender must add; and the whole payload (`.`) has no field to name.
+fn field_path(path: String, message: &str) -> Option<String> {
+    let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
+    match (missing, path.as_str()) {
+        (Some(field), ".") => Some(field.to_owned()),
+        (Some(field), _) => Some(format!("{path}.{field}")),
+        (None, ".") => None,
+        (None, _) => Some(path),
+    }
+}
+
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.path {
@@ -108,6 +120,9 @@ impl std::error::Error for Rejection {}
 /// let wrong_type = Request::new(None, Default::default(), r#"{"item":"widgets","quantity":"many"}"#);
 /// let rejection = Json::<Update>::from_request(&wrong_type).err().unwrap();
 /// assert_eq!((rejection.status().as_u16(), rejection.path()), (422, Some("quantity")));
+///
+/// let missing = Request::new(None, Default::default(), r#"{"item":"widgets"}"#);
+/// assert_eq!(Json::<Update>::from_request(&missing).err().unwrap().path(), Some("quantity"));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -120,7 +135,12 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
             let path = error.path().to_string();
             let error = error.into_inner();
             if error.is_data() {
-                Rejection::at(StatusCode::UNPROCESSABLE_ENTITY, format!("the payload does not fit: {error}"), path)
+                let message = format!("the payload does not fit: {error}");
+                Rejection {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    path: field_path(path, &error.to_string()),
+                    error: message,
+                }
             } else {
                 Rejection::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {error}"))
             }

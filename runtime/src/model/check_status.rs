@@ -1,6 +1,6 @@
 //! Turning a third party's error answer into an [`Error`] that says whether to retry, and when.
 
-use crate::error::{Error, Result};
+use super::error::{Error, Result};
 use http::{StatusCode, header};
 use std::time::Duration;
 

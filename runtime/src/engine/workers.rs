@@ -1,11 +1,12 @@
-//! What the workers of one process share.
+//! What the workers of one process share: their slots, the runs they hold, and the signals
+//! that wake the claim loop.
 
-use crate::store::RunId;
+use crate::model::RunId;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 /// Runs executing at once in this process, unless `serve --workers` says otherwise. A worker
 /// holds its slot until the run's result is committed, so under load most slots wait on the
@@ -13,31 +14,58 @@ use tokio::sync::{Notify, Semaphore};
 /// keep up with ingest (`cargo bench --bench ingest`).
 pub(crate) const DEFAULT_WORKERS: u16 = 256;
 
-pub(crate) struct EngineState {
+pub(crate) struct Workers {
     /// One permit per run executing.
-    pub slots: Arc<Semaphore>,
+    slots: Arc<Semaphore>,
     /// How many permits there are.
-    pub workers: usize,
+    count: usize,
     /// The runs this process is executing, whose leases it keeps alive.
-    pub in_flight: Mutex<HashSet<RunId>>,
+    in_flight: Mutex<HashSet<RunId>>,
     /// Set when the inbox may hold due runs that no worker has claimed.
     maybe_queued: AtomicBool,
     /// Wakes the claim loop.
-    pub wake: Notify,
+    wake: Notify,
     /// Set once shutdown begins: no new runs start.
     stopping: AtomicBool,
 }
 
-impl EngineState {
-    pub(crate) fn new(workers: usize) -> Self {
-        EngineState {
-            slots: Arc::new(Semaphore::new(workers)),
-            workers,
+impl Workers {
+    pub(crate) fn new(count: usize) -> Self {
+        Workers {
+            slots: Arc::new(Semaphore::new(count)),
+            count,
             in_flight: Mutex::new(HashSet::new()),
             maybe_queued: AtomicBool::new(true),
             wake: Notify::new(),
             stopping: AtomicBool::new(false),
         }
+    }
+
+    /// A free slot, if there is one.
+    pub(crate) fn try_slot(&self) -> Option<OwnedSemaphorePermit> {
+        self.slots.clone().try_acquire_owned().ok()
+    }
+
+    pub(crate) fn free_slots(&self) -> usize {
+        self.slots.available_permits()
+    }
+
+    /// Waits until every slot is free: no run executes.
+    pub(crate) async fn all_idle(&self) {
+        let _ = self.slots.acquire_many(self.count as u32).await;
+    }
+
+    pub(crate) fn started(&self, run: RunId) {
+        self.in_flight.lock().expect("in-flight lock").insert(run);
+    }
+
+    pub(crate) fn ended(&self, run: RunId) {
+        self.in_flight.lock().expect("in-flight lock").remove(&run);
+    }
+
+    /// The runs executing now.
+    pub(crate) fn in_flight(&self) -> Vec<RunId> {
+        self.in_flight.lock().expect("in-flight lock").iter().copied().collect()
     }
 
     /// Something may be waiting in the inbox: wake the claim loop.
@@ -53,6 +81,11 @@ impl EngineState {
     /// Whether to look in the inbox now, clearing the mark.
     pub(crate) fn take_queued(&self) -> bool {
         self.maybe_queued.swap(false, Ordering::AcqRel)
+    }
+
+    /// Waits for a wake-up, at most `timeout`; `false` when none came.
+    pub(crate) async fn woken_within(&self, timeout: std::time::Duration) -> bool {
+        tokio::time::timeout(timeout, self.wake.notified()).await.is_ok()
     }
 
     pub(crate) fn stop(&self) {

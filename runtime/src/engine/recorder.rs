@@ -1,10 +1,9 @@
 //! What an attempt records while it runs: its steps (action calls) and its log lines
 //! (tracing events). Both are collected through a task-local, so flows need not pass anything.
 
-use crate::store::LogLine;
+use crate::model::{LogLine, StepRecord};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
@@ -14,18 +13,9 @@ const MAX_LOG_LINES: usize = 200;
 /// Characters kept per log line.
 const MAX_LINE: usize = 2000;
 
-/// One recorded action call.
-#[derive(Clone, Debug)]
-pub(crate) struct Step {
-    pub name: String,
-    pub started_at: jiff::Timestamp,
-    pub duration: Duration,
-    pub error: Option<String>,
-}
-
 #[derive(Default)]
 struct Recorded {
-    steps: Vec<Step>,
+    steps: Vec<StepRecord>,
     logs: Vec<LogLine>,
     dropped_lines: usize,
 }
@@ -45,7 +35,7 @@ impl Recorder {
     }
 
     /// The steps and log lines recorded so far.
-    pub(crate) fn take(&self) -> (Vec<Step>, Vec<LogLine>) {
+    pub(crate) fn take(&self) -> (Vec<StepRecord>, Vec<LogLine>) {
         let mut recorded = self.0.lock().expect("recorder lock");
         let mut logs = std::mem::take(&mut recorded.logs);
         if recorded.dropped_lines > 0 {
@@ -57,7 +47,7 @@ impl Recorder {
 }
 
 /// Adds a step to the current attempt, if this task is running one.
-pub(crate) fn record_step(step: Step) {
+pub(crate) fn record_step(step: StepRecord) {
     let _ = CURRENT.try_with(|recorder| recorder.0.lock().expect("recorder lock").steps.push(step));
 }
 
@@ -127,10 +117,10 @@ mod tests {
             .record(async {
                 tracing::info!(items = 2, "imported");
                 tracing::warn!("slow answer");
-                record_step(Step {
+                record_step(StepRecord {
                     name: "Crm.create".into(),
                     started_at: jiff::Timestamp::now(),
-                    duration: Duration::ZERO,
+                    duration_ms: 0.0,
                     error: None,
                 });
             })

@@ -1,0 +1,100 @@
+//! Workers: runs claimed from the inbox whenever some may be due and a worker is free, each
+//! executed on a task of its own.
+
+use super::Engine;
+use super::execute::Retries;
+use super::lease::LEASE;
+use crate::model::{Config, Handler};
+use crate::store::{ClaimedRun, FlowClaim};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OwnedSemaphorePermit;
+
+/// How often to look for runs that no wake-up announced (another process's replays).
+const POLL: Duration = Duration::from_millis(500);
+
+impl<C: Config> Engine<C> {
+    /// Executes a run this process holds the lease of, on its own task.
+    pub(super) fn spawn_run(self: &Arc<Self>, run: ClaimedRun, slot: OwnedSemaphorePermit) {
+        self.workers.started(run.id);
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let id = run.id;
+            if let Err(error) = engine.execute(run, Retries::ByPolicy).await {
+                tracing::debug!(%id, error = %format!("{error:#}"), "attempt ended with an error");
+            }
+            engine.workers.ended(id);
+            drop(slot);
+            if engine.workers.may_have_queued() {
+                engine.workers.queued();
+            }
+        });
+    }
+
+    /// Marks the inbox as holding runs due at `due_at`.
+    pub(super) fn wake_at(self: &Arc<Self>, due_at: jiff::Timestamp) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let wait = jiff::Timestamp::now().duration_until(due_at);
+            tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
+            engine.workers.queued();
+        });
+    }
+
+    /// Claims runs from the inbox whenever some may be due and a worker is free, until shutdown.
+    pub(super) async fn claim_loop(self: Arc<Self>) {
+        let workers = &self.workers;
+        let queued_flows: Vec<_> =
+            self.flows.iter().filter(|flow| matches!(flow.handler, Handler::Event { .. })).collect();
+        // Each round starts with the next flow, so a backlog in one cannot starve the others.
+        let mut first = 0;
+        while !workers.is_stopping() {
+            let free = workers.free_slots();
+            if free == 0 || !workers.take_queued() {
+                if !workers.woken_within(POLL).await {
+                    workers.queued();
+                }
+                continue;
+            }
+            first = (first + 1) % queued_flows.len().max(1);
+            let claims = queued_flows[first..]
+                .iter()
+                .chain(&queued_flows[..first])
+                .map(|flow| FlowClaim {
+                    flow: flow.name,
+                    limit: free,
+                    concurrency: flow.policy.concurrency,
+                    ordered: flow.policy.ordered,
+                })
+                .collect();
+            let claimed = match self.store.claim(claims, free, LEASE).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::error!(error = %format!("{error:#}"), "claiming runs failed; trying again shortly");
+                    tokio::time::sleep(POLL).await;
+                    workers.queued();
+                    continue;
+                }
+            };
+            if claimed.len() >= free {
+                // The batch was full: there may be more.
+                workers.queued();
+            }
+            let mut unstarted = Vec::new();
+            for run in claimed {
+                // A run that just came in may have taken a slot meanwhile, or shutdown begun: a
+                // claimed run that cannot start now goes back, rather than wait holding its lease.
+                match workers.try_slot() {
+                    Some(slot) if !workers.is_stopping() => self.spawn_run(run, slot),
+                    _ => unstarted.push(run.id),
+                }
+            }
+            if !unstarted.is_empty() {
+                if let Err(error) = self.store.release(unstarted).await {
+                    tracing::error!(error = %format!("{error:#}"), "returning claimed runs to the inbox failed; they resume when their lease ends");
+                }
+                workers.queued();
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Customer instances: their stored records, and each one's typed configuration, cached.
+
+mod cache;
+
+use crate::model::{Config, InstanceRecord, ParsedConfig, Result};
+use crate::store::Store;
+use cache::InstanceCache;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a serving process brings its cache in line with the store, so an instance
+/// activated or changed by another process (the CLI) is seen without a restart.
+const REFRESH: Duration = Duration::from_secs(1);
+
+/// The instances of an integration, read and written through the store, with their typed
+/// configuration cached.
+pub(crate) struct Instances<C> {
+    store: Arc<dyn Store>,
+    cache: InstanceCache<C>,
+}
+
+impl<C: Config> Instances<C> {
+    pub(crate) fn new(store: Arc<dyn Store>) -> Instances<C> {
+        Instances { store, cache: InstanceCache::default() }
+    }
+
+    /// The configuration of the active instance `name`, or `None` when it is not active.
+    pub(crate) async fn config(&self, name: &str) -> Result<Option<Arc<C>>> {
+        if let Some(known) = self.cache.get(name) {
+            return Ok(known);
+        }
+        match self.store.instance(name).await? {
+            Some(record) => self.cache.update(&record),
+            None => Ok(None),
+        }
+    }
+
+    /// The stored record of `name`.
+    pub(crate) async fn record(&self, name: &str) -> Result<Option<InstanceRecord>> {
+        self.store.instance(name).await
+    }
+
+    /// Every stored instance, active or not; the cache takes them in on the way.
+    pub(crate) async fn all(&self) -> Result<Vec<InstanceRecord>> {
+        let records = self.store.instances().await?;
+        for record in &records {
+            if let Err(error) = self.cache.update(record) {
+                tracing::error!(instance = record.name, %error, "the stored configuration no longer fits");
+            }
+        }
+        Ok(records)
+    }
+
+    /// The names of the active instances.
+    pub(crate) async fn active(&self) -> Result<Vec<String>> {
+        Ok(self.all().await?.into_iter().filter(|record| record.active).map(|record| record.name).collect())
+    }
+
+    /// Stores `name` as active with `config`, replacing an earlier configuration.
+    pub(crate) async fn activate(&self, name: &str, config: ParsedConfig<C>) -> Result<()> {
+        let record = self.store.activate_instance(name, &config.json).await?;
+        self.cache.update_with(&record, Some(config.config)).map(drop)
+    }
+
+    /// Puts back `name` as `previous` was (inactive if there was none).
+    pub(crate) async fn restore(&self, name: &str, previous: Option<InstanceRecord>) -> Result<()> {
+        let record = self.store.restore_instance(name, previous).await?;
+        self.cache.update(&record).map(drop)
+    }
+
+    /// Marks `name` inactive.
+    pub(crate) async fn deactivate(&self, name: &str) -> Result<()> {
+        if let Some(record) = self.store.deactivate_instance(name).await? {
+            self.cache.update(&record)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the cache in line with the store, for a serving process.
+    pub(crate) async fn keep_fresh(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(REFRESH).await;
+            if let Err(error) = self.all().await {
+                tracing::warn!(error = %format!("{error:#}"), "refreshing instances failed");
+            }
+        }
+    }
+}

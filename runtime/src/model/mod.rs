@@ -1,0 +1,43 @@
+//! The model: what every stage shares and nothing else — the request as received and what
+//! reads it, flow descriptors with their triggers and policies, the contexts flows run with,
+//! run ids, statuses, causes and records, configuration, secrets and errors. It uses no
+//! other module of the crate; every other module may use it.
+
+mod check_status;
+mod clash;
+mod config;
+mod context;
+mod error;
+mod extract;
+mod flow;
+mod flows;
+mod handshake;
+mod policy;
+mod records;
+mod request;
+mod request_key;
+mod run;
+mod secret;
+mod signing;
+mod trigger;
+
+pub use check_status::CheckStatus;
+pub use clash::{both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path, share_an_event};
+pub use config::Config;
+pub(crate) use config::{ParsedConfig, decode as decode_config, parse as parse_config};
+pub use context::{Activation, Ctx, FlowContext};
+pub(crate) use context::{RunInfo, endpoint_url};
+pub use error::{Context, Error, Result};
+pub use extract::{FromRequest, Json, Query, Rejection};
+pub use flow::{Flow, FlowDescriptor, FlowResult, Handler, Output, PreprocessFlow, WebhookFlow};
+pub use flows::Flows;
+pub use handshake::Handshake;
+pub use policy::Policy;
+pub(crate) use records::{AttemptRecord, InstanceRecord, LogLine, RunDetail, RunSummary, StepRecord};
+pub use request::Request;
+pub use request_key::RequestKey;
+pub use run::RunId;
+pub(crate) use run::{Cause, Dedupe, RunStatus};
+pub use secret::Secret;
+pub use signing::{Encoding, Scheme, SecretField, Verifier, VerifyError};
+pub use trigger::{Broker, BrokerUrl, Trigger};

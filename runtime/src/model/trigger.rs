@@ -1,0 +1,94 @@
+//! What starts a flow: its trigger, as `#[flow]` declares it.
+
+use super::request_key::RequestKey;
+
+/// What starts a flow.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    /// A POST to `/hooks/{instance}{path}`.
+    Webhook { path: &'static str },
+    /// A cron schedule read in a time zone.
+    Schedule { cron: &'static str, tz: &'static str },
+    /// Activation of a customer instance.
+    OnActivate,
+    /// Deactivation of a customer instance.
+    OnDeactivate,
+    /// A POST to `/hooks/{instance}{path}` that names its event (`route`), dispatched to the
+    /// event flow that takes it.
+    /// `id` is the struct's module path and name, which tells apart two of one name.
+    Preprocess { id: &'static str, path: &'static str, route: RequestKey, reject_unhandled: bool },
+    /// One event of a pre-process endpoint: `preprocess` is its name, `preprocess_id` its `id`.
+    Event { preprocess: &'static str, preprocess_id: &'static str, event: &'static str },
+    /// Messages of a broker, consumed durably for each active instance.
+    Source { broker: Broker },
+    /// Stands in for a flow whose definition did not compile; never reaches the runtime. A
+    /// pre-process flow's stand-in keeps its `id`, so its event flows still find it listed.
+    Invalid { preprocess_id: Option<&'static str> },
+}
+
+impl Trigger {
+    /// The kind's name, as `flows` prints it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Trigger::Webhook { .. } => "webhook",
+            Trigger::Schedule { .. } => "schedule",
+            Trigger::OnActivate => "on_activate",
+            Trigger::OnDeactivate => "on_deactivate",
+            Trigger::Preprocess { .. } => "preprocess",
+            Trigger::Event { .. } => "event",
+            Trigger::Source { broker: Broker::Nats { .. } } => "nats",
+            Trigger::Source { broker: Broker::Amqp { .. } } => "amqp",
+            Trigger::Source { broker: Broker::Mqtt { .. } } => "mqtt",
+            Trigger::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+/// What a source consumes. `{instance}` in a subject, queue or topic stands for the instance's
+/// name, so each instance can have its own.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Broker {
+    /// A NATS JetStream subject, kept by `stream` until acknowledged.
+    Nats { subject: &'static str, stream: &'static str },
+    /// A durable AMQP queue.
+    Amqp { queue: &'static str },
+    /// An MQTT topic filter, subscribed with QoS 1 in a persistent session.
+    Mqtt { topic: &'static str },
+}
+
+/// A configuration field that holds a broker URL (`url = field` on a source).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a broker URL field must be a `String`, `Url` or `Secret`, not `{Self}`",
+    label = "named by `url = …`",
+    note = "a `Secret` keeps credentials in the URL out of logs; `Option<…>` falls back to the environment"
+)]
+pub trait BrokerUrl {
+    fn broker_url(&self) -> Option<String>;
+}
+
+impl BrokerUrl for String {
+    fn broker_url(&self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+impl BrokerUrl for url::Url {
+    fn broker_url(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+}
+
+impl BrokerUrl for crate::Secret {
+    fn broker_url(&self) -> Option<String> {
+        Some(self.expose().to_owned())
+    }
+}
+
+impl<T: BrokerUrl> BrokerUrl for Option<T> {
+    fn broker_url(&self) -> Option<String> {
+        self.as_ref().and_then(BrokerUrl::broker_url)
+    }
+}
