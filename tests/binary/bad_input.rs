@@ -57,3 +57,22 @@ async fn bad_requests_are_refused_and_store_nothing() {
 
     assert_eq!(binary.runs_of("stock_changed"), runs_before, "a refused request created a run");
 }
+
+/// A payload's problem is reported at the field the sender must fix, and the refusal is logged.
+#[tokio::test]
+async fn a_missing_field_is_named_by_its_own_path_and_refusals_are_logged() {
+    let fake = MockServer::start().await;
+    accept_registration(&fake).await;
+    let binary = Binary::example("inventory_sync");
+    let server = binary.serve(&["serve"]);
+    assert!(binary.activate("acme", &inventory_config(&fake), &server.url).status.success());
+
+    let (status, body) = post(&server, "acme", "/inventory", "{}").await;
+    assert_eq!((status, &body["path"]), (422, &Value::from("updates")), "{body}");
+    let (status, body) = post(&server, "acme", "/inventory", r#"{"updates":[{"item":"widgets"}]}"#).await;
+    assert_eq!((status, &body["path"]), (422, &Value::from("updates[0].action")), "{body}");
+    let (status, body) = post(&server, "acme", "/inventory", "[]").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.get("path").is_none(), "the whole payload is the wrong shape: {body}");
+    server.wait_for_log(&["refused a delivery", "status=422", "acme"], 3, crate::support::PATIENCE);
+}

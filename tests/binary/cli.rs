@@ -66,3 +66,41 @@ fn invoke_runs_a_flow_once_and_records_it() {
     let unknown = binary.run(&["invoke", "nope"]);
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("the flows are: echo, tick, fail, flaky"));
 }
+
+/// A command whose reader has gone away, as in `runs | head -2`, ends quietly.
+#[test]
+fn a_closed_pipe_ends_a_command_quietly() {
+    let binary = Binary::example("probe");
+    assert!(binary.activate("a", "label = \"first\"", "http://127.0.0.1:9").status.success());
+    binary.ok(&["invoke", "echo", "--query", "page=1"]);
+    let run = binary.runs()[0]["id"].to_string();
+    for args in [vec!["runs"], vec!["runs", "show", &run], vec!["flows"], vec!["instances", "list"]] {
+        let mut child = binary
+            .command()
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The read end is closed before the command writes anything.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success() && stderr.is_empty(), "`{}`: {:?} {stderr}", args.join(" "), output.status);
+    }
+}
+
+/// Each option is on the command that reads it.
+#[test]
+fn serve_options_are_on_serve_only() {
+    let binary = Binary::example("probe");
+    let runs_help = binary.ok(&["runs", "--help"]);
+    for serve_only in ["--workers", "--queue-capacity", "--drain-timeout", "--listen", "--public-url"] {
+        assert!(!runs_help.contains(serve_only), "`runs --help` lists {serve_only}:\n{runs_help}");
+        assert!(binary.ok(&["serve", "--help"]).contains(serve_only), "`serve --help` lacks {serve_only}");
+    }
+    assert!(runs_help.contains("[default: 50]"), "{runs_help}");
+    let mixed = binary.run(&["--workers", "3", "runs"]);
+    assert!(!mixed.status.success());
+    assert!(String::from_utf8_lossy(&mixed.stderr).contains("cannot be used with"), "{mixed:?}");
+}

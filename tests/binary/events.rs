@@ -219,3 +219,40 @@ async fn an_ignored_delivery_is_replayed_through_the_flow_that_takes_its_event_n
     assert!(String::from_utf8_lossy(&refused.stderr).contains("no longer active"), "{refused:?}");
     assert!(binary.run_detail(later)["replayed_as"].is_null());
 }
+
+/// A delivery id is the sender's: the same id is one delivery whichever event it names, and
+/// one a replay already took into a flow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_id_is_remembered_for_its_endpoint_whichever_flow_takes_it() {
+    let (binary, server, _fake) = github_import().await;
+    let push =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github/push/payload.json")).unwrap();
+    let issue =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/github/issues/opened.payload.json"))
+            .unwrap();
+
+    let (status, first) = deliver(&server, "push", "d-1", push.clone(), &sign(&push)).await;
+    assert_eq!(status, 202, "{first}");
+    let (status, again) = deliver(&server, "issues", "d-1", issue.clone(), &sign(&issue)).await;
+    assert_eq!((status, &again["run_id"], &again["duplicate"]), (202, &first["run_id"], &serde_json::json!(true)));
+
+    // Ignored under an event no flow took, replayed once a flow took it, then sent again.
+    let (_, ignored) = deliver(&server, "watch", "d-2", push.clone(), &sign(&push)).await;
+    let ignored = ignored["run_id"].as_u64().unwrap();
+    let store = rusqlite::Connection::open(binary.dir().join("store.db")).unwrap();
+    store
+        .execute(
+            "UPDATE runs SET headers = CAST(replace(CAST(headers AS TEXT), 'x-github-event: watch', 'x-github-event: push') AS BLOB)
+             WHERE id = ?1",
+            [ignored as i64],
+        )
+        .unwrap();
+    binary.ok(&["replay", &ignored.to_string()]);
+    let (status, resent) = deliver(&server, "push", "d-2", push.clone(), &sign(&push)).await;
+    assert_eq!(
+        (status, resent["run_id"].as_u64(), &resent["duplicate"]),
+        (202, Some(ignored), &serde_json::json!(true))
+    );
+    assert_eq!(binary.runs_of("push"), 2, "the first push and the replay, not the resent delivery");
+    assert_eq!(binary.runs_of("issue_changed"), 0);
+}

@@ -177,3 +177,48 @@ async fn deliveries_sent_while_on_activate_runs_are_accepted() {
     let finished = tokio::task::block_in_place(|| activating.wait_with_output()).unwrap();
     assert!(finished.status.success());
 }
+
+/// `instances activate` names endpoints with the URL the server recorded, not its own
+/// defaults, and says so when `--public-url` disagrees or no server has recorded one.
+#[tokio::test]
+async fn activation_names_endpoints_with_the_servers_recorded_url() {
+    let fake = MockServer::start().await;
+    let binary = Binary::example("inventory_sync");
+    let config = binary.dir().join("acme.toml");
+    std::fs::write(&config, inventory_config(&fake)).unwrap();
+    let activate = |extra: &[&str]| {
+        let mut args = vec!["instances", "activate", "acme", "--config", config.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        binary.run(&args)
+    };
+
+    accept_registration(&fake).await;
+    let before_any_server = activate(&[]);
+    assert!(before_any_server.status.success(), "{}", stderr(&before_any_server));
+    assert!(
+        stderr(&before_any_server).contains("no server has recorded its public URL"),
+        "{}",
+        stderr(&before_any_server)
+    );
+    assert!(String::from_utf8_lossy(&before_any_server.stdout).contains("http://127.0.0.1:8080/hooks/acme/inventory"));
+
+    let server = binary.serve(&["serve"]);
+    let recorded = activate(&[]);
+    assert!(recorded.status.success(), "{}", stderr(&recorded));
+    assert!(String::from_utf8_lossy(&recorded.stdout).contains(&server.hook("acme", "/inventory")), "{recorded:?}");
+    assert!(stderr(&recorded).is_empty(), "{}", stderr(&recorded));
+    let registered: Vec<serde_json::Value> = fake
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|request| request.url.path() == "/inventory/webhooks")
+        .map(|request| request.body_json().unwrap())
+        .collect();
+    assert_eq!(registered.last().unwrap()["url"], server.hook("acme", "/inventory"), "on_activate registered it");
+
+    let elsewhere = activate(&["--public-url", "https://hooks.example.com"]);
+    assert!(elsewhere.status.success(), "{}", stderr(&elsewhere));
+    assert!(String::from_utf8_lossy(&elsewhere.stdout).contains("https://hooks.example.com/hooks/acme/inventory"));
+    assert!(stderr(&elsewhere).contains(&format!("not {}/", server.url)), "{}", stderr(&elsewhere));
+}

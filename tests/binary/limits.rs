@@ -84,3 +84,14 @@ async fn a_full_inbox_answers_503_with_retry_after_and_keeps_what_it_accepted() 
         binary.database().query_row("SELECT count(*) FROM runs WHERE flow = 'noop'", [], |row| row.get(0)).unwrap();
     assert_eq!(stored as usize, accepted.len(), "{refused} refused, {} accepted", accepted.len());
 }
+
+/// A body over the limit is logged, as a bad signature is: the operator sees refused senders.
+#[tokio::test]
+async fn a_body_over_the_limit_is_logged() {
+    let binary = Binary::example("probe");
+    let server = binary.serve(&["serve"]);
+    assert!(binary.activate("a", "label = \"first\"", &server.url).status.success());
+    let (status, _) = post(&reqwest::Client::new(), &server.hook("a", "/small"), vec![b'x'; 1001]).await;
+    assert_eq!(status, 413);
+    server.wait_for_log(&["refused a delivery", "status=413", "1000 bytes"], 1, PATIENCE);
+}

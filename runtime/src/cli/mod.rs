@@ -23,6 +23,7 @@ use url::Url;
 
 #[derive(Parser)]
 #[command(version, about = "An aqueduct integration: serve its flows, manage customer instances, inspect runs.")]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     /// Where runs and instances are kept.
     #[arg(long, global = true, env = "AQUEDUCT_STORE", default_value = "sqlite:aqueduct.db")]
