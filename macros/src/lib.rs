@@ -3,12 +3,16 @@
 //! with examples, lives on the re-exports there.
 //!
 //! Each macro parses its input into typed structs, checks them, then generates code; every
-//! mistake it can see is reported at the span that caused it.
+//! mistake it can see is reported at the span that caused it. Generated code names the
+//! runtime through the paths in `exports.rs` only.
 
+mod call;
 mod component;
 mod errors;
+mod exports;
 mod flow;
 mod integration;
+mod read;
 mod schedule;
 mod suggest;
 

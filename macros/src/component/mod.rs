@@ -2,8 +2,9 @@
 //! the third-party API: each action call becomes a traced, recorded step of the run.
 
 use crate::errors::Errors;
+use crate::exports::{COMPONENT, RECORD_ACTION};
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
 use syn::{FnArg, ImplItem, ImplItemFn, Item, ItemImpl, ItemStruct, Pat, PatIdent, PatType, ReturnType};
 
@@ -42,7 +43,7 @@ fn component_struct(item: ItemStruct) -> TokenStream {
     quote! {
         #item
 
-        impl #impl_generics ::aqueduct::__private::Component for #name #type_generics #where_clause {
+        impl #impl_generics #COMPONENT for #name #type_generics #where_clause {
             const NAME: &'static str = #name_str;
         }
     }
@@ -129,10 +130,10 @@ fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplIt
         ReturnType::Type(_, ty) => ty.span(),
         ReturnType::Default => Span::call_site(),
     };
-    let record = quote_spanned! {output_span=> ::aqueduct::__private::record_action};
+    let record = RECORD_ACTION.at(output_span);
     wrapper.block = syn::parse_quote! {{
         #record(
-            <Self as ::aqueduct::__private::Component>::NAME,
+            <Self as #COMPONENT>::NAME,
             #action_str,
             Self::#body_name(#(#forwarded),*),
         )

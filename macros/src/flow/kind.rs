@@ -73,11 +73,6 @@ impl Kind {
         matches!(self, Kind::Schedule | Kind::Event | Kind::Nats | Kind::Amqp | Kind::Mqtt)
     }
 
-    /// A durable consumer of a message broker.
-    pub(crate) fn is_source(self) -> bool {
-        matches!(self, Kind::Nats | Kind::Amqp | Kind::Mqtt)
-    }
-
     /// "a webhook flow", "an on_activate hook".
     pub(crate) fn a(self) -> String {
         let article = if matches!(self, Kind::OnActivate | Kind::OnDeactivate | Kind::Event | Kind::Amqp | Kind::Mqtt) {

@@ -2,6 +2,10 @@
 
 use super::parse::Integration;
 use crate::errors::written;
+use crate::exports::{
+    BOTH_ON_ACTIVATE, BOTH_ON_DEACTIVATE, FLOW, INTEGRATION, PREPROCESS_LISTED, RUN_MAIN, RuntimePath, SHARE_A_NAME,
+    SHARE_A_PATH, SHARE_AN_EVENT,
+};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Path;
@@ -11,7 +15,10 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
     let Integration { name, config, flows, demo } = integration;
     let descriptors: Vec<TokenStream> = flows
         .iter()
-        .map(|flow| quote_spanned!(flow.span()=> <#flow as ::aqueduct::__private::Flow<#config>>::DESCRIPTOR))
+        .map(|flow| {
+            let trait_path = FLOW.at(flow.span());
+            quote_spanned!(flow.span()=> <#flow as #trait_path<#config>>::DESCRIPTOR)
+        })
         .collect();
     let pair_checks = pair_checks(flows, &descriptors);
     let source_checks = flows.iter().zip(&descriptors).map(|(flow, descriptor)| {
@@ -19,8 +26,9 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
             "the event flow `{}` takes its events from a pre-process flow that this integration does not list; add the flow its `from = …` names to `flows: [...]` (one of the same name in another module is another flow)",
             written(flow)
         );
+        let preprocess_listed = PREPROCESS_LISTED.at(flow.span());
         quote_spanned! {flow.span()=>
-            const _: () = if !::aqueduct::__private::preprocess_listed(&#descriptor, &[#(#descriptors),*]) {
+            const _: () = if !#preprocess_listed(&#descriptor, &[#(#descriptors),*]) {
                 ::core::panic!(#message)
             };
         }
@@ -34,9 +42,10 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
         None => quote!(::std::option::Option::None),
     };
     // Spanned at the config type, so a type that cannot configure an integration is reported there.
-    let run_main = quote_spanned!(config.span()=> ::aqueduct::__private::run_main::<#config>);
+    let run_main = RUN_MAIN.at(config.span());
+    let run_main = quote_spanned!(config.span()=> #run_main::<#config>);
     quote! {
-                #(#pair_checks)*
+        #(#pair_checks)*
         #(#source_checks)*
 
         // Naming each listed flow here is what makes an unlisted `#[flow]` a compile error;
@@ -44,7 +53,7 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
         const _: () = { #( let _ = #flows::list_this_flow_in_integration; )* };
 
         /// The integration, for tests, benchmarks and custom `main`s (`aqueduct::Server::start`).
-        pub const INTEGRATION: ::aqueduct::Integration<#config> = ::aqueduct::Integration::new(#name, &[#(#descriptors),*], #demo);
+        pub const INTEGRATION: #INTEGRATION<#config> = #INTEGRATION::new(#name, &[#(#descriptors),*], #demo);
 
         // Unused when `integration!` stands in a module, as in a test or a benchmark.
         #[allow(dead_code)]
@@ -61,41 +70,42 @@ fn pair_checks(flows: &[Path], descriptors: &[TokenStream]) -> Vec<TokenStream> 
     for (second, second_descriptor) in flows.iter().zip(descriptors).skip(1) {
         for (first, first_descriptor) in flows.iter().zip(descriptors).take_while(|(flow, _)| *flow != second) {
             let (a, b) = (written(first), written(second));
-            let clashes = [
+            let clashes: [(RuntimePath, String); 5] = [
                 (
-                    quote!(share_a_name),
+                    SHARE_A_NAME,
                     format!(
                         "the flows `{a}` and `{b}` have the same name, and runs know their flow by name; rename one of the functions"
                     ),
                 ),
                 (
-                    quote!(share_a_path),
+                    SHARE_A_PATH,
                     format!(
                         "the flows `{a}` and `{b}` are served at the same path; give each webhook and pre-process flow a path of its own"
                     ),
                 ),
                 (
-                    quote!(share_an_event),
+                    SHARE_AN_EVENT,
                     format!(
                         "the flows `{a}` and `{b}` take the same event of the same pre-process flow; let one flow take it"
                     ),
                 ),
                 (
-                    quote!(both_on_activate),
+                    BOTH_ON_ACTIVATE,
                     format!(
                         "the flows `{a}` and `{b}` are both on_activate hooks; an integration has one, so do both jobs in one function"
                     ),
                 ),
                 (
-                    quote!(both_on_deactivate),
+                    BOTH_ON_DEACTIVATE,
                     format!(
                         "the flows `{a}` and `{b}` are both on_deactivate hooks; an integration has one, so do both jobs in one function"
                     ),
                 ),
             ];
             for (clash, message) in clashes {
+                let clash = clash.at(second.span());
                 checks.push(quote_spanned! {second.span()=>
-                    const _: () = if ::aqueduct::__private::#clash(&#first_descriptor, &#second_descriptor) {
+                    const _: () = if #clash(&#first_descriptor, &#second_descriptor) {
                         ::core::panic!(#message)
                     };
                 });

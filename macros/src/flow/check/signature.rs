@@ -1,7 +1,8 @@
-//! Reads the flow function's signature: its context argument, its extractors, its result.
+//! The flow function's signature checked against its kind: its context argument, its
+//! extractors, its result.
 
-use super::kind::Kind;
 use crate::errors::{Errors, written};
+use crate::flow::kind::Kind;
 use syn::{FnArg, GenericArgument, ItemFn, PathArguments, ReturnType, Type};
 
 /// The parts of a flow function that the generated code needs.
@@ -20,7 +21,7 @@ enum ContextType {
 }
 
 impl FlowSignature {
-    pub(crate) fn parse(function: &ItemFn, kind: Kind, errors: &mut Errors) -> Option<FlowSignature> {
+    pub(crate) fn check(function: &ItemFn, kind: Kind, errors: &mut Errors) -> Option<FlowSignature> {
         let signature = &function.sig;
         if signature.asyncness.is_none() {
             errors.at(

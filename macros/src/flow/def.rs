@@ -1,0 +1,53 @@
+//! A flow's definition once checked: what generation reads, with every required part present
+//! and every value valid.
+
+use super::parse::{HandshakeAttr, RequestKey, VerifyAttr};
+use std::time::Duration;
+use syn::{Ident, LitStr, Path, Type, Visibility};
+
+/// One valid flow.
+pub(crate) struct FlowDef {
+    pub name: Ident,
+    pub vis: Visibility,
+    /// The integration's configuration type, as the flow names it.
+    pub config: Type,
+    pub kind: KindDef,
+    pub policy: PolicyDef,
+    /// The extractors a flow takes after its `Ctx`, in order (none for hooks and endpoints).
+    pub extractors: Vec<Type>,
+}
+
+/// What triggers the flow, and how it is called.
+pub(crate) enum KindDef {
+    Webhook { path: LitStr, endpoint: EndpointDef },
+    Schedule { cron: LitStr, tz: LitStr },
+    OnActivate,
+    OnDeactivate,
+    Preprocess { path: LitStr, route: RequestKey, reject_unhandled: bool, endpoint: EndpointDef },
+    Event { event: LitStr, from: Path },
+    Source { broker: BrokerDef, url: Option<Ident> },
+}
+
+/// What an endpoint does with a delivery before it is stored.
+pub(crate) struct EndpointDef {
+    pub verify: Option<VerifyAttr>,
+    pub handshake: Option<HandshakeAttr>,
+}
+
+pub(crate) enum BrokerDef {
+    Nats { subject: LitStr, stream: LitStr },
+    Amqp { queue: LitStr },
+    Mqtt { topic: LitStr },
+}
+
+/// The run policy options given; the others keep the runtime's defaults.
+#[derive(Default)]
+pub(crate) struct PolicyDef {
+    pub retries: Option<u32>,
+    pub backoff: Option<(Duration, Duration)>,
+    pub concurrency: Option<u32>,
+    pub ordered: Option<bool>,
+    pub dedupe: Option<RequestKey>,
+    pub dedupe_window: Option<Duration>,
+    pub max_body: Option<u64>,
+}

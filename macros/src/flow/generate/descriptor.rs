@@ -1,0 +1,252 @@
+//! A flow's descriptor as a `const` expression: its trigger, policy, signature check,
+//! handshake, broker URL and handler.
+
+use crate::exports::{
+    BROKER, BROKER_URL, ENCODING, FLOW_DESCRIPTOR, FLOW_RESULT, HANDLER, HANDSHAKE, POLICY, PREPROCESS_FLOW,
+    REQUEST_KEY, SCHEME, SECRET, SECRET_FIELD, TRIGGER, VERIFIER,
+};
+use crate::flow::FlowItem;
+use crate::flow::def::{BrokerDef, EndpointDef, FlowDef, KindDef, PolicyDef};
+use crate::flow::parse::{HandshakeAttr, RequestKey, Scheme, VerifyAttr};
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, ReturnType, Type};
+
+pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
+    let name_str = def.name.to_string();
+    let trigger = trigger(&def.kind);
+    let policy = policy(&def.policy);
+    let none = quote!(::std::option::Option::None);
+    let (verify, handshake) = match &def.kind {
+        KindDef::Webhook { endpoint, .. } | KindDef::Preprocess { endpoint, .. } => {
+            endpoint_options(endpoint, &def.config)
+        }
+        _ => (none.clone(), none.clone()),
+    };
+    let broker_url = match &def.kind {
+        KindDef::Source { url: Some(field), .. } => broker_url(field, &def.config),
+        _ => none,
+    };
+    let handler = handler(item, def);
+    quote! {
+        #FLOW_DESCRIPTOR {
+            name: #name_str,
+            trigger: #trigger,
+            policy: #policy,
+            verify: #verify,
+            handshake: #handshake,
+            broker_url: #broker_url,
+            handler: #handler,
+        }
+    }
+}
+
+/// The flow's trigger as a runtime value.
+fn trigger(kind: &KindDef) -> TokenStream {
+    match kind {
+        KindDef::Webhook { path, .. } => quote!(#TRIGGER::Webhook { path: #path }),
+        KindDef::Schedule { cron, tz } => quote!(#TRIGGER::Schedule { cron: #cron, tz: #tz }),
+        KindDef::OnActivate => quote!(#TRIGGER::OnActivate),
+        KindDef::OnDeactivate => quote!(#TRIGGER::OnDeactivate),
+        KindDef::Preprocess { path, route, reject_unhandled, .. } => {
+            let route = request_key(route);
+            // Expanded inside `impl Flow for` the struct, so `Self` is the pre-process flow.
+            quote!(#TRIGGER::Preprocess {
+                id: <Self as #PREPROCESS_FLOW>::ID,
+                path: #path,
+                route: #route,
+                reject_unhandled: #reject_unhandled,
+            })
+        }
+        KindDef::Event { event, from } => {
+            // Spanned at the name, so naming something that is not a pre-process flow is reported there.
+            let preprocess_flow = PREPROCESS_FLOW.at(from.span());
+            let (name, id) = (
+                quote_spanned! {from.span()=> <#from as #preprocess_flow>::NAME },
+                quote_spanned! {from.span()=> <#from as #preprocess_flow>::ID },
+            );
+            quote!(#TRIGGER::Event { preprocess: #name, preprocess_id: #id, event: #event })
+        }
+        KindDef::Source { broker, .. } => {
+            let broker = match broker {
+                BrokerDef::Nats { subject, stream } => quote!(#BROKER::Nats { subject: #subject, stream: #stream }),
+                BrokerDef::Amqp { queue } => quote!(#BROKER::Amqp { queue: #queue }),
+                BrokerDef::Mqtt { topic } => quote!(#BROKER::Mqtt { topic: #topic }),
+            };
+            quote!(#TRIGGER::Source { broker: #broker })
+        }
+    }
+}
+
+/// `Policy { …the options given…, ..Policy::DEFAULT }`.
+fn policy(policy: &PolicyDef) -> TokenStream {
+    let millis = |duration: std::time::Duration| -> u64 { duration.as_millis().try_into().unwrap_or(u64::MAX) };
+    let mut fields = Vec::new();
+    if let Some(retries) = policy.retries {
+        fields.push(quote!(retries: #retries,));
+    }
+    if let Some((min, max)) = policy.backoff {
+        let (min, max) = (millis(min), millis(max));
+        fields.push(quote!(
+            backoff_min: ::std::time::Duration::from_millis(#min),
+            backoff_max: ::std::time::Duration::from_millis(#max),
+        ));
+    }
+    if let Some(concurrency) = policy.concurrency {
+        fields.push(quote!(concurrency: ::std::option::Option::Some(#concurrency),));
+    }
+    if let Some(ordered) = policy.ordered {
+        fields.push(quote!(ordered: #ordered,));
+    }
+    if let Some(dedupe) = &policy.dedupe {
+        let dedupe = request_key(dedupe);
+        fields.push(quote!(dedupe: ::std::option::Option::Some(#dedupe),));
+    }
+    if let Some(window) = policy.dedupe_window {
+        let window = millis(window);
+        fields.push(quote!(dedupe_window: ::std::time::Duration::from_millis(#window),));
+    }
+    if let Some(max_body) = policy.max_body {
+        let max_body = max_body as usize;
+        fields.push(quote!(max_body: #max_body,));
+    }
+    quote!(#POLICY { #(#fields)* ..#POLICY::DEFAULT })
+}
+
+fn request_key(key: &RequestKey) -> TokenStream {
+    match key {
+        RequestKey::Header(name) => quote!(#REQUEST_KEY::Header(#name)),
+        RequestKey::Json(pointer) => quote!(#REQUEST_KEY::Json(#pointer)),
+    }
+}
+
+/// `verify` and `handshake` as runtime values (`None` when not given).
+fn endpoint_options(endpoint: &EndpointDef, config: &Type) -> (TokenStream, TokenStream) {
+    let some = |value: Option<TokenStream>| match value {
+        Some(value) => quote!(::std::option::Option::Some(#value)),
+        None => quote!(::std::option::Option::None),
+    };
+    (
+        some(endpoint.verify.as_ref().map(|verify| verifier(verify, config))),
+        some(endpoint.handshake.as_ref().map(|handshake| handshake_value(handshake, config))),
+    )
+}
+
+/// The runtime's `Verifier<C>` for `verify = …`.
+fn verifier(verify: &VerifyAttr, config: &Type) -> TokenStream {
+    match verify {
+        VerifyAttr::Custom(path) => {
+            let verifier = VERIFIER.at(path.span());
+            quote_spanned! {path.span()=> #verifier::Custom(#path) }
+        }
+        VerifyAttr::Signed { scheme, secrets } => {
+            let scheme = match scheme {
+                Scheme::HmacSha256 { header, prefix, base64 } => {
+                    let prefix = prefix.as_ref().map(syn::LitStr::value).unwrap_or_default();
+                    let encoding = if *base64 { quote!(Base64) } else { quote!(Hex) };
+                    quote!(#SCHEME::HmacSha256 { header: #header, prefix: #prefix, encoding: #ENCODING::#encoding })
+                }
+                Scheme::StandardWebhooks => quote!(#SCHEME::StandardWebhooks),
+                Scheme::Stripe => quote!(#SCHEME::Stripe),
+                Scheme::Slack => quote!(#SCHEME::Slack),
+            };
+            let secrets = secrets_of(secrets, config, "secrets");
+            quote!(#VERIFIER::Signed { scheme: #scheme, secrets: #secrets })
+        }
+    }
+}
+
+fn handshake_value(handshake: &HandshakeAttr, config: &Type) -> TokenStream {
+    match handshake {
+        HandshakeAttr::Slack => quote!(#HANDSHAKE::Slack),
+        HandshakeAttr::Sns { host } => {
+            let host = match host {
+                Some(host) => quote!(::std::option::Option::Some(#host)),
+                None => quote!(::std::option::Option::None),
+            };
+            quote!(#HANDSHAKE::Sns { host: #host })
+        }
+        HandshakeAttr::HubChallenge { verify_token } => {
+            let verify_token = secrets_of(std::slice::from_ref(verify_token), config, "verify_token");
+            quote!(#HANDSHAKE::HubChallenge { verify_token: #verify_token })
+        }
+    }
+}
+
+/// A `fn(&Config) -> Vec<&Secret>` reading `fields`. Each read is spanned at its field's name:
+/// a missing field, or one that is not a `Secret`, is reported where it is named.
+fn secrets_of(fields: &[Ident], config: &Type, function: &str) -> TokenStream {
+    let function = Ident::new(function, Span::call_site());
+    let collect = fields.iter().map(|field| {
+        let secret_field = SECRET_FIELD.at(field.span());
+        quote_spanned! {field.span()=>
+            #secret_field::collect(&config.#field, &mut all);
+        }
+    });
+    quote! {{
+        fn #function(config: &#config) -> ::std::vec::Vec<&#SECRET> {
+            let mut all = ::std::vec::Vec::new();
+            #(#collect)*
+            all
+        }
+        #function
+    }}
+}
+
+/// A source's `url = field`: the broker URL from the instance's configuration.
+fn broker_url(field: &Ident, config: &Type) -> TokenStream {
+    let broker_url_trait = BROKER_URL.at(field.span());
+    let read = quote_spanned! {field.span()=> #broker_url_trait::broker_url(&config.#field) };
+    quote! {
+        ::std::option::Option::Some({
+            fn broker_url(config: &#config) -> ::std::option::Option<::std::string::String> {
+                #read
+            }
+            broker_url
+        })
+    }
+}
+
+/// How the runtime calls the flow: with its `Ctx` and the extractors read from the request,
+/// or with its `Activation`; a pre-process flow runs nothing of its own.
+fn handler(item: &FlowItem, def: &FlowDef) -> TokenStream {
+    let FlowItem::Function(function) = item else { return quote!(#HANDLER::Dispatch) };
+    let name = &def.name;
+    let result_type = match &function.sig.output {
+        ReturnType::Type(_, ty) => ty.as_ref().clone(),
+        ReturnType::Default => syn::parse_quote!(()),
+    };
+    // Spanned at the return type, so a result that is not `Result<T: Serialize>` is reported there.
+    let flow_result = FLOW_RESULT.at(result_type.span());
+    let into_output = quote_spanned! {result_type.span()=> <#result_type as #flow_result>::into_output };
+    // Hygienic names, so a flow called `ctx`, `request` or `activation` is still the one called.
+    let (ctx, request, activation) = (mixed("ctx"), mixed("request"), mixed("activation"));
+    match def.kind {
+        KindDef::OnActivate | KindDef::OnDeactivate => quote! {
+            #HANDLER::Lifecycle(|#activation| {
+                ::std::boxed::Box::pin(async move { #into_output(#name(#activation).await) })
+            })
+        },
+        _ => {
+            let arguments: Vec<Ident> = (0..def.extractors.len())
+                .map(|index| Ident::new(&format!("argument{index}"), Span::mixed_site()))
+                .collect();
+            quote! {
+                #HANDLER::Event {
+                    check: |#request| #name::extract(#request).map(|_| ()),
+                    run: |#ctx, #request| {
+                        ::std::boxed::Box::pin(async move {
+                            let (#(#arguments,)*) = #name::extract(&#request)?;
+                            #into_output(#name(#ctx, #(#arguments),*).await)
+                        })
+                    },
+                }
+            }
+        }
+    }
+}
+
+fn mixed(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}

@@ -1,0 +1,113 @@
+//! Step 3: from a checked [`FlowDef`], the flow's descriptor beside the untouched item — for a
+//! function, a zero-sized struct of the same name carries it; a pre-process flow's own unit
+//! struct does.
+
+mod descriptor;
+pub(crate) mod stand_in;
+
+pub(crate) use stand_in::stand_in;
+
+use super::FlowItem;
+use super::def::{FlowDef, KindDef};
+use crate::exports::{FLOW, FLOW_DESCRIPTOR, FROM_REQUEST, PREPROCESS_FLOW, REJECTION, REQUEST, WEBHOOK_FLOW};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, LitStr, Visibility};
+
+pub(crate) fn flow(item: &FlowItem, def: &FlowDef) -> TokenStream {
+    let FlowDef { name, vis, config, .. } = def;
+    let name_str = name.to_string();
+    let descriptor = descriptor::descriptor(item, def);
+    let listed_check = listed_check(name, vis);
+    let type_of_function = match item {
+        FlowItem::Function(_) => {
+            let extract = extract_fn(def);
+            let doc = format!(
+                "The `{name_str}` flow as a type: list it in `integration!` and name it in `endpoint::<{name_str}>()`. \
+                 The function [`{name_str}`](fn@{name_str}) is what runs."
+            );
+            quote! {
+                #[doc = #doc]
+                #[allow(non_camel_case_types)]
+                #vis struct #name {}
+
+                impl #name {
+                    #extract
+                }
+            }
+        }
+        FlowItem::Endpoint(_) => TokenStream::new(),
+    };
+    let endpoint_impls = match &def.kind {
+        KindDef::Webhook { path, .. } => webhook_impl(name, path),
+        KindDef::Preprocess { path, .. } => [webhook_impl(name, path), preprocess_impl(name)].into_iter().collect(),
+        _ => TokenStream::new(),
+    };
+    quote! {
+        #item
+
+        #type_of_function
+
+        #listed_check
+
+        impl #FLOW<#config> for #name {
+            const DESCRIPTOR: #FLOW_DESCRIPTOR<#config> = #descriptor;
+        }
+
+        #endpoint_impls
+    }
+}
+
+/// The function `integration!` names for each flow it lists. Spanned at the user's item, not
+/// at this macro: rustc does not report dead code that an external macro wrote, and a flow
+/// no integration lists fails to compile through exactly that report.
+fn listed_check(name: &Ident, vis: &Visibility) -> TokenStream {
+    quote_spanned! {name.span()=>
+        impl #name {
+            /// `integration!` names this; a flow that no integration lists fails to compile here.
+            #[doc(hidden)]
+            #[deny(dead_code)]
+            #vis fn list_this_flow_in_integration() {}
+        }
+    }
+}
+
+/// What `endpoint::<F>()` reads.
+fn webhook_impl(name: &Ident, path: &LitStr) -> TokenStream {
+    quote! {
+        impl #WEBHOOK_FLOW for #name {
+            const PATH: &'static str = #path;
+        }
+    }
+}
+
+/// What `from = …` reads of a pre-process flow.
+fn preprocess_impl(name: &Ident) -> TokenStream {
+    let name_str = name.to_string();
+    quote! {
+        impl #PREPROCESS_FLOW for #name {
+            const NAME: &'static str = #name_str;
+            const ID: &'static str = ::std::concat!(::std::module_path!(), "::", #name_str);
+        }
+    }
+}
+
+/// One function that reads every extractor from the request, used both to refuse a bad
+/// request at the door and to call the flow later, so each extractor is checked in one place.
+fn extract_fn(def: &FlowDef) -> TokenStream {
+    let types = &def.extractors;
+    let reads = types.iter().map(|ty| {
+        let from_request = FROM_REQUEST.at(ty.span());
+        quote_spanned! {ty.span()=>
+            <#ty as #from_request>::from_request(request)?
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        fn extract(request: &#REQUEST) -> ::std::result::Result<(#(#types,)*), #REJECTION> {
+            ::std::result::Result::Ok((#(#reads,)*))
+        }
+    }
+}
