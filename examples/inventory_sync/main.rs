@@ -80,7 +80,7 @@ impl InventoryApp {
     async fn create_webhook(&self, url: &Url) -> Result<()> {
         let endpoint = self.base.join("webhooks")?;
         let body = serde_json::json!({ "url": url });
-        self.http.post(endpoint).bearer_auth(self.token.expose()).json(&body).send().await?.error_for_status()?;
+        self.http.post(endpoint).bearer_auth(self.token.expose()).json(&body).send().await?.check_status()?;
         Ok(())
     }
 
@@ -93,12 +93,12 @@ impl InventoryApp {
             .bearer_auth(self.token.expose())
             .send()
             .await?
-            .error_for_status()?
+            .check_status()?
             .json()
             .await?;
         for hook in hooks.iter().filter(|hook| &hook.url == url) {
             let one = endpoint.join(&format!("webhooks/{}", hook.id))?;
-            self.http.delete(one).bearer_auth(self.token.expose()).send().await?.error_for_status()?;
+            self.http.delete(one).bearer_auth(self.token.expose()).send().await?.check_status()?;
         }
         Ok(())
     }
@@ -106,7 +106,7 @@ impl InventoryApp {
     #[action]
     async fn stock_levels(&self) -> Result<Vec<StockLevel>> {
         let endpoint = self.base.join("stock")?;
-        Ok(self.http.get(endpoint).bearer_auth(self.token.expose()).send().await?.error_for_status()?.json().await?)
+        Ok(self.http.get(endpoint).bearer_auth(self.token.expose()).send().await?.check_status()?.json().await?)
     }
 }
 
@@ -132,14 +132,14 @@ impl Catalog {
     #[action]
     async fn adjust_stock(&self, item: &str, delta: i64) -> Result<()> {
         let endpoint = self.base.join(&format!("stock/{item}/adjust"))?;
-        self.http.post(endpoint).json(&serde_json::json!({ "delta": delta })).send().await?.error_for_status()?;
+        self.http.post(endpoint).json(&serde_json::json!({ "delta": delta })).send().await?.check_status()?;
         Ok(())
     }
 
     #[action]
     async fn set_stock(&self, item: &str, quantity: i64) -> Result<()> {
         let endpoint = self.base.join(&format!("stock/{item}"))?;
-        self.http.put(endpoint).json(&serde_json::json!({ "quantity": quantity })).send().await?.error_for_status()?;
+        self.http.put(endpoint).json(&serde_json::json!({ "quantity": quantity })).send().await?.check_status()?;
         Ok(())
     }
 }

@@ -71,6 +71,10 @@ runtime_paths! {
     BOTH_ON_ACTIVATE => "__private::both_on_activate",
     BOTH_ON_DEACTIVATE => "__private::both_on_deactivate",
     PREPROCESS_LISTED => "__private::preprocess_listed",
+    // Checks that the source a flow uses is in this build (`aqueduct`'s features).
+    NATS_FEATURE => "__nats_feature",
+    AMQP_FEATURE => "__amqp_feature",
+    MQTT_FEATURE => "__mqtt_feature",
     // Components.
     COMPONENT => "__private::Component",
     RECORD_ACTION => "__private::record_action",

@@ -46,6 +46,7 @@ mod outbound;
 mod report;
 mod schedule;
 mod server;
+#[cfg(any(feature = "nats", feature = "amqp", feature = "mqtt"))]
 mod sources;
 mod store;
 mod verify;
@@ -59,41 +60,11 @@ pub use model::{
 };
 pub use server::{Server, ServerOptions};
 
-/// Marks an `async fn` as a flow: what triggers it, and how.
-///
-/// The kinds:
-/// - `#[flow(webhook, path = "/orders")]`: a POST endpoint at `/hooks/{instance}/orders`;
-///   after its [`Ctx`] it takes extractors ([`Json`], [`Query`], `Bytes`, `HeaderMap`).
-/// - `#[flow(schedule = "*/5 * * * *", tz = "Europe/Berlin")]`: cron, with 5 fields, 6 with
-///   seconds first, or `@hourly`/`@daily`/…; checked at compile time; `tz` defaults to UTC.
-/// - `#[flow(on_activate)]`, `#[flow(on_deactivate)]`: run when a customer instance is
-///   activated or removed; they take an [`Activation`].
-///
-/// A flow returns `Result<()>`, or `Result<T>` with `T: Serialize` to record `T` as the
-/// run's output. Beside the function, the macro defines a type of the same name that
-/// [`integration!`] and [`Activation::endpoint`] take.
-///
-/// ```no_run
-/// use aqueduct::prelude::*;
-///
-/// #[derive(Deserialize)]
-/// struct Settings {}
-///
-/// #[derive(Deserialize)]
-/// struct Order { id: u64 }
-///
-/// #[flow(webhook, path = "/orders")]
-/// async fn order_created(ctx: Ctx<Settings>, Json(order): Json<Order>) -> Result<u64> {
-///     Ok(order.id)
-/// }
-///
-/// #[flow(schedule = "@hourly")]
-/// async fn poll(ctx: Ctx<Settings>) -> Result<()> {
-///     Ok(())
-/// }
-///
-/// aqueduct::integration! { name: "orders", config: Settings, flows: [order_created, poll] }
-/// ```
+#[doc = include_str!("docs/flow.md")]
+#[cfg_attr(all(feature = "nats", feature = "amqp", feature = "mqtt"), doc = "```no_run")]
+#[cfg_attr(not(all(feature = "nats", feature = "amqp", feature = "mqtt")), doc = "```ignore")]
+#[doc = include_str!("docs/flow_sources.md")]
+#[doc = "```"]
 pub use aqueduct_macros::flow;
 
 /// Marks a struct that wraps one third-party API, and its `impl` block: each method marked
@@ -111,7 +82,7 @@ pub use aqueduct_macros::flow;
 ///     #[action]
 ///     async fn stock(&self, item: &str) -> Result<u32> {
 ///         let url = self.base.join(&format!("stock/{item}"))?;
-///         Ok(self.http.get(url).send().await?.error_for_status()?.json().await?)
+///         Ok(self.http.get(url).send().await?.check_status()?.json().await?)
 ///     }
 /// }
 /// ```
@@ -120,8 +91,9 @@ pub use aqueduct_macros::component;
 /// Marks a method of a [`component`] impl as a recorded API call; see [`component`].
 pub use aqueduct_macros::action;
 
-/// Lists the flows of one integration and generates its `main`: the command line of
-/// DESIGN.md (`serve`, `flows`, `check`, `instances`, `invoke`, `runs`).
+/// Lists the flows of one integration and generates its `main`: the binary's command line
+/// (`serve`, `flows`, `check`, `instances`, `invoke`, `runs`, `replay`), as the README
+/// describes it, and the constant `INTEGRATION` for [`Server::start`].
 ///
 /// It takes `name` (lowercase, `-`), `config` (the type every flow's `Ctx` carries),
 /// `flows: [...]`, and optionally `demo` (see [`Demo`]). At compile time it rejects a flow
@@ -143,6 +115,11 @@ pub use aqueduct_macros::action;
 /// ```
 pub use aqueduct_macros::integration;
 
+/// The README's Rust blocks, compiled as doctests so the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
+
 /// What the generated code calls; not a stable API.
 #[doc(hidden)]
 pub mod __private {
@@ -155,3 +132,37 @@ pub mod __private {
         both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path, share_an_event,
     };
 }
+
+/// Expands to nothing when this build has `$feature`, else to an error naming it: a source
+/// flow calls it, so using a source whose feature is off is a compile error that says what
+/// to enable.
+macro_rules! source_feature_check {
+    ($name:ident, $feature:literal, $what:literal) => {
+        #[cfg(feature = $feature)]
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! $name {
+            () => {};
+        }
+        #[cfg(not(feature = $feature))]
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! $name {
+            () => {
+                ::core::compile_error!(::core::concat!(
+                    $what,
+                    " source needs aqueduct's `",
+                    $feature,
+                    "` feature, which this build leaves off; enable it in Cargo.toml: ",
+                    "aqueduct = { version = \"…\", features = [\"",
+                    $feature,
+                    "\"] }"
+                ));
+            };
+        }
+    };
+}
+
+source_feature_check!(__nats_feature, "nats", "a NATS");
+source_feature_check!(__amqp_feature, "amqp", "an AMQP");
+source_feature_check!(__mqtt_feature, "mqtt", "an MQTT");

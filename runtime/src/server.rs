@@ -9,7 +9,6 @@ use crate::lifecycle;
 use crate::model::{Config, Error, Result, parse_config};
 use crate::outbound;
 use crate::schedule;
-use crate::sources::{self, Source};
 use crate::store::{self, Role, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -117,11 +116,15 @@ impl<C: Config> Server<C> {
             Engine::new(flows, store.clone(), instances.clone(), outbound::runs_client()?, public_url, workers);
         schedule::start(&engine, &instances)?;
         engine.start();
-        let sources = sources::start(Source {
+        // Pub/sub consumers, in a build with a source's feature.
+        #[cfg(any(feature = "nats", feature = "amqp", feature = "mqtt"))]
+        let sources = crate::sources::start(crate::sources::Source {
             engine: engine.clone(),
             instances: instances.clone(),
             integration: integration.name(),
         });
+        #[cfg(not(any(feature = "nats", feature = "amqp", feature = "mqtt")))]
+        let sources = Vec::new();
         tokio::spawn(instances.clone().keep_fresh());
 
         let endpoints = Endpoints {

@@ -40,6 +40,7 @@ fn the_orders_demo_exports_every_order_through_a_throttle() {
 }
 
 #[test]
+#[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
 fn the_pubsub_demo_imports_what_the_warehouse_publishes() {
     if !crate::brokers::available("NATS", 4222) {
         return;

@@ -224,7 +224,8 @@ pub fn eventually<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> O
 }
 
 /// `target/debug/examples/NAME`, brought up to date once per test process: `cargo test
-/// --test binary` alone does not build examples, and a stale one would test old code.
+/// --test binary` alone does not build examples, and a stale one would test old code. It is
+/// built with this test's features, as `cargo test` built it.
 fn example_path(name: &str) -> PathBuf {
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let examples =
@@ -232,8 +233,17 @@ fn example_path(name: &str) -> PathBuf {
     let mut built = BUILT.lock().unwrap();
     if !built.iter().any(|done| done == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status =
-            Command::new(cargo).args(["build", "--quiet", "--example", name]).status().expect("running cargo build");
+        let features =
+            [("nats", cfg!(feature = "nats")), ("amqp", cfg!(feature = "amqp")), ("mqtt", cfg!(feature = "mqtt"))]
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(feature, _)| *feature)
+                .collect::<Vec<_>>()
+                .join(",");
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--example", name, "--features", &features])
+            .status()
+            .expect("running cargo build");
         assert!(status.success(), "building the example {name} failed");
         built.push(name.to_owned());
     }

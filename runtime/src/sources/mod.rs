@@ -2,9 +2,12 @@
 //! acknowledges a message only once its run is committed to the inbox, and reconnects with
 //! backoff when the broker goes away.
 
+#[cfg(feature = "amqp")]
 mod amqp;
 mod inlet;
+#[cfg(feature = "mqtt")]
 mod mqtt;
+#[cfg(feature = "nats")]
 mod nats;
 
 pub(crate) use inlet::Inlet;
@@ -112,11 +115,7 @@ async fn consume_forever<C: Config>(
     loop {
         let started = Instant::now();
         let failure = match Inlet::open(&source, flow, &instance).await {
-            Ok(inlet) => match broker {
-                Broker::Nats { subject, stream } => nats::consume(&inlet, subject, stream).await,
-                Broker::Amqp { queue } => amqp::consume(&inlet, queue).await,
-                Broker::Mqtt { topic } => mqtt::consume(&inlet, topic).await,
-            },
+            Ok(inlet) => consume(&inlet, broker).await,
             Err(error) => Err(error),
         };
         if started.elapsed() > HEALTHY {
@@ -129,5 +128,20 @@ async fn consume_forever<C: Config>(
             .unwrap_or_else(|| "the broker ended the subscription".into());
         tracing::warn!(flow = flow.name, instance, error, ?delay, "the source disconnected; reconnecting");
         tokio::time::sleep(delay).await;
+    }
+}
+
+/// Consumes with the client for `broker`; one whose feature this build leaves off never gets
+/// here, since a flow using it does not compile.
+async fn consume<C: Config>(inlet: &Inlet<C>, broker: Broker) -> crate::model::Result<()> {
+    match broker {
+        #[cfg(feature = "nats")]
+        Broker::Nats { subject, stream } => nats::consume(inlet, subject, stream).await,
+        #[cfg(feature = "amqp")]
+        Broker::Amqp { queue } => amqp::consume(inlet, queue).await,
+        #[cfg(feature = "mqtt")]
+        Broker::Mqtt { topic } => mqtt::consume(inlet, topic).await,
+        #[allow(unreachable_patterns)]
+        other => Err(crate::model::Error::msg(format!("this build has no client for {other:?}"))),
     }
 }

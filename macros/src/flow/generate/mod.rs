@@ -8,8 +8,12 @@ pub(crate) mod stand_in;
 pub(crate) use stand_in::stand_in;
 
 use super::FlowItem;
+use super::def::BrokerDef;
 use super::def::{FlowDef, KindDef};
-use crate::exports::{FLOW, FLOW_DESCRIPTOR, FROM_REQUEST, PREPROCESS_FLOW, REJECTION, REQUEST, WEBHOOK_FLOW};
+use crate::exports::{
+    AMQP_FEATURE, FLOW, FLOW_DESCRIPTOR, FROM_REQUEST, MQTT_FEATURE, NATS_FEATURE, PREPROCESS_FLOW, REJECTION, REQUEST,
+    WEBHOOK_FLOW,
+};
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -42,6 +46,7 @@ pub(crate) fn flow(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let endpoint_impls = match &def.kind {
         KindDef::Webhook { path, .. } => webhook_impl(name, path),
         KindDef::Preprocess { path, .. } => [webhook_impl(name, path), preprocess_impl(name)].into_iter().collect(),
+        KindDef::Source { broker, .. } => feature_check(broker),
         _ => TokenStream::new(),
     };
     quote! {
@@ -71,6 +76,17 @@ fn listed_check(name: &Ident, vis: &Visibility) -> TokenStream {
             #vis fn list_this_flow_in_integration() {}
         }
     }
+}
+
+/// A compile error naming the feature to enable, where a source's client is not in this build.
+fn feature_check(broker: &BrokerDef) -> TokenStream {
+    let (check, address) = match broker {
+        BrokerDef::Nats { subject, .. } => (NATS_FEATURE, subject),
+        BrokerDef::Amqp { queue } => (AMQP_FEATURE, queue),
+        BrokerDef::Mqtt { topic } => (MQTT_FEATURE, topic),
+    };
+    let check = check.at(address.span());
+    quote_spanned! {address.span()=> #check!(); }
 }
 
 /// What `endpoint::<F>()` reads.

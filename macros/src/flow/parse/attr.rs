@@ -165,11 +165,7 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Option<FlowAttr> 
 }
 
 /// The one kind the options declare.
-fn the_kind<'a>(
-    options: &'a [RawOption],
-    unknown_options: bool,
-    errors: &mut Errors,
-) -> Option<(Kind, &'a RawOption)> {
+fn the_kind<'a>(options: &'a [RawOption], unknown_options: bool, errors: &mut Errors) -> Option<(Kind, &'a RawOption)> {
     let kinds: Vec<(Kind, &RawOption)> =
         options.iter().filter_map(|option| Some((Kind::from_key(&option.key.to_string())?, option))).collect();
     match kinds.as_slice() {
