@@ -19,6 +19,22 @@ impl OptionValue<'_> {
         }
     }
 
+    /// `key = "…"`, where anything else gets `usage`, which says what the strings mean.
+    pub(crate) fn string_or(&self, usage: &str, errors: &mut Errors) -> Option<LitStr> {
+        match self.value {
+            Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => Some(text.clone()),
+            _ => self.refuse(usage.to_owned(), errors),
+        }
+    }
+
+    /// `key = 3`, where anything else gets `usage`, which says what the number means.
+    pub(crate) fn integer_or(&self, usage: &str, errors: &mut Errors) -> Option<LitInt> {
+        match self.value {
+            Expr::Lit(ExprLit { lit: Lit::Int(number), .. }) => Some(number.clone()),
+            _ => self.refuse(usage.to_owned(), errors),
+        }
+    }
+
     /// `key = 3`, a whole number; its range is checked with what it means.
     pub(crate) fn integer(&self, example: u64, errors: &mut Errors) -> Option<LitInt> {
         match self.value {

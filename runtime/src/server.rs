@@ -6,7 +6,7 @@ use crate::ingress::{self, Endpoints};
 use crate::instances::Instances;
 use crate::integration::{Demo, Integration};
 use crate::lifecycle;
-use crate::model::{Config, Error, Result, parse_config};
+use crate::model::{Config, Error, Flows, Result, Trigger, names_no_reachable_host, parse_config};
 use crate::outbound;
 use crate::schedule;
 use crate::store::{self, Role, Store};
@@ -108,6 +108,10 @@ impl<C: Config> Server<C> {
         };
         // Commands run beside the server (`instances activate`) name endpoints with it.
         store.record_public_url(public_url.as_str()).await?;
+        if names_no_reachable_host(&public_url) {
+            tracing::warn!(%public_url, "endpoint URLs name an address no third party can reach; give the server its --public-url");
+        }
+        move_old_delivery_ids(store.as_ref(), integration.flows()).await?;
         let instances = Arc::new(Instances::new(store.clone()));
         instances.all().await?;
         let workers = options.workers.clamp(1, usize::from(u16::MAX));
@@ -181,4 +185,15 @@ impl<C: Config> Server<C> {
         self.store.close().await;
         tracing::info!("stopped");
     }
+}
+
+/// Delivery ids an older aqueduct remembered for each event flow are its endpoint's now, as
+/// every new one is: a delivery sent again after the upgrade is still a duplicate.
+async fn move_old_delivery_ids<C>(store: &dyn Store, flows: Flows<C>) -> Result<()> {
+    for flow in flows.iter() {
+        if let Trigger::Event { preprocess, .. } = flow.trigger {
+            store.move_delivery_ids(flow.name, preprocess).await?;
+        }
+    }
+    Ok(())
 }

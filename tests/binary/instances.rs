@@ -222,3 +222,15 @@ async fn activation_names_endpoints_with_the_servers_recorded_url() {
     assert!(String::from_utf8_lossy(&elsewhere.stdout).contains("https://hooks.example.com/hooks/acme/inventory"));
     assert!(stderr(&elsewhere).contains(&format!("not {}/", server.url)), "{}", stderr(&elsewhere));
 }
+
+/// A server whose public URL names no reachable host gets its commands to say so.
+#[test]
+fn a_recorded_url_no_one_can_reach_is_pointed_out() {
+    let binary = Binary::example("probe");
+    let _server = binary.serve(&["serve", "--public-url", "http://0.0.0.0:8080"]);
+    let config = binary.dir().join("a.toml");
+    std::fs::write(&config, "label = \"a\"").unwrap();
+    let activated = binary.run(&["instances", "activate", "a", "--config", config.to_str().unwrap()]);
+    assert!(activated.status.success(), "{}", stderr(&activated));
+    assert!(stderr(&activated).contains("no third party can reach"), "{}", stderr(&activated));
+}

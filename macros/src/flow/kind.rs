@@ -174,6 +174,14 @@ pub(crate) const OPTIONS: &[OptionRule] = &[
     OptionRule { key: "url", kinds: SOURCES, meaning: "the configuration field holding a source's broker URL" },
 ];
 
+/// What `unhandled` takes.
+pub(crate) const UNHANDLED_USAGE: &str =
+    "`unhandled` is \"ignore\" (answer 202 and record the delivery as ignored) or \"reject\" (answer 404)";
+
+/// What `qos` takes, and why.
+pub(crate) const QOS_USAGE: &str = "`qos` is 1: a durable consumer acknowledges each message, which QoS 0 cannot, and QoS 2's \
+     exactly-once handshake does not survive a reconnect (a message may repeat: keep the flow idempotent)";
+
 pub(crate) fn option_rule(key: &str) -> Option<&'static OptionRule> {
     OPTIONS.iter().find(|option| option.key == key)
 }

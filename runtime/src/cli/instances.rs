@@ -52,12 +52,14 @@ pub(super) async fn run<C: Config>(
     store_url: &str,
     args: InstancesArgs,
 ) -> Result<ExitCode> {
-    let out = &mut std::io::stdout().lock();
+    // Locked only to write: a hook may print while it runs.
+    let out = || std::io::stdout().lock();
     match args.command {
         InstancesCommand::Activate { name, config, public_url } => {
             let config = config_file::read::<C>(&config)?;
             let context = CommandContext::naming_endpoints(&integration, store_url, &public_url).await?;
             let activated = lifecycle::activate(&context.engine, &context.instances, &name, config).await?;
+            let out = &mut out();
             match activated.hook_run {
                 Some(run) => writeln!(out, "activated {name} (on_activate ran as run {run})")?,
                 None => writeln!(out, "activated {name}")?,
@@ -71,12 +73,13 @@ pub(super) async fn run<C: Config>(
         InstancesCommand::Deactivate { name, force, public_url } => {
             let context = CommandContext::naming_endpoints(&integration, store_url, &public_url).await?;
             match lifecycle::deactivate(&context.engine, &context.instances, &name, force).await? {
-                Some(run) => writeln!(out, "deactivated {name} (on_deactivate ran as run {run})")?,
-                None => writeln!(out, "deactivated {name}")?,
+                Some(run) => writeln!(out(), "deactivated {name} (on_deactivate ran as run {run})")?,
+                None => writeln!(out(), "deactivated {name}")?,
             }
         }
         InstancesCommand::List { json } => {
             let instances = store::open(store_url, Role::Command).await?.instances().await?;
+            let out = &mut out();
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&instances)?)?;
             } else {

@@ -1,7 +1,7 @@
 //! The URL commands name endpoints with: the one the server recorded in the store, unless
 //! `--public-url` says otherwise, so `instances activate` registers the server's real address.
 
-use crate::model::Result;
+use crate::model::{Result, names_no_reachable_host};
 use crate::store::Store;
 use clap::Args;
 use url::Url;
@@ -29,6 +29,13 @@ impl PublicUrlArg {
                 given.clone()
             }
             (Some(given), _) => given.clone(),
+            (None, Some(recorded)) if names_no_reachable_host(&recorded) => {
+                eprintln!(
+                    "note: the server recorded {recorded}, an address no third party can reach; pass --public-url \
+                     here and to serve"
+                );
+                recorded
+            }
             (None, Some(recorded)) => recorded,
             (None, None) => {
                 eprintln!(

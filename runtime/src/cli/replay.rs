@@ -45,8 +45,7 @@ pub(super) async fn replay<C: Config>(
     let found = runs.len();
     let mut replayed = 0;
     for id in runs {
-        let run = store.stored_run(id).await?.ok_or_else(|| Error::msg(format!("there is no run {id}")))?;
-        match replay_one(&context.engine, run, args.id.is_some()).await {
+        match replay_one(&context, id, args.id.is_some()).await {
             Ok(replay) => {
                 writeln!(out, "replayed run {id} as run {replay}")?;
                 replayed += 1;
@@ -68,10 +67,11 @@ pub(super) async fn replay<C: Config>(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Admits a replay of `run`; the error says why it cannot be replayed. `by_id`: the person
+/// Admits a replay of run `id`; the error says why it cannot be replayed. `by_id`: the person
 /// named this run, so a finished run replayed before may be replayed again.
-async fn replay_one<C: Config>(engine: &Arc<Engine<C>>, run: StoredRun, by_id: bool) -> Result<RunId> {
-    let id = run.id;
+async fn replay_one<C: Config>(context: &CommandContext<C>, id: RunId, by_id: bool) -> Result<RunId> {
+    let engine = &context.engine;
+    let run = context.store.stored_run(id).await?.ok_or_else(|| Error::msg(format!("there is no run {id}")))?;
     let ignored = run.status == RunStatus::Ignored;
     if run.cause.is_lifecycle() {
         return Err(Error::msg(format!(

@@ -3,7 +3,8 @@
 use crate::model::{Error, Result, RunId, RunStatus};
 use crate::report;
 use crate::store::{self, Role, RunFilter};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -19,8 +20,8 @@ pub(super) struct RunsArgs {
     #[arg(long)]
     instance: Option<String>,
     /// Only runs in this status.
-    #[arg(long, value_enum)]
-    status: Option<Status>,
+    #[arg(long, value_parser = status_parser())]
+    status: Option<RunStatus>,
     /// At most this many runs, newest first.
     #[arg(long, default_value_t = 50)]
     limit: usize,
@@ -40,28 +41,10 @@ enum RunsCommand {
     },
 }
 
-/// `--status`, as the command line spells it.
-#[derive(Clone, Copy, ValueEnum)]
-enum Status {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Dead,
-    Ignored,
-}
-
-impl From<Status> for RunStatus {
-    fn from(status: Status) -> RunStatus {
-        match status {
-            Status::Queued => RunStatus::Queued,
-            Status::Running => RunStatus::Running,
-            Status::Succeeded => RunStatus::Succeeded,
-            Status::Failed => RunStatus::Failed,
-            Status::Dead => RunStatus::Dead,
-            Status::Ignored => RunStatus::Ignored,
-        }
-    }
+/// `--status`: one of the statuses' names.
+fn status_parser() -> impl TypedValueParser<Value = RunStatus> {
+    PossibleValuesParser::new(RunStatus::ALL.map(RunStatus::as_str))
+        .map(|name| RunStatus::parse(&name).expect("a possible value names a status"))
 }
 
 pub(super) async fn run(store_url: &str, args: RunsArgs) -> Result<ExitCode> {
@@ -76,8 +59,7 @@ pub(super) async fn run(store_url: &str, args: RunsArgs) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let status = args.status.map(RunStatus::from);
-    let filter = RunFilter { flow: args.flow, instance: args.instance, status, limit: args.limit };
+    let filter = RunFilter { flow: args.flow, instance: args.instance, status: args.status, limit: args.limit };
     let runs = store.runs(&filter).await?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&runs)?)?;

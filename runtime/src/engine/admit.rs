@@ -109,18 +109,13 @@ impl<C: Config> Engine<C> {
             .await
             .map_err(|panicked| crate::model::Error::msg(format!("admitting a run failed: {panicked}")))??;
         Ok(match committed {
-            Committed::Accepted(id) => Admitted::Accepted(id),
-            Committed::Ignored(id) => Admitted::Ignored(id),
+            Committed::Done(admitted) => admitted,
             Committed::Leased(run) => {
                 let id = run.id;
                 // The caller's run is tried once: whoever called is there to decide what next.
                 let result = lease::keeping_lease(self.store.as_ref(), id, self.execute(run, Retries::None)).await;
                 Admitted::Ran { id, result }
             }
-            Committed::Not(Enqueued::Duplicate(id)) => Admitted::Duplicate(id),
-            Committed::Not(Enqueued::ReplayedAlready(id)) => Admitted::ReplayedAlready(id),
-            Committed::Not(Enqueued::Busy) => Admitted::Busy,
-            Committed::Not(Enqueued::InstanceInactive | Enqueued::Created(_)) => Admitted::InstanceInactive,
         })
     }
 
@@ -148,20 +143,23 @@ impl<C: Config> Engine<C> {
         };
         let id = match self.store.enqueue(entry, when_full).await? {
             Enqueued::Created(id) => id,
-            not_stored => return Ok(Committed::Not(not_stored)),
+            Enqueued::Duplicate(id) => return Ok(Committed::Done(Admitted::Duplicate(id))),
+            Enqueued::ReplayedAlready(id) => return Ok(Committed::Done(Admitted::ReplayedAlready(id))),
+            Enqueued::InstanceInactive => return Ok(Committed::Done(Admitted::InstanceInactive)),
+            Enqueued::Busy => return Ok(Committed::Done(Admitted::Busy)),
         };
         let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, request };
         Ok(match (execution, slot) {
             (Execution::Worker, Some(slot)) => {
                 self.spawn_run(claimed, slot);
-                Committed::Accepted(id)
+                Committed::Done(Admitted::Accepted(id))
             }
             (Execution::Worker, None) => {
                 self.workers.queued();
-                Committed::Accepted(id)
+                Committed::Done(Admitted::Accepted(id))
             }
             (Execution::Caller, _) => Committed::Leased(claimed),
-            (Execution::Ignored(_), _) => Committed::Ignored(id),
+            (Execution::Ignored(_), _) => Committed::Done(Admitted::Ignored(id)),
         })
     }
 
@@ -176,13 +174,10 @@ impl<C: Config> Engine<C> {
     }
 }
 
-/// How a committed run goes on.
+/// What the commit did.
 enum Committed {
-    /// A worker executes it now, or will claim it.
-    Accepted(RunId),
-    /// The caller executes it, holding its lease.
+    /// All there is to it.
+    Done(Admitted),
+    /// Stored for the caller to execute, holding its lease.
     Leased(ClaimedRun),
-    Ignored(RunId),
-    /// Nothing was stored.
-    Not(Enqueued),
 }

@@ -21,11 +21,47 @@ pub(super) fn kept_headers(mut headers: HeaderMap) -> HeaderMap {
     headers
 }
 
-/// The body, read up to `limit` bytes; `None` past it, found without reading it all.
-pub(super) async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Option<bytes::Bytes> {
+/// Why a body was not read.
+#[derive(Debug)]
+pub(super) enum Unread {
+    /// It is larger than the endpoint takes: found from its length, or on reaching the limit.
+    TooLarge,
+    /// It ended early: the sender hung up or timed out.
+    Broken(String),
+}
+
+/// The body, read up to `limit` bytes.
+pub(super) async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<bytes::Bytes, Unread> {
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
-        return None;
+        return Err(Unread::TooLarge);
     }
-    axum::body::to_bytes(body, limit).await.ok()
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let error = error.into_inner();
+        if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            Unread::TooLarge
+        } else {
+            Unread::Broken(error.to_string())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_body_past_the_limit_is_too_large_whether_declared_or_not() {
+        let declared: HeaderMap = [(header::CONTENT_LENGTH, "11".parse().unwrap())].into_iter().collect();
+        assert!(matches!(read_body(&declared, Body::from("hello world"), 10).await, Err(Unread::TooLarge)));
+        assert!(matches!(read_body(&HeaderMap::new(), Body::from("hello world"), 10).await, Err(Unread::TooLarge)));
+        assert_eq!(read_body(&HeaderMap::new(), Body::from("hello"), 10).await.unwrap(), "hello");
+    }
+
+    #[tokio::test]
+    async fn a_body_that_breaks_off_is_not_too_large() {
+        let stream = futures::stream::iter([Ok(bytes::Bytes::from("he")), Err(std::io::Error::other("hung up"))]);
+        let read = read_body(&HeaderMap::new(), Body::from_stream(stream), 10).await;
+        assert!(matches!(read, Err(Unread::Broken(reason)) if reason.contains("hung up")));
+    }
 }

@@ -1,7 +1,7 @@
 //! An endpoint: accept a delivery into the inbox, or refuse it with a reason.
 
 use super::Endpoints;
-use super::body::{kept_headers, read_body};
+use super::body::{Unread, kept_headers, read_body};
 use super::handshake;
 use crate::engine::{Admitted, Execution, NewRun, Routed};
 use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Rejection, Request, Result};
@@ -42,9 +42,17 @@ pub(super) async fn receive<C: Config>(
             .unwrap_or_else(|| StatusCode::METHOD_NOT_ALLOWED.into_response());
     }
     let limit = endpoint.policy.max_body;
-    let Some(body) = read_body(&parts.headers, body, limit).await else {
-        let message = format!("the body is larger than this endpoint's limit of {limit} bytes");
-        return refuse(endpoint, &instance, &Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, message));
+    let body = match read_body(&parts.headers, body, limit).await {
+        Ok(body) => body,
+        Err(Unread::TooLarge) => {
+            let message = format!("the body is larger than this endpoint's limit of {limit} bytes");
+            return refuse(endpoint, &instance, &Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, message));
+        }
+        // The sender went away mid-body: nothing to refuse, no one to tell.
+        Err(Unread::Broken(reason)) => {
+            tracing::debug!(instance, flow = endpoint.name, reason, "a delivery's body broke off");
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": "the body broke off" }))).into_response();
+        }
     };
     if let Some(verifier) = &endpoint.verify {
         let signed = Request::new(parts.uri.query(), parts.headers.clone(), body.clone());

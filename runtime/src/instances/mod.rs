@@ -36,7 +36,7 @@ impl<C: Config> Instances<C> {
     }
 
     /// The stored record of `name`.
-    pub(crate) async fn record(&self, name: &str) -> Result<Option<InstanceRecord>> {
+    pub(crate) async fn stored(&self, name: &str) -> Result<Option<InstanceRecord>> {
         self.store.instance(name).await
     }
 
@@ -51,9 +51,10 @@ impl<C: Config> Instances<C> {
         Ok(records)
     }
 
-    /// The names of the active instances.
+    /// The names of the active instances, as the store has them now.
     pub(crate) async fn active(&self) -> Result<Vec<String>> {
-        Ok(self.all().await?.into_iter().filter(|record| record.active).map(|record| record.name).collect())
+        let records = self.store.instances().await?;
+        Ok(records.into_iter().filter(|record| record.active).map(|record| record.name).collect())
     }
 
     /// Stores `name` as active with `config`, replacing an earlier configuration.

@@ -6,6 +6,7 @@ use crate::lifecycle;
 use crate::model::{Config, Error, Flow, Result, RunStatus, RunSummary, WebhookFlow, endpoint_url, parse_config};
 use crate::report;
 use crate::store::{RunFilter, Store};
+use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
@@ -53,12 +54,13 @@ impl<C: Config> Demo<C> {
     }
 
     /// Activates (or re-configures) the instance `name` with `config` as if from a config
-    /// file: checks it, runs `on_activate`, stores it, and prints its endpoints.
+    /// file: checks it, stores it, runs `on_activate`, and prints its endpoints.
     pub async fn activate(&self, name: &str, config: serde_json::Value) -> Result<()> {
         let activated = lifecycle::activate(&self.engine, &self.instances, name, parse_config::<C>(config)?).await?;
-        println!("activated instance {name}");
+        let out = &mut std::io::stdout().lock();
+        writeln!(out, "activated instance {name}")?;
         for (flow, url) in &activated.endpoints {
-            println!("  {flow:<20} {url}");
+            writeln!(out, "  {flow:<20} {url}")?;
         }
         Ok(())
     }

@@ -28,7 +28,7 @@ pub(crate) async fn activate<C: Config>(
     check_instance_name(name)?;
     // Stored first: a provider often sends a first delivery (GitHub's ping) while the hook is
     // registering the webhook, and it must not get 404.
-    let previous = instances.record(name).await?;
+    let previous = instances.stored(name).await?;
     instances.activate(name, config).await?;
     let hook_run = match run_hook(engine, Trigger::OnActivate, name).await {
         Ok(run) => run,

@@ -2,6 +2,7 @@
 //! field by field.
 
 use super::error::{Error, Result};
+use super::extract::field_path;
 use serde::de::DeserializeOwned;
 
 /// What an integration's configuration type must be: read from the customer's config file,
@@ -50,11 +51,10 @@ fn from_value<C: Config>(value: serde_json::Value) -> Result<C> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let error = error.into_inner();
-        // A missing field is reported by its parent; its name is in serde's message.
-        if path == "." {
-            Error::msg(format!("the configuration does not fit: {error}"))
-        } else {
-            Error::msg(format!("the configuration does not fit at `{path}`: {error}"))
+        // A field missing at the top is named by serde's message; one below, by its own path.
+        match field_path(path.clone(), &error.to_string()).filter(|_| path != ".") {
+            Some(path) => Error::msg(format!("the configuration does not fit at `{path}`: {error}")),
+            None => Error::msg(format!("the configuration does not fit: {error}")),
         }
     })
 }
@@ -81,6 +81,12 @@ mod tests {
     fn names_a_missing_field() {
         let error = parse::<Settings>(serde_json::json!({"inventory": {"url": "http://x"}})).err().unwrap();
         assert_eq!(error.to_string(), "the configuration does not fit: missing field `token`");
+    }
+
+    #[test]
+    fn names_a_missing_nested_field_by_its_path() {
+        let error = parse::<Settings>(serde_json::json!({"inventory": {}, "token": "t"})).err().unwrap();
+        assert!(error.to_string().starts_with("the configuration does not fit at `inventory.url`"), "{error}");
     }
 
     #[test]

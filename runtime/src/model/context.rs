@@ -147,6 +147,16 @@ pub(crate) fn endpoint_url(public_url: &Url, instance: &str, path: &str) -> Url 
     url
 }
 
+/// Whether `url` names the unspecified address (`0.0.0.0`, `[::]`), which a server listens on
+/// but no third party can send to.
+pub(crate) fn names_no_reachable_host(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_unspecified(),
+        Some(url::Host::Ipv6(ip)) => ip.is_unspecified(),
+        _ => false,
+    }
+}
+
 /// What both contexts offer, for a component's constructor that runs in flows and hooks.
 ///
 /// ```

@@ -74,15 +74,11 @@ impl Rejection {
     pub fn path(&self) -> Option<&str> {
         self.path.as_deref()
     }
-
-    fn at(status: StatusCode, error: String, path: String) -> Rejection {
-        Rejection { status, error, path: Some(path) }
-    }
 }
 
 /// Where a payload's problem is: serde names the object that lacks a field, but the field is
 /// what the sender must add; and the whole payload (`.`) has no field to name.
-fn field_path(path: String, message: &str) -> Option<String> {
+pub(super) fn field_path(path: String, message: &str) -> Option<String> {
     let missing = message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next());
     match (missing, path.as_str()) {
         (Some(field), ".") => Some(field.to_owned()),
@@ -164,6 +160,9 @@ impl<T: DeserializeOwned> FromRequest for Json<T> {
 ///
 /// let request = Request::new(Some("dry_run=true"), Default::default(), "");
 /// assert!(Query::<Options>::from_request(&request).unwrap().0.dry_run);
+///
+/// let without = Request::new(Some("page=2"), Default::default(), "");
+/// assert_eq!(Query::<Options>::from_request(&without).err().unwrap().path(), Some("dry_run"));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Query<T>(pub T);
@@ -174,11 +173,12 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
         let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
         serde_path_to_error::deserialize(deserializer).map(Query).map_err(|error| {
             let path = error.path().to_string();
-            Rejection::at(
-                StatusCode::BAD_REQUEST,
-                format!("the query string does not fit: {}", error.into_inner()),
-                path,
-            )
+            let error = error.into_inner();
+            Rejection {
+                status: StatusCode::BAD_REQUEST,
+                path: field_path(path, &error.to_string()),
+                error: format!("the query string does not fit: {error}"),
+            }
         })
     }
 }

@@ -26,7 +26,7 @@ pub use clash::{both_on_activate, both_on_deactivate, preprocess_listed, share_a
 pub use config::Config;
 pub(crate) use config::{ParsedConfig, decode as decode_config, parse as parse_config};
 pub use context::{Activation, Ctx, FlowContext};
-pub(crate) use context::{RunInfo, endpoint_url};
+pub(crate) use context::{RunInfo, endpoint_url, names_no_reachable_host};
 pub use error::{Context, Error, Result};
 pub use extract::{FromRequest, Json, Query, Rejection};
 pub use flow::{Flow, FlowDescriptor, FlowResult, Handler, Output, PreprocessFlow, WebhookFlow};

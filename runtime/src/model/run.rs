@@ -48,7 +48,7 @@ pub(crate) enum RunStatus {
 }
 
 impl RunStatus {
-    const ALL: [RunStatus; 6] = [
+    pub(crate) const ALL: [RunStatus; 6] = [
         RunStatus::Queued,
         RunStatus::Running,
         RunStatus::Succeeded,
@@ -115,7 +115,7 @@ impl Cause {
         }
     }
 
-    /// Activation and deactivation, which run while the instance is not (or no longer) active.
+    /// Activation and deactivation: run by the command that activates, never replayed.
     pub(crate) fn is_lifecycle(self) -> bool {
         matches!(self, Cause::Activate | Cause::Deactivate)
     }

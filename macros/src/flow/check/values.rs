@@ -2,7 +2,7 @@
 //! JSON pointers, source addresses. Each error says what the value takes.
 
 use crate::errors::Errors;
-use crate::flow::kind::Kind;
+use crate::flow::kind::{Kind, QOS_USAGE, UNHANDLED_USAGE};
 use crate::flow::parse::RequestKey;
 use std::time::Duration;
 use syn::{LitInt, LitStr};
@@ -117,11 +117,7 @@ pub(super) fn source_address(kind: Kind, address: &LitStr, errors: &mut Errors) 
 pub(super) fn qos(qos: &LitInt, errors: &mut Errors) -> bool {
     let one = qos.base10_digits() == "1";
     if !one {
-        errors.at(
-            qos,
-            "`qos` is 1: a durable consumer acknowledges each message, which QoS 0 cannot, and QoS 2's \
-             exactly-once handshake does not survive a reconnect (a message may repeat: keep the flow idempotent)",
-        );
+        errors.at(qos, QOS_USAGE);
     }
     one
 }
@@ -133,10 +129,7 @@ pub(super) fn unhandled(text: &LitStr, errors: &mut Errors) -> Option<bool> {
         "ignore" => Some(false),
         "reject" => Some(true),
         _ => {
-            errors.at(
-                text,
-                "`unhandled` is \"ignore\" (answer 202 and record the delivery as ignored) or \"reject\" (answer 404)",
-            );
+            errors.at(text, UNHANDLED_USAGE);
             None
         }
     }

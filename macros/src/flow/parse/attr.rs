@@ -6,7 +6,7 @@ use super::handshake::HandshakeAttr;
 use super::request_key::RequestKey;
 use super::verify::VerifyAttr;
 use crate::errors::Errors;
-use crate::flow::kind::{Kind, all_keys, option_rule};
+use crate::flow::kind::{Kind, QOS_USAGE, UNHANDLED_USAGE, all_keys, option_rule};
 use crate::read::OptionValue;
 use crate::suggest::did_you_mean;
 use proc_macro2::{Span, TokenStream};
@@ -145,7 +145,7 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Option<FlowAttr> 
             path: options.string("path", "/github", errors),
             config: options.value("config", errors).and_then(|value| value.type_path(errors)),
             route: options.value("route", errors).and_then(|value| RequestKey::parse(&value, errors)),
-            unhandled: options.string("unhandled", "reject", errors),
+            unhandled: options.value("unhandled", errors).and_then(|value| value.string_or(UNHANDLED_USAGE, errors)),
             endpoint: options.endpoint(errors),
         }),
         Kind::Event => FlowAttr::Event {
@@ -157,7 +157,7 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Option<FlowAttr> 
             kind,
             address: value("orders-{instance}", errors),
             stream: options.string("stream", "ORDERS", errors),
-            qos: options.value("qos", errors).and_then(|value| value.integer(1, errors)),
+            qos: options.value("qos", errors).and_then(|value| value.integer_or(QOS_USAGE, errors)),
             url: options.value("url", errors).and_then(|value| value.field("broker_url", errors)),
             run: options.run(errors),
         },
@@ -166,8 +166,11 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Option<FlowAttr> 
 
 /// The one kind the options declare.
 fn the_kind<'a>(options: &'a [RawOption], unknown_options: bool, errors: &mut Errors) -> Option<(Kind, &'a RawOption)> {
+    // A kind given twice is one kind, whose repeat is reported already.
+    let firsts =
+        options.iter().enumerate().filter(|(index, option)| !options[..*index].iter().any(|o| o.key == option.key));
     let kinds: Vec<(Kind, &RawOption)> =
-        options.iter().filter_map(|option| Some((Kind::from_key(&option.key.to_string())?, option))).collect();
+        firsts.filter_map(|(_, option)| Some((Kind::from_key(&option.key.to_string())?, option))).collect();
     match kinds.as_slice() {
         [] if unknown_options => None,
         [] => {

@@ -41,13 +41,14 @@ pub(super) fn enqueue(connection: &Connection, entry: &Entry, headers: &[u8], no
         Start::Ignored { reason } => ("ignored", 0, None, Some(now), Some(reason.as_str())),
     };
     // The instance check is part of the insert, so a run is never stored for an instance that
-    // was deactivated a moment before. Lifecycle hooks run while the instance is not active.
+    // was deactivated a moment before. (A lifecycle hook runs while its instance is active:
+    // activation stores the instance first, deactivation retires it after.)
     let id: Option<i64> = connection
         .prepare_cached(
             "INSERT INTO runs (flow, instance, cause, status, attempts, created_at, due_at, lease_until,
                                delivery_id, query, headers, body, replay_of, ordered, finished_at, error, method)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?14, ?15, ?16, ?17
-             WHERE ?13 OR EXISTS (SELECT 1 FROM instances WHERE name = ?2 AND active)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16
+             WHERE EXISTS (SELECT 1 FROM instances WHERE name = ?2 AND active)
              RETURNING id",
         )?
         .query_row(
@@ -64,7 +65,6 @@ pub(super) fn enqueue(connection: &Connection, entry: &Entry, headers: &[u8], no
                 headers,
                 &entry.request.body()[..],
                 entry.replay.map(|replay| replay.of.0),
-                entry.cause.is_lifecycle(),
                 entry.ordered,
                 finished_at,
                 reason,
@@ -269,4 +269,11 @@ pub(super) fn maintain(connection: &Connection, now: i64) -> rusqlite::Result<()
         .execute([now])?;
     connection.prepare_cached("DELETE FROM deliveries WHERE expires_at < ?1")?.execute([now])?;
     Ok(())
+}
+
+pub(super) fn move_delivery_ids(connection: &Connection, from: &str, to: &str) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached("UPDATE OR REPLACE deliveries SET scope = ?2 WHERE scope = ?1")?
+        .execute(params![from, to])
+        .map(drop)
 }

@@ -2,6 +2,8 @@
 //! thread with group commit (`writer.rs`) and read by a small pool of connections.
 
 mod codec;
+#[cfg(test)]
+mod dedupe_tests;
 mod history;
 mod inbox;
 mod instances;
@@ -210,6 +212,11 @@ impl Store for SqliteStore {
 
     async fn maintain(&self) -> Result<()> {
         self.writer.write(|connection| inbox::maintain(connection, now())).await
+    }
+
+    async fn move_delivery_ids(&self, from: &str, to: &str) -> Result<()> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        self.writer.write(move |connection| inbox::move_delivery_ids(connection, &from, &to)).await
     }
 
     async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>> {
