@@ -233,13 +233,18 @@ fn example_path(name: &str) -> PathBuf {
     let mut built = BUILT.lock().unwrap();
     if !built.iter().any(|done| done == name) {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let features =
-            [("nats", cfg!(feature = "nats")), ("amqp", cfg!(feature = "amqp")), ("mqtt", cfg!(feature = "mqtt"))]
-                .iter()
-                .filter(|(_, on)| *on)
-                .map(|(feature, _)| *feature)
-                .collect::<Vec<_>>()
-                .join(",");
+        // Every feature the test has, `full` too: another set would build the library again.
+        let features = [
+            ("nats", cfg!(feature = "nats")),
+            ("amqp", cfg!(feature = "amqp")),
+            ("mqtt", cfg!(feature = "mqtt")),
+            ("full", cfg!(feature = "full")),
+        ]
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(feature, _)| *feature)
+        .collect::<Vec<_>>()
+        .join(",");
         let status = Command::new(cargo)
             .args(["build", "--quiet", "--example", name, "--features", &features])
             .status()

@@ -2,7 +2,7 @@
 //! event flow's name are moved to its endpoint's.
 
 use super::inbox::{enqueue, move_delivery_ids};
-use super::schema::migrate;
+use super::test_store::with_acme;
 use crate::model::{Cause, Dedupe, Request};
 use crate::store::{Enqueued, Entry, Start};
 use rusqlite::Connection;
@@ -10,15 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const NOW: i64 = 1_000_000;
-
-fn store() -> Connection {
-    let mut connection = Connection::open_in_memory().unwrap();
-    migrate(&mut connection).unwrap();
-    connection
-        .execute("INSERT INTO instances (name, config, active, version, updated_at) VALUES ('acme', '{}', 1, 1, 0)", [])
-        .unwrap();
-    connection
-}
 
 fn delivery(connection: &Connection, flow: &'static str, scope: &'static str, key: &str, now: i64) -> Enqueued {
     let entry = Entry {
@@ -36,7 +27,7 @@ fn delivery(connection: &Connection, flow: &'static str, scope: &'static str, ke
 
 #[test]
 fn an_id_is_one_delivery_within_its_scope_and_window() {
-    let connection = store();
+    let connection = with_acme();
     let Enqueued::Created(first) = delivery(&connection, "push", "GitHub", "d-1", NOW) else { panic!("not stored") };
     assert_eq!(delivery(&connection, "issues", "GitHub", "d-1", NOW + 1), Enqueued::Duplicate(first));
     assert!(matches!(delivery(&connection, "push", "Stripe", "d-1", NOW + 1), Enqueued::Created(_)), "another scope");
@@ -45,7 +36,7 @@ fn an_id_is_one_delivery_within_its_scope_and_window() {
 
 #[test]
 fn ids_kept_under_an_event_flow_move_to_its_endpoint() {
-    let connection = store();
+    let connection = with_acme();
     let Enqueued::Created(old) = delivery(&connection, "push", "push", "d-1", NOW) else { panic!("not stored") };
     move_delivery_ids(&connection, "push", "GitHub").unwrap();
     assert_eq!(delivery(&connection, "push", "GitHub", "d-1", NOW + 1), Enqueued::Duplicate(old));

@@ -2,7 +2,7 @@
 //! over, because only the command that started it could have finished it.
 
 use super::inbox::{claim, enqueue, maintain};
-use super::schema::migrate;
+use super::test_store::with_acme;
 use crate::model::{Cause, Request, RunId};
 use crate::store::{Enqueued, Entry, FlowClaim, Start};
 use axum::http::HeaderMap;
@@ -12,15 +12,6 @@ use std::time::Duration;
 
 const LEASE: Duration = Duration::from_secs(30);
 const START: i64 = 1_000_000;
-
-fn store() -> Connection {
-    let mut connection = Connection::open_in_memory().unwrap();
-    migrate(&mut connection).unwrap();
-    connection
-        .execute("INSERT INTO instances (name, config, active, version, updated_at) VALUES ('acme', '{}', 1, 1, 0)", [])
-        .unwrap();
-    connection
-}
 
 fn leased(connection: &Connection, flow: &'static str, cause: Cause) -> RunId {
     let entry = Entry {
@@ -54,7 +45,7 @@ fn claim_all(connection: &Connection, flow: &'static str, now: i64) -> Vec<RunId
 
 #[test]
 fn a_run_whose_lease_ran_out_is_claimed_again_as_its_next_attempt() {
-    let connection = store();
+    let connection = with_acme();
     let run = leased(&connection, "import", Cause::Webhook);
 
     maintain(&connection, START + 29_999).unwrap();
@@ -68,7 +59,7 @@ fn a_run_whose_lease_ran_out_is_claimed_again_as_its_next_attempt() {
 
 #[test]
 fn a_lifecycle_hook_whose_lease_ran_out_is_dead_with_the_reason() {
-    let connection = store();
+    let connection = with_acme();
     let hook = leased(&connection, "register_webhook", Cause::Activate);
 
     maintain(&connection, START + 30_001).unwrap();

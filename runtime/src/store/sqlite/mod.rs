@@ -10,6 +10,8 @@ mod instances;
 #[cfg(test)]
 mod lease_tests;
 mod schema;
+#[cfg(test)]
+mod test_store;
 mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
