@@ -190,10 +190,12 @@ impl<C: Config> Server<C> {
 /// Delivery ids an older aqueduct remembered for each event flow are its endpoint's now, as
 /// every new one is: a delivery sent again after the upgrade is still a duplicate.
 async fn move_old_delivery_ids<C>(store: &dyn Store, flows: Flows<C>) -> Result<()> {
-    for flow in flows.iter() {
-        if let Trigger::Event { preprocess, .. } = flow.trigger {
-            store.move_delivery_ids(flow.name, preprocess).await?;
-        }
-    }
-    Ok(())
+    let moves: Vec<_> = flows
+        .iter()
+        .filter_map(|flow| match flow.trigger {
+            Trigger::Event { preprocess, .. } => Some((flow.name, preprocess)),
+            _ => None,
+        })
+        .collect();
+    if moves.is_empty() { Ok(()) } else { store.move_delivery_ids(moves).await }
 }

@@ -37,9 +37,9 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn release(&self, runs: Vec<RunId>) -> Result<()>;
     /// Puts runs whose lease ran out back in the inbox and forgets expired delivery ids.
     async fn maintain(&self) -> Result<()>;
-    /// Remembers under `to` the delivery ids remembered under `from`: an event flow's, from
-    /// before ids were kept for the endpoint the sender addressed.
-    async fn move_delivery_ids(&self, from: &str, to: &str) -> Result<()>;
+    /// Remembers under `to` the delivery ids remembered under `from`, for each `(from, to)`:
+    /// an event flow's, from before ids were kept for the endpoint the sender addressed.
+    async fn move_delivery_ids(&self, moves: Vec<(&'static str, &'static str)>) -> Result<()>;
     /// The runs a bulk replay takes, oldest first.
     async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>>;
     /// One run with its input.

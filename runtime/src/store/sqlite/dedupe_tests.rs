@@ -38,9 +38,9 @@ fn an_id_is_one_delivery_within_its_scope_and_window() {
 fn ids_kept_under_an_event_flow_move_to_its_endpoint() {
     let connection = with_acme();
     let Enqueued::Created(old) = delivery(&connection, "push", "push", "d-1", NOW) else { panic!("not stored") };
-    move_delivery_ids(&connection, "push", "GitHub").unwrap();
+    move_delivery_ids(&connection, &[("push", "GitHub")]).unwrap();
     assert_eq!(delivery(&connection, "push", "GitHub", "d-1", NOW + 1), Enqueued::Duplicate(old));
     // Moving again, with the endpoint's own ids there, replaces nothing it should keep.
-    move_delivery_ids(&connection, "push", "GitHub").unwrap();
+    move_delivery_ids(&connection, &[("push", "GitHub")]).unwrap();
     assert_eq!(delivery(&connection, "push", "GitHub", "d-1", NOW + 2), Enqueued::Duplicate(old));
 }

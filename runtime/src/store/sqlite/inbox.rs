@@ -271,9 +271,10 @@ pub(super) fn maintain(connection: &Connection, now: i64) -> rusqlite::Result<()
     Ok(())
 }
 
-pub(super) fn move_delivery_ids(connection: &Connection, from: &str, to: &str) -> rusqlite::Result<()> {
-    connection
-        .prepare_cached("UPDATE OR REPLACE deliveries SET scope = ?2 WHERE scope = ?1")?
-        .execute(params![from, to])
-        .map(drop)
+pub(super) fn move_delivery_ids(connection: &Connection, moves: &[(&str, &str)]) -> rusqlite::Result<()> {
+    let mut rename = connection.prepare_cached("UPDATE OR REPLACE deliveries SET scope = ?2 WHERE scope = ?1")?;
+    for (from, to) in moves {
+        rename.execute(params![from, to])?;
+    }
+    Ok(())
 }

@@ -216,9 +216,8 @@ impl Store for SqliteStore {
         self.writer.write(|connection| inbox::maintain(connection, now())).await
     }
 
-    async fn move_delivery_ids(&self, from: &str, to: &str) -> Result<()> {
-        let (from, to) = (from.to_owned(), to.to_owned());
-        self.writer.write(move |connection| inbox::move_delivery_ids(connection, &from, &to)).await
+    async fn move_delivery_ids(&self, moves: Vec<(&'static str, &'static str)>) -> Result<()> {
+        self.writer.write(move |connection| inbox::move_delivery_ids(connection, &moves)).await
     }
 
     async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>> {
