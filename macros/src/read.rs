@@ -13,10 +13,7 @@ pub(crate) struct OptionValue<'a> {
 impl OptionValue<'_> {
     /// `key = "…"`; `example` is what a right value looks like.
     pub(crate) fn string(&self, example: &str, errors: &mut Errors) -> Option<LitStr> {
-        match self.value {
-            Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => Some(text.clone()),
-            _ => self.refuse(format!("`{0}` takes a string literal, e.g. `{0} = \"{example}\"`", self.key), errors),
-        }
+        self.string_or(&format!("`{0}` takes a string literal, e.g. `{0} = \"{example}\"`", self.key), errors)
     }
 
     /// `key = "…"`, where anything else gets `usage`, which says what the strings mean.
@@ -37,10 +34,7 @@ impl OptionValue<'_> {
 
     /// `key = 3`, a whole number; its range is checked with what it means.
     pub(crate) fn integer(&self, example: u64, errors: &mut Errors) -> Option<LitInt> {
-        match self.value {
-            Expr::Lit(ExprLit { lit: Lit::Int(number), .. }) => Some(number.clone()),
-            _ => self.refuse(format!("`{0}` takes a whole number, e.g. `{0} = {example}`", self.key), errors),
-        }
+        self.integer_or(&format!("`{0}` takes a whole number, e.g. `{0} = {example}`", self.key), errors)
     }
 
     /// `key = true` or `key = false`.

@@ -45,9 +45,9 @@ async fn tick<C: Config>(
         tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
         match instances.active().await {
             Ok(active) => {
+                let key = format!("tick:{}", next.as_millisecond());
                 let admissions = active.into_iter().map(|instance| {
-                    let key = format!("tick:{}", next.as_millisecond());
-                    let dedupe = Dedupe { scope: flow.name, key, window: TICK_MEMORY };
+                    let dedupe = Dedupe { scope: flow.name, key: key.clone(), window: TICK_MEMORY };
                     let new_run = NewRun::new(flow, instance, Cause::Schedule, Arc::new(Request::default()));
                     let engine = &engine;
                     async move {
