@@ -2,9 +2,12 @@
 //!
 //! In one run and under one load — 64 keep-alive HTTP/1.1 connections without pipelining,
 //! posting the seed's inventory payload — it measures (a) a bare axum handler that parses the
-//! payload and answers 202, and (b) aqueduct's durable ingest into a webhook flow with the
-//! same typed payload, five times each, alternating; then (c) how many no-op runs aqueduct
-//! completes end to end (ingest, run, record) per second over 30 seconds.
+//! payload and answers 202, (b) an axum handler that commits each request to SQLite before
+//! answering (`insert_only.rs`: the least durable ingest can do), and (c) aqueduct's durable,
+//! Standard Webhooks-verified ingest into a webhook flow with the same typed payload, its runs
+//! executing meanwhile; five times each, in turn; then (d) how many no-op runs aqueduct
+//! completes end to end (ingest, run, record) per second over 30 seconds, and the bytes each
+//! run takes in the store.
 //!
 //! It then compares, the same way, durable ingest with and without Standard Webhooks signature
 //! verification.
@@ -12,6 +15,7 @@
 //! `BENCH_SECONDS` changes the measurements (default 10, and 30 for the end-to-end part);
 //! `BENCH_ONLY=ingest`, `verified` or `end_to_end` runs one part.
 
+mod insert_only;
 mod load;
 mod targets;
 
@@ -36,22 +40,25 @@ fn main() {
         let server = targets::aqueduct(dir.path()).await;
         let target = |address, path| Target { address, path, headers: Vec::new, body: body.clone() };
         let bare = target(targets::bare_axum().await, "/hooks/acme/inventory");
+        let insert_only = target(insert_only::insert_only(dir.path()).await, "/hooks/acme/inventory");
         let durable = target(server.address(), "/hooks/acme/inventory");
         // The same signed request to both endpoints, so only the check differs, not what is stored.
         let signed = |path| Target { headers: targets::signed_headers, ..target(server.address(), path) };
         let (unverified, verified) = (signed("/hooks/acme/inventory"), signed("/hooks/acme/verified"));
         println!("{CONNECTIONS} connections, {}s warm-up, {seconds}s measured per round\n", WARMUP.as_secs());
         if only.is_empty() || only == "ingest" {
-            let (a, b) = compare(dir.path(), ("bare axum", &bare), ("aqueduct durable", &durable), measure).await;
+            let targets = [("bare axum", &bare), ("insert-only axum", &insert_only), ("aqueduct verified", &verified)];
+            let [bare, insert, aqueduct] = compare(dir.path(), targets, measure).await;
             println!(
-                "ratio aqueduct / bare axum: {:.2} (goal ≥ 0.60); aqueduct p99 {:.2} ms (goal ≤ 5 ms)",
-                b.0 / a.0,
-                b.1
+                "ratio aqueduct / bare axum: {:.2} (goal ≥ 0.60); aqueduct / insert-only: {:.2} (goal ≥ 0.85); aqueduct p99 {:.2} ms (goal ≤ 5 ms)",
+                aqueduct.0 / bare.0,
+                aqueduct.0 / insert.0,
+                aqueduct.1
             );
         }
         if only.is_empty() || only == "verified" {
-            let (a, b) =
-                compare(dir.path(), ("unverified", &unverified), ("standard_webhooks", &verified), measure).await;
+            let [a, b] =
+                compare(dir.path(), [("unverified", &unverified), ("standard_webhooks", &verified)], measure).await;
             println!("ratio verified / unverified durable ingest: {:.2} (goal ≥ 0.90)", b.0 / a.0);
         }
         if only.is_empty() || only == "end_to_end" {
@@ -63,43 +70,43 @@ fn main() {
     });
 }
 
-/// Measures `a` and `b` in turn, [`ROUNDS`] times each under the same load; returns each one's
+/// Measures each target in turn, [`ROUNDS`] times under the same load; returns each one's
 /// median requests per second and p99 latency (ms).
-async fn compare(
+async fn compare<const N: usize>(
     dir: &std::path::Path,
-    a: (&str, &Target),
-    b: (&str, &Target),
+    targets: [(&str, &Target); N],
     measure: Duration,
-) -> ((f64, f64), (f64, f64)) {
+) -> [(f64, f64); N] {
     println!("{:<28} {:>10} {:>9} {:>9} {:>7}", "round", "req/s", "p50 ms", "p99 ms", "errors");
-    let (mut a_runs, mut b_runs) = (Vec::new(), Vec::new());
+    let mut measured: [Vec<load::Measured>; N] = std::array::from_fn(|_| Vec::new());
     for round in 1..=ROUNDS {
-        // Alternating which goes first: the store grows as rounds go on, which would
+        // Each round starts with the next target: the store grows as rounds go on, which would
         // otherwise always favour the first.
-        let mut order = [(a, &mut a_runs), (b, &mut b_runs)];
-        if round % 2 == 0 {
-            order.reverse();
-        }
-        for ((label, target), runs) in order {
+        for turn in 0..N {
+            let index = (round + turn) % N;
+            let (label, target) = targets[index];
             // Runs left from the last round would take CPU from the next measurement.
             drain_backlog(dir).await;
-            let measured = load::run(target, CONNECTIONS, WARMUP, measure).await;
-            report(&format!("{round} {label}"), &measured);
-            runs.push(measured);
+            let result = load::run(target, CONNECTIONS, WARMUP, measure).await;
+            report(&format!("{round} {label}"), &result);
+            measured[index].push(result);
         }
     }
-    let medians = |runs: &[load::Measured]| {
+    let medians: [(f64, f64); N] = std::array::from_fn(|index| {
+        let runs = &measured[index];
         (median(runs.iter().map(load::Measured::per_second)), median(runs.iter().map(|m| m.percentile_ms(99.0))))
-    };
-    let (a_median, b_median) = (medians(&a_runs), medians(&b_runs));
-    println!(
-        "medians: {} {:.0} req/s (p99 {:.2} ms), {} {:.0} req/s (p99 {:.2} ms)",
-        a.0, a_median.0, a_median.1, b.0, b_median.0, b_median.1
-    );
-    (a_median, b_median)
+    });
+    let line: Vec<String> = targets
+        .iter()
+        .zip(&medians)
+        .map(|((label, _), (rate, p99))| format!("{label} {rate:.0} req/s (p99 {p99:.2} ms)"))
+        .collect();
+    println!("medians: {}", line.join(", "));
+    medians
 }
 
-/// (c): runs completed per second while the load goes on, read from the store.
+/// (d): runs completed per second while the load goes on, read from the store, and the store's
+/// bytes per run.
 async fn end_to_end(dir: &std::path::Path, target: &Target, window: Duration) {
     let database = rusqlite::Connection::open(dir.join("bench.db")).expect("opening the store");
     let succeeded = || -> i64 {
@@ -124,6 +131,18 @@ async fn end_to_end(dir: &std::path::Path, target: &Target, window: Duration) {
         elapsed.as_secs_f64(),
         completed as f64 / elapsed.as_secs_f64(),
         ingested.per_second()
+    );
+    let (runs, pages, page_size): (i64, i64, i64) = database
+        .query_row(
+            "SELECT (SELECT count(*) FROM runs), (SELECT page_count - freelist_count FROM pragma_page_count, pragma_freelist_count), (SELECT page_size FROM pragma_page_size)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .expect("measuring the store");
+    println!(
+        "store: {runs} runs in {} bytes of pages in use: {:.0} bytes per run",
+        pages * page_size,
+        (pages * page_size) as f64 / runs.max(1) as f64
     );
 }
 

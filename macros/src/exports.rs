@@ -51,6 +51,7 @@ runtime_paths! {
     BROKER_URL => "__private::BrokerUrl",
     POLICY => "__private::Policy",
     REQUEST_KEY => "__private::RequestKey",
+    RETENTION => "__private::Retention",
     HANDLER => "__private::Handler",
     FLOW_RESULT => "__private::FlowResult",
     // What a flow reads from a request.

@@ -128,7 +128,7 @@ pub mod __private {
     pub use crate::integration::Integration;
     pub use crate::model::{
         Broker, BrokerUrl, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler, Handshake, Policy,
-        PreprocessFlow, Rejection, Request, RequestKey, Scheme, SecretField, Trigger, Verifier, WebhookFlow,
+        PreprocessFlow, Rejection, Request, RequestKey, Retention, Scheme, SecretField, Trigger, Verifier, WebhookFlow,
         both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path, share_an_event,
     };
 }

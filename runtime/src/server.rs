@@ -116,8 +116,9 @@ impl<C: Config> Server<C> {
         instances.all().await?;
         let workers = options.workers.clamp(1, usize::from(u16::MAX));
         let flows = integration.flows();
+        let http = outbound::runs_client()?;
         let engine =
-            Engine::new(flows, store.clone(), instances.clone(), outbound::runs_client()?, public_url, workers);
+            Engine::new(flows, store.clone(), instances.clone(), http, public_url, workers, integration.retention());
         schedule::start(&engine, &instances)?;
         engine.start();
         // Pub/sub consumers, in a build with a source's feature.

@@ -69,7 +69,9 @@ async fn killed_at_random_points_the_server_loses_no_acknowledged_delivery() {
             .unwrap();
         (open == 0).then_some(())
     });
-    let mut statement = database.prepare("SELECT body, status FROM runs WHERE flow = 'noop'").unwrap();
+    let mut statement = database
+        .prepare("SELECT body, status FROM runs JOIN payloads ON payloads.run_id = runs.id WHERE flow = 'noop'")
+        .unwrap();
     let mut succeeded = HashSet::new();
     let mut stored = HashSet::new();
     for row in statement.query_map([], |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))).unwrap() {

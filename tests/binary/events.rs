@@ -173,8 +173,8 @@ async fn an_ignored_delivery_is_replayed_through_the_flow_that_takes_its_event_n
     let as_push = |run: u64| {
         store
             .execute(
-                "UPDATE runs SET headers = CAST(replace(CAST(headers AS TEXT), 'x-github-event: watch', 'x-github-event: push') AS BLOB)
-                 WHERE id = ?1 AND status = 'ignored'",
+                "UPDATE payloads SET headers = CAST(replace(CAST(headers AS TEXT), 'x-github-event: watch', 'x-github-event: push') AS BLOB)
+                 WHERE run_id = ?1 AND run_id IN (SELECT id FROM runs WHERE status = 'ignored')",
                 [run as i64],
             )
             .unwrap()
@@ -242,8 +242,8 @@ async fn a_delivery_id_is_remembered_for_its_endpoint_whichever_flow_takes_it() 
     let store = rusqlite::Connection::open(binary.dir().join("store.db")).unwrap();
     store
         .execute(
-            "UPDATE runs SET headers = CAST(replace(CAST(headers AS TEXT), 'x-github-event: watch', 'x-github-event: push') AS BLOB)
-             WHERE id = ?1",
+            "UPDATE payloads SET headers = CAST(replace(CAST(headers AS TEXT), 'x-github-event: watch', 'x-github-event: push') AS BLOB)
+             WHERE run_id = ?1",
             [ignored as i64],
         )
         .unwrap();

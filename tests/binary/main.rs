@@ -16,6 +16,7 @@ mod handshakes;
 mod instances;
 mod limits;
 mod order;
+mod retention;
 mod retries;
 mod schedule;
 mod shutdown;

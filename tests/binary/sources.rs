@@ -23,7 +23,9 @@ fn serve(instance: &str) -> (Binary, Server) {
 /// Runs of `flow` by message id, with their statuses.
 fn runs_by_id(binary: &Binary, flow: &str) -> BTreeMap<u64, Vec<String>> {
     let database = binary.database();
-    let mut statement = database.prepare("SELECT body, status FROM runs WHERE flow = ?1").unwrap();
+    let mut statement = database
+        .prepare("SELECT body, status FROM runs JOIN payloads ON payloads.run_id = runs.id WHERE flow = ?1")
+        .unwrap();
     let mut runs: BTreeMap<u64, Vec<String>> = BTreeMap::new();
     for row in statement.query_map([flow], |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?))).unwrap() {
         let (body, status) = row.unwrap();
@@ -254,7 +256,9 @@ async fn mqtt_messages_run_once_survive_a_restart_and_never_drop() {
 /// Instances of a running server, by message id: which instance ran each.
 fn instances_by_id(binary: &Binary, flow: &str) -> BTreeMap<u64, String> {
     let database = binary.database();
-    let mut statement = database.prepare("SELECT body, instance FROM runs WHERE flow = ?1").unwrap();
+    let mut statement = database
+        .prepare("SELECT body, instance FROM runs JOIN payloads ON payloads.run_id = runs.id WHERE flow = ?1")
+        .unwrap();
     statement
         .query_map([flow], |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, String>(1)?)))
         .unwrap()

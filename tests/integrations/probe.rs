@@ -200,12 +200,25 @@ async fn call_api(ctx: Ctx<Settings>) -> Result<()> {
     Ok(())
 }
 
+/// A third party that never answers: each attempt runs into the flow's timeout.
+#[flow(webhook, path = "/hang", timeout = "1s", retries = 1, backoff = "100ms..100ms")]
+async fn hang(_ctx: Ctx<Settings>) -> Result<()> {
+    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    Ok(())
+}
+
+/// Runs kept briefly, and their payloads more briefly still.
+#[flow(webhook, path = "/brief", keep = "3s", keep_payload = "1s")]
+async fn brief(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
+    Ok(body.len())
+}
+
 aqueduct::integration! {
     name: "probe",
     config: Settings,
     flows: [
         echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api,
                         standard, github, ordered_retry, OrderEvents, order_created, order_cancelled, slack_event, meta_event,
-        sns_notification,
+        sns_notification, hang, brief,
     ],
 }

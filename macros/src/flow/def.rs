@@ -50,4 +50,8 @@ pub(crate) struct PolicyDef {
     pub dedupe: Option<RequestKey>,
     pub dedupe_window: Option<Duration>,
     pub max_body: Option<u64>,
+    pub timeout: Option<Duration>,
+    pub keep: Option<Duration>,
+    pub keep_dead: Option<Duration>,
+    pub keep_payload: Option<Duration>,
 }

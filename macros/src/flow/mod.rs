@@ -3,7 +3,7 @@
 //! the descriptor from that (`generate/`). A flow with errors gets stand-ins instead, so each
 //! mistake is reported once, where it is.
 
-mod check;
+pub(crate) mod check;
 mod def;
 mod generate;
 mod kind;

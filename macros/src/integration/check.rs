@@ -3,6 +3,7 @@
 
 use super::parse::Integration;
 use crate::errors::{Errors, written};
+use crate::flow::check::values::duration;
 
 impl Integration {
     pub(crate) fn check(&self) -> Errors {
@@ -23,6 +24,12 @@ impl Integration {
             let name = written(flow);
             if self.flows[..index].iter().any(|earlier| written(earlier) == name) {
                 errors.at(flow, format!("the flow `{name}` is listed twice; list each flow once"));
+            }
+        }
+        for (key, text) in [("keep", &self.keep), ("keep_dead", &self.keep_dead), ("keep_payload", &self.keep_payload)]
+        {
+            if let Some(text) = text {
+                duration(key, text, &mut errors);
             }
         }
         errors

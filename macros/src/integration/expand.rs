@@ -3,8 +3,8 @@
 use super::parse::Integration;
 use crate::errors::written;
 use crate::exports::{
-    BOTH_ON_ACTIVATE, BOTH_ON_DEACTIVATE, FLOW, INTEGRATION, PREPROCESS_LISTED, RUN_MAIN, RuntimePath, SHARE_A_NAME,
-    SHARE_A_PATH, SHARE_AN_EVENT,
+    BOTH_ON_ACTIVATE, BOTH_ON_DEACTIVATE, FLOW, INTEGRATION, PREPROCESS_LISTED, RETENTION, RUN_MAIN, RuntimePath,
+    SHARE_A_NAME, SHARE_A_PATH, SHARE_AN_EVENT,
 };
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -12,7 +12,8 @@ use syn::Path;
 use syn::spanned::Spanned;
 
 pub(crate) fn expand(integration: &Integration) -> TokenStream {
-    let Integration { name, config, flows, demo } = integration;
+    let Integration { name, config, flows, demo, .. } = integration;
+    let retention = retention(integration);
     let descriptors: Vec<TokenStream> = flows
         .iter()
         .map(|flow| {
@@ -53,7 +54,7 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
         const _: () = { #( let _ = #flows::list_this_flow_in_integration; )* };
 
         /// The integration, for tests, benchmarks and custom `main`s (`aqueduct::Server::start`).
-        pub const INTEGRATION: #INTEGRATION<#config> = #INTEGRATION::new(#name, &[#(#descriptors),*], #demo);
+        pub const INTEGRATION: #INTEGRATION<#config> = #INTEGRATION::new(#name, &[#(#descriptors),*], #demo, #retention);
 
         // Unused when `integration!` stands in a module, as in a test or a benchmark.
         #[allow(dead_code)]
@@ -113,4 +114,22 @@ fn pair_checks(flows: &[Path], descriptors: &[TokenStream]) -> Vec<TokenStream> 
         }
     }
     checks
+}
+
+/// `Retention { … }` as `keep`, `keep_dead` and `keep_payload` give it (one written wrongly is
+/// reported by the check, and left out here).
+fn retention(integration: &Integration) -> TokenStream {
+    let kept = |text: &Option<syn::LitStr>| {
+        let millis = text
+            .as_ref()
+            .and_then(|text| humantime::parse_duration(text.value().trim()).ok())
+            .map(|duration| u64::try_from(duration.as_millis()).unwrap_or(u64::MAX));
+        match millis {
+            Some(millis) => quote!(::std::option::Option::Some(::std::time::Duration::from_millis(#millis))),
+            None => quote!(::std::option::Option::None),
+        }
+    };
+    let (keep, keep_dead, keep_payload) =
+        (kept(&integration.keep), kept(&integration.keep_dead), kept(&integration.keep_payload));
+    quote!(#RETENTION { keep: #keep, keep_dead: #keep_dead, keep_payload: #keep_payload })
 }

@@ -5,6 +5,7 @@
 mod flows;
 mod instances;
 mod invoke;
+mod prune;
 mod public_url;
 mod replay;
 mod runs;
@@ -88,7 +89,7 @@ async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<Ex
         Some(Command::Check) => flows::check(&integration, &store).await,
         Some(Command::Instances(args)) => instances::run(integration, &store, args).await,
         Some(Command::Invoke(args)) => invoke::invoke(integration, &store, args).await,
-        Some(Command::Runs(args)) => runs::run(&store, args).await,
+        Some(Command::Runs(args)) => runs::run(integration, &store, args).await,
         Some(Command::Replay(args)) => replay::replay(integration, &store, args).await,
     }
 }
@@ -129,7 +130,15 @@ impl<C: Config> CommandContext<C> {
     fn with(integration: &Integration<C>, store: Arc<dyn Store>, public_url: Url) -> Result<CommandContext<C>> {
         let instances = Arc::new(Instances::new(store.clone()));
         let http = outbound::runs_client()?;
-        let engine = Engine::new(integration.flows(), store.clone(), instances.clone(), http, public_url, 0);
+        let engine = Engine::new(
+            integration.flows(),
+            store.clone(),
+            instances.clone(),
+            http,
+            public_url,
+            0,
+            integration.retention(),
+        );
         Ok(CommandContext { store, instances, engine })
     }
 }

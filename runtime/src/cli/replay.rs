@@ -5,7 +5,7 @@
 use super::CommandContext;
 use crate::engine::{Admitted, Engine, NewRun, Routed};
 use crate::integration::Integration;
-use crate::model::{Cause, Config, Error, FlowDescriptor, Result, RunId, RunStatus};
+use crate::model::{Cause, Config, Error, FlowDescriptor, Request, Result, RunId, RunStatus};
 use crate::store::{Replay, Replayable, StoredRun};
 use clap::Args;
 use std::io::Write;
@@ -71,7 +71,7 @@ pub(super) async fn replay<C: Config>(
 /// named this run, so a finished run replayed before may be replayed again.
 async fn replay_one<C: Config>(context: &CommandContext<C>, id: RunId, by_id: bool) -> Result<RunId> {
     let engine = &context.engine;
-    let run = context.store.stored_run(id).await?.ok_or_else(|| Error::msg(format!("there is no run {id}")))?;
+    let mut run = context.store.stored_run(id).await?.ok_or_else(|| Error::msg(format!("there is no run {id}")))?;
     let ignored = run.status == RunStatus::Ignored;
     if run.cause.is_lifecycle() {
         return Err(Error::msg(format!(
@@ -89,9 +89,15 @@ async fn replay_one<C: Config>(context: &CommandContext<C>, id: RunId, by_id: bo
             run.status.as_str()
         )));
     }
-    let flow = if ignored { reroute(engine, &run)? } else { flow_of(engine, &run)? };
+    let Some(request) = run.request.take() else {
+        return Err(Error::msg(format!(
+            "run {id}'s payload was removed after the flow's keep_payload, so it cannot be replayed; \
+             keep payloads longer with `keep_payload = \"…\"` on the flow"
+        )));
+    };
+    let flow = if ignored { reroute(engine, &run, &request)? } else { flow_of(engine, &run)? };
     let replay = Replay { of: id, again: by_id && !ignored };
-    let new_run = NewRun::new(flow, run.instance, Cause::Replay, Arc::new(run.request)).replaying(replay);
+    let new_run = NewRun::new(flow, run.instance, Cause::Replay, Arc::new(request)).replaying(replay);
     match engine.admit(new_run).await? {
         Admitted::Accepted(replay) => Ok(replay),
         Admitted::ReplayedAlready(replay) => {
@@ -113,12 +119,12 @@ fn flow_of<C: Config>(engine: &Engine<C>, run: &StoredRun) -> Result<&'static Fl
 
 /// The flow that takes an ignored delivery now, routed as its endpoint would route it live,
 /// and its payload checked as a live delivery's would be, rather than left to fail each attempt.
-fn reroute<C: Config>(engine: &Engine<C>, run: &StoredRun) -> Result<&'static FlowDescriptor<C>> {
+fn reroute<C: Config>(engine: &Engine<C>, run: &StoredRun, request: &Request) -> Result<&'static FlowDescriptor<C>> {
     let id = run.id;
     let endpoint = engine.flows().named(&run.flow).filter(|endpoint| endpoint.path().is_some()).ok_or_else(|| {
         Error::msg(format!("run {id} came to the endpoint `{}`, which is no longer one in this integration", run.flow))
     })?;
-    let flow = match engine.router().route(endpoint, &run.request) {
+    let flow = match engine.router().route(endpoint, request) {
         Routed::To(flow) if flow.name == endpoint.name => {
             return Err(Error::msg(format!(
                 "run {id} came to `{}`, which is no longer a pre-process endpoint, and was never run",
@@ -136,7 +142,7 @@ fn reroute<C: Config>(engine: &Engine<C>, run: &StoredRun) -> Result<&'static Fl
             return Err(Error::msg(format!("run {id}: `{}` no longer reads an event from it: {rejection}", run.flow)));
         }
     };
-    flow.check(&run.request).map_err(|rejection| {
+    flow.check(request).map_err(|rejection| {
         Error::msg(format!("run {id} does not fit the flow `{}`, which takes its event now: {rejection}", flow.name))
     })?;
     Ok(flow)

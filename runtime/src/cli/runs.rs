@@ -1,6 +1,8 @@
-//! `runs [--flow F] [--instance I] [--status S] [--limit N] [--json]` and `runs show ID`.
+//! `runs [--flow F] [--instance I] [--status S] [--limit N] [--json]`, `runs show ID` and
+//! `runs prune [--dry-run]`.
 
-use crate::model::{Error, Result, RunId, RunStatus};
+use crate::integration::Integration;
+use crate::model::{Config, Error, Result, RunId, RunStatus};
 use crate::report;
 use crate::store::{self, Role, RunFilter};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
@@ -39,6 +41,13 @@ enum RunsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remove now the finished runs and payloads past their flow's keep (`keep`, `keep_dead`,
+    /// `keep_payload`), as a running server does in the background.
+    Prune {
+        /// List what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// `--status`: one of the statuses' names.
@@ -47,7 +56,10 @@ fn status_parser() -> impl TypedValueParser<Value = RunStatus> {
         .map(|name| RunStatus::parse(&name).expect("a possible value names a status"))
 }
 
-pub(super) async fn run(store_url: &str, args: RunsArgs) -> Result<ExitCode> {
+pub(super) async fn run<C: Config>(integration: Integration<C>, store_url: &str, args: RunsArgs) -> Result<ExitCode> {
+    if let Some(RunsCommand::Prune { dry_run }) = args.command {
+        return super::prune::prune(integration, store_url, dry_run).await;
+    }
     let store = store::open(store_url, Role::Command).await?;
     let out = &mut std::io::stdout().lock();
     if let Some(RunsCommand::Show { id, json }) = args.command {

@@ -5,6 +5,7 @@ use crate::model::{Error, LogLine, Output, Result, StepRecord};
 use futures::FutureExt;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::time::Duration;
 use tracing::Instrument;
 
 /// What one attempt produced.
@@ -15,13 +16,22 @@ pub(crate) struct Attempted {
 }
 
 /// Runs `flow` as one attempt inside `span`. A panic in the flow is the attempt's error, not
-/// the worker's end.
-pub(crate) async fn run_attempt(span: tracing::Span, flow: impl Future<Output = Result<Output>>) -> Attempted {
+/// the worker's end; so is running past `timeout` (the flow is dropped at its next await, and
+/// its worker is free again: a third party that never answers holds up only this attempt).
+pub(crate) async fn run_attempt(
+    span: tracing::Span,
+    timeout: Duration,
+    flow: impl Future<Output = Result<Output>>,
+) -> Attempted {
     let recorder = Recorder::default();
-    let guarded = AssertUnwindSafe(recorder.record(flow)).catch_unwind();
+    let guarded = tokio::time::timeout(timeout, AssertUnwindSafe(recorder.record(flow)).catch_unwind());
     let result = match guarded.instrument(span.clone()).await {
-        Ok(result) => result,
-        Err(panic) => Err(Error::msg(format!("the flow panicked: {}", panic_message(&panic)))),
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => Err(Error::msg(format!("the flow panicked: {}", panic_message(&panic)))),
+        Err(_) => Err(Error::msg(format!(
+            "the attempt ran past the flow's timeout of {}; it is retried like any failure (set `timeout = \"…\"` on the flow)",
+            humantime::format_duration(timeout)
+        ))),
     };
     span.in_scope(|| match &result {
         Ok(_) => tracing::debug!("attempt succeeded"),

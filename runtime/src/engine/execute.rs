@@ -3,7 +3,7 @@
 
 use super::Engine;
 use super::attempt::{Attempted, run_attempt};
-use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Result, RunInfo};
+use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo};
 use crate::store::{ClaimedRun, FinishedAttempt, Outcome};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -25,7 +25,7 @@ impl<C: Config> Engine<C> {
             tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
         let flow = self.flows.named(&run.flow);
         let attempted = match self.prepare(&run, flow, retries, span.clone()).await {
-            Ok(call) => run_attempt(span, call).await,
+            Ok(call) => run_attempt(span, flow.map_or(Policy::DEFAULT.timeout, |flow| flow.policy.timeout), call).await,
             Err(error) => Attempted { result: Err(error), steps: Vec::new(), logs: Vec::new() },
         };
         let outcome = match &attempted.result {

@@ -8,6 +8,7 @@ mod attempt;
 mod claim;
 mod execute;
 mod lease;
+mod prune;
 mod recorder;
 mod route;
 mod workers;
@@ -18,8 +19,8 @@ pub(crate) use route::{Routed, Router};
 pub(crate) use workers::DEFAULT_WORKERS;
 
 use crate::instances::Instances;
-use crate::model::{Config, Flows};
-use crate::store::Store;
+use crate::model::{Config, Flows, Retention};
+use crate::store::{Pruning, Store};
 use std::sync::Arc;
 use url::Url;
 use workers::Workers;
@@ -36,6 +37,8 @@ pub(crate) struct Engine<C: 'static> {
     public_url: Url,
     router: Router<C>,
     workers: Workers,
+    /// Each flow's retention, for the pruner.
+    pruning: Arc<Pruning>,
 }
 
 impl<C: Config> Engine<C> {
@@ -47,15 +50,18 @@ impl<C: Config> Engine<C> {
         http: reqwest::Client,
         public_url: Url,
         workers: usize,
+        retention: Retention,
     ) -> Arc<Engine<C>> {
         let router = Router::new(flows);
-        Arc::new(Engine { flows, store, instances, http, public_url, router, workers: Workers::new(workers) })
+        let pruning = Arc::new(prune::pruning(flows, retention));
+        Arc::new(Engine { flows, store, instances, http, public_url, router, workers: Workers::new(workers), pruning })
     }
 
     /// Starts claiming runs from the inbox and keeping leases, until [`Engine::drain`].
     pub(crate) fn start(self: &Arc<Self>) {
         tokio::spawn(self.clone().claim_loop());
         tokio::spawn(self.clone().maintenance_loop());
+        tokio::spawn(self.clone().prune_loop());
     }
 
     pub(crate) fn flows(&self) -> Flows<C> {

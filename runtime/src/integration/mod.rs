@@ -2,7 +2,7 @@
 
 mod demo;
 
-use crate::model::{FlowDescriptor, Flows, Result};
+use crate::model::{FlowDescriptor, Flows, Result, Retention};
 pub use demo::Demo;
 use futures::future::BoxFuture;
 
@@ -36,6 +36,8 @@ pub struct Integration<C: 'static> {
     name: &'static str,
     flows: Flows<C>,
     demo: Option<DemoFn<C>>,
+    /// How long runs are kept where a flow does not say.
+    retention: Retention,
 }
 
 impl<C> Clone for Integration<C> {
@@ -48,8 +50,13 @@ impl<C> Copy for Integration<C> {}
 
 impl<C: 'static> Integration<C> {
     #[doc(hidden)]
-    pub const fn new(name: &'static str, flows: &'static [FlowDescriptor<C>], demo: Option<DemoFn<C>>) -> Self {
-        Integration { name, flows: Flows::new(flows), demo }
+    pub const fn new(
+        name: &'static str,
+        flows: &'static [FlowDescriptor<C>],
+        demo: Option<DemoFn<C>>,
+        retention: Retention,
+    ) -> Self {
+        Integration { name, flows: Flows::new(flows), demo, retention: retention.or(Retention::DEFAULT) }
     }
 
     /// The integration's name, as `integration!` gives it.
@@ -59,6 +66,11 @@ impl<C: 'static> Integration<C> {
 
     pub(crate) fn flows(&self) -> Flows<C> {
         self.flows
+    }
+
+    /// How long runs are kept where a flow does not say (the integration's, else the defaults).
+    pub(crate) fn retention(&self) -> Retention {
+        self.retention
     }
 
     pub(crate) fn demo(&self) -> Option<DemoFn<C>> {

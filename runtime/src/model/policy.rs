@@ -1,6 +1,7 @@
 //! How a flow's runs are retried, limited, ordered and deduplicated.
 
 use super::request_key::RequestKey;
+use super::retention::Retention;
 use backon::BackoffBuilder;
 use std::time::Duration;
 
@@ -22,6 +23,10 @@ pub struct Policy {
     pub dedupe_window: Duration,
     /// The largest webhook body accepted, in bytes.
     pub max_body: usize,
+    /// How long an attempt may run before it fails (and is retried like any failure).
+    pub timeout: Duration,
+    /// How long finished runs and their payloads are kept, as the flow sets it.
+    pub retention: Retention,
 }
 
 impl Policy {
@@ -34,6 +39,8 @@ impl Policy {
         dedupe: None,
         dedupe_window: Duration::from_secs(7 * 24 * 3600),
         max_body: 1024 * 1024,
+        timeout: Duration::from_secs(600),
+        retention: Retention::UNSET,
     };
 
     /// How long to wait after attempt `attempt` (from 1) failed: `backoff_min · 2^(attempt-1)`

@@ -35,8 +35,10 @@ pub(crate) struct RunDetail {
     #[serde(flatten)]
     pub summary: RunSummary,
     pub query: Option<String>,
-    /// The body as text when it is UTF-8, else its length.
-    pub body: String,
+    /// The body as text when it is UTF-8, else its length; `None` once pruned (`keep_payload`).
+    pub body: Option<String>,
+    /// When the payload was pruned, the run kept.
+    pub payload_removed_at: Option<jiff::Timestamp>,
     pub output: Option<serde_json::Value>,
     pub error: Option<String>,
     /// When a failed run is due for its next attempt.

@@ -30,7 +30,7 @@ impl FromStr for RunId {
 }
 
 /// Where a run is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum RunStatus {
     /// In the inbox, waiting for a worker.

@@ -59,8 +59,10 @@ pub(crate) fn write_detail(out: &mut impl Write, run: &RunDetail) -> io::Result<
     if let Some(query) = &run.query {
         writeln!(out, "query     {}", redacted(query))?;
     }
-    if !run.body.is_empty() {
-        writeln!(out, "input     {}", run.body)?;
+    match (&run.body, run.payload_removed_at) {
+        (Some(body), _) if !body.is_empty() => writeln!(out, "input     {body}")?,
+        (None, Some(removed)) => writeln!(out, "input     removed at {removed:.0} (the flow's keep_payload)")?,
+        _ => {}
     }
     if let Some(original) = run.replay_of {
         writeln!(out, "replays   run {original}")?;

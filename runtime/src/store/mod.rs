@@ -40,6 +40,9 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// Remembers under `to` the delivery ids remembered under `from`, for each `(from, to)`:
     /// an event flow's, from before ids were kept for the endpoint the sender addressed.
     async fn move_delivery_ids(&self, moves: Vec<(&'static str, &'static str)>) -> Result<()>;
+    /// Removes (`remove`) or counts finished runs and payloads past their keep, looking at most
+    /// `limit` runs after `after`; the answer says where to go on.
+    async fn prune(&self, pruning: Arc<Pruning>, after: RunId, limit: usize, remove: bool) -> Result<Pruned>;
     /// The runs a bulk replay takes, oldest first.
     async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>>;
     /// One run with its input.

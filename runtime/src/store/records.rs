@@ -122,7 +122,8 @@ pub(crate) struct StoredRun {
     pub cause: Cause,
     pub status: RunStatus,
     pub replayed_as: Option<RunId>,
-    pub request: Request,
+    /// `None` once the payload was pruned (`keep_payload`).
+    pub request: Option<Request>,
 }
 
 /// Which runs to list.
@@ -132,4 +133,65 @@ pub(crate) struct RunFilter {
     pub instance: Option<String>,
     pub status: Option<RunStatus>,
     pub limit: usize,
+}
+
+/// How long one flow's finished runs are kept, the defaults already applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Kept {
+    /// Succeeded and ignored runs.
+    pub keep: Duration,
+    pub keep_dead: Duration,
+    /// Payloads of finished runs; never longer than the run itself.
+    pub keep_payload: Option<Duration>,
+}
+
+/// What the pruner removes: each flow's finished runs and payloads past their keep.
+#[derive(Clone, Debug)]
+pub(crate) struct Pruning {
+    pub flows: std::collections::HashMap<String, Kept>,
+    /// For runs of a flow this binary no longer has.
+    pub otherwise: Kept,
+}
+
+impl Pruning {
+    pub(crate) fn kept(&self, flow: &str) -> &Kept {
+        self.flows.get(flow).unwrap_or(&self.otherwise)
+    }
+
+    /// The shortest time anything is kept: no run created later can be due yet.
+    pub(crate) fn shortest(&self) -> Duration {
+        self.flows
+            .values()
+            .chain([&self.otherwise])
+            .flat_map(|kept| [Some(kept.keep), Some(kept.keep_dead), kept.keep_payload])
+            .flatten()
+            .min()
+            .unwrap_or(Duration::ZERO)
+    }
+}
+
+/// What one pruning pass removed (or, dry, would remove).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Pruned {
+    /// Runs by flow and status.
+    pub runs: std::collections::BTreeMap<(String, RunStatus), u64>,
+    /// Payloads removed from runs that are kept.
+    pub payloads: u64,
+    /// Where the next pass goes on; `None` when this one reached runs too new to be due.
+    pub next: Option<RunId>,
+}
+
+impl Pruned {
+    pub(crate) fn total_runs(&self) -> u64 {
+        self.runs.values().sum()
+    }
+
+    /// Adds a later pass's counts (its `next` stands).
+    pub(crate) fn add(&mut self, later: Pruned) {
+        for (key, count) in later.runs {
+            *self.runs.entry(key).or_default() += count;
+        }
+        self.payloads += later.payloads;
+        self.next = later.next;
+    }
 }

@@ -4,7 +4,7 @@
 
 mod policy;
 mod signature;
-mod values;
+pub(crate) mod values;
 
 use super::FlowItem;
 use super::def::{BrokerDef, EndpointDef, FlowDef, KindDef, PolicyDef};

@@ -22,7 +22,9 @@ pub(super) fn check(attr: &FlowAttr, errors: &mut Errors) -> PolicyDef {
         FlowAttr::OnActivate | FlowAttr::OnDeactivate => (None, None),
     };
     let mut policy = PolicyDef::default();
-    if let Some(RunOptions { retries, backoff: range, concurrency, ordered }) = run {
+    if let Some(RunOptions { retries, backoff: range, concurrency, ordered, timeout, keep, keep_dead, keep_payload }) =
+        run
+    {
         policy.retries =
             retries.as_ref().and_then(|n| whole_number("retries", n, 0, MAX_RETRIES, errors)).map(|n| n as u32);
         policy.backoff = range.as_ref().and_then(|range| backoff(range, errors));
@@ -31,6 +33,13 @@ pub(super) fn check(attr: &FlowAttr, errors: &mut Errors) -> PolicyDef {
             .and_then(|n| whole_number("concurrency", n, 1, u32::MAX.into(), errors))
             .map(|n| n as u32);
         policy.ordered = ordered.as_ref().map(|flag| flag.value);
+        let duration_of = |key, text: &Option<LitStr>, errors: &mut Errors| {
+            text.as_ref().and_then(|text| duration(key, text, errors))
+        };
+        policy.timeout = duration_of("timeout", timeout, errors);
+        policy.keep = duration_of("keep", keep, errors);
+        policy.keep_dead = duration_of("keep_dead", keep_dead, errors);
+        policy.keep_payload = duration_of("keep_payload", keep_payload, errors);
     }
     if let Some(EndpointOptions { dedupe, dedupe_window, max_body: size, .. }) = endpoint {
         policy.dedupe = dedupe.as_ref().filter(|key| request_key(key, errors)).cloned();

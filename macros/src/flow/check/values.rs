@@ -23,7 +23,7 @@ pub(super) fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// A duration longer than zero, such as "30s" or "7d".
-pub(super) fn duration(key: &str, text: &LitStr, errors: &mut Errors) -> Option<Duration> {
+pub(crate) fn duration(key: &str, text: &LitStr, errors: &mut Errors) -> Option<Duration> {
     match parse_duration(&text.value()) {
         Ok(duration) if !duration.is_zero() => Some(duration),
         Ok(_) => {

@@ -3,7 +3,7 @@
 
 use crate::exports::{
     BROKER, BROKER_URL, ENCODING, FLOW_DESCRIPTOR, FLOW_RESULT, HANDLER, HANDSHAKE, POLICY, PREPROCESS_FLOW,
-    REQUEST_KEY, SCHEME, SECRET, SECRET_FIELD, TRIGGER, VERIFIER,
+    REQUEST_KEY, RETENTION, SCHEME, SECRET, SECRET_FIELD, TRIGGER, VERIFIER,
 };
 use crate::flow::FlowItem;
 use crate::flow::def::{BrokerDef, EndpointDef, FlowDef, KindDef, PolicyDef};
@@ -110,6 +110,18 @@ fn policy(policy: &PolicyDef) -> TokenStream {
     if let Some(max_body) = policy.max_body {
         let max_body = max_body as usize;
         fields.push(quote!(max_body: #max_body,));
+    }
+    if let Some(timeout) = policy.timeout {
+        let timeout = millis(timeout);
+        fields.push(quote!(timeout: ::std::time::Duration::from_millis(#timeout),));
+    }
+    let kept = |duration: Option<std::time::Duration>| match duration.map(millis) {
+        Some(millis) => quote!(::std::option::Option::Some(::std::time::Duration::from_millis(#millis))),
+        None => quote!(::std::option::Option::None),
+    };
+    if policy.keep.is_some() || policy.keep_dead.is_some() || policy.keep_payload.is_some() {
+        let (keep, keep_dead, keep_payload) = (kept(policy.keep), kept(policy.keep_dead), kept(policy.keep_payload));
+        fields.push(quote!(retention: #RETENTION { keep: #keep, keep_dead: #keep_dead, keep_payload: #keep_payload },));
     }
     quote!(#POLICY { #(#fields)* ..#POLICY::DEFAULT })
 }

@@ -64,6 +64,10 @@ pub(crate) struct RunOptions {
     pub backoff: Option<LitStr>,
     pub concurrency: Option<LitInt>,
     pub ordered: Option<LitBool>,
+    pub timeout: Option<LitStr>,
+    pub keep: Option<LitStr>,
+    pub keep_dead: Option<LitStr>,
+    pub keep_payload: Option<LitStr>,
 }
 
 /// What an endpoint (a webhook or a pre-process flow) does with a delivery before it is stored.
@@ -256,6 +260,10 @@ impl<'a> Options<'a> {
             backoff: self.string("backoff", "1s..10m", errors),
             concurrency: self.value("concurrency", errors).and_then(|value| value.integer(4, errors)),
             ordered: self.value("ordered", errors).and_then(|value| value.boolean(errors)),
+            timeout: self.string("timeout", "30s", errors),
+            keep: self.string("keep", "7d", errors),
+            keep_dead: self.string("keep_dead", "30d", errors),
+            keep_payload: self.string("keep_payload", "1d", errors),
         }
     }
 

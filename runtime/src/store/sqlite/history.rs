@@ -6,6 +6,9 @@ use crate::store::{Replayable, RunFilter, StoredRun};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const SUMMARY: &str = "id, flow, instance, cause, status, attempts, created_at, finished_at";
+/// A run's payload, if it has one: runs without a request (ticks, hooks) and runs whose payload
+/// was pruned have no row in `payloads`.
+const WITH_PAYLOAD: &str = "runs LEFT JOIN payloads ON payloads.run_id = runs.id";
 
 fn summary(row: &Row) -> rusqlite::Result<RunSummary> {
     let cause: String = row.get(3)?;
@@ -47,27 +50,36 @@ pub(super) fn list(connection: &Connection, filter: &RunFilter) -> rusqlite::Res
 pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Option<RunDetail>> {
     connection
         .prepare_cached(&format!(
-            "SELECT {SUMMARY}, query, body, output, error, due_at, replay_of, replayed_as, history FROM runs WHERE id = ?1"
+            "SELECT {SUMMARY}, query, body, output, error, due_at, replay_of, replayed_as, history, payload_removed_at
+             FROM {WITH_PAYLOAD} WHERE id = ?1"
         ))?
         .query_row([id.0], |row| {
             let summary = summary(row)?;
-            let body: Vec<u8> = row.get(9)?;
+            let body: Option<Vec<u8>> = row.get(9)?;
+            let removed: Option<i64> = row.get(16)?;
             let output: Option<String> = row.get(10)?;
             let history: String = row.get(15)?;
-            let due_at = (summary.status == RunStatus::Failed).then(|| row.get::<_, i64>(12).map(timestamp)).transpose()?;
+            let due_at =
+                (summary.status == RunStatus::Failed).then(|| row.get::<_, i64>(12).map(timestamp)).transpose()?;
             Ok(RunDetail {
                 query: row.get(8)?,
-                body: String::from_utf8(body).unwrap_or_else(|body| format!("<{} bytes, not UTF-8>", body.as_bytes().len())),
+                body: match (body, removed) {
+                    (Some(body), _) => Some(
+                        String::from_utf8(body)
+                            .unwrap_or_else(|body| format!("<{} bytes, not UTF-8>", body.as_bytes().len())),
+                    ),
+                    (None, Some(_)) => None,
+                    (None, None) => Some(String::new()),
+                },
+                payload_removed_at: removed.map(timestamp),
                 output: output.and_then(|text| serde_json::from_str(&text).ok()),
                 error: row.get(11)?,
                 due_at,
                 replay_of: row.get::<_, Option<i64>>(13)?.map(RunId),
                 replayed_as: row.get::<_, Option<i64>>(14)?.map(RunId),
-                history: history
-                    .lines()
-                    .map(serde_json::from_str)
-                    .collect::<Result<_, _>>()
-                    .map_err(|error| rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, error.into()))?,
+                history: history.lines().map(serde_json::from_str).collect::<Result<_, _>>().map_err(|error| {
+                    rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, error.into())
+                })?,
                 summary,
             })
         })
@@ -93,12 +105,14 @@ pub(super) fn replayable(connection: &Connection, selection: &Replayable) -> rus
 pub(super) fn stored_run(connection: &Connection, id: RunId) -> rusqlite::Result<Option<StoredRun>> {
     connection
         .prepare_cached(
-            "SELECT id, flow, instance, cause, status, replayed_as, method, query, headers, body FROM runs WHERE id = ?1",
+            "SELECT id, flow, instance, cause, status, replayed_as, method, query, headers, body, payload_removed_at
+             FROM runs LEFT JOIN payloads ON payloads.run_id = runs.id WHERE id = ?1",
         )?
         .query_row([id.0], |row| {
             let (cause, status): (String, String) = (row.get(3)?, row.get(4)?);
             let (method, query): (Option<String>, Option<String>) = (row.get(6)?, row.get(7)?);
-            let (headers, body): (Vec<u8>, Vec<u8>) = (row.get(8)?, row.get(9)?);
+            let (headers, body): (Option<Vec<u8>>, Option<Vec<u8>>) = (row.get(8)?, row.get(9)?);
+            let removed: Option<i64> = row.get(10)?;
             Ok(StoredRun {
                 id: RunId(row.get(0)?),
                 flow: row.get(1)?,
@@ -106,8 +120,14 @@ pub(super) fn stored_run(connection: &Connection, id: RunId) -> rusqlite::Result
                 cause: Cause::parse(&cause).ok_or_else(|| invalid(3, &cause))?,
                 status: RunStatus::parse(&status).ok_or_else(|| invalid(4, &status))?,
                 replayed_as: row.get::<_, Option<i64>>(5)?.map(RunId),
-                request: Request::new(query.as_deref(), decode_headers(&headers), body)
-                    .with_method(decode_method(method.as_deref())),
+                request: removed.is_none().then(|| {
+                    Request::new(
+                        query.as_deref(),
+                        decode_headers(&headers.unwrap_or_default()),
+                        body.unwrap_or_default(),
+                    )
+                    .with_method(decode_method(method.as_deref()))
+                }),
             })
         })
         .optional()

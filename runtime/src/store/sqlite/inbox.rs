@@ -4,6 +4,7 @@ use super::codec::{decode_headers, decode_method, encode_method, millis};
 use crate::model::{AttemptRecord, Request, RunId};
 use crate::store::{ClaimedRun, Enqueued, Entry, FinishedAttempt, FlowClaim, Outcome, Start};
 use bytes::Bytes;
+use http::Method;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,8 +47,8 @@ pub(super) fn enqueue(connection: &Connection, entry: &Entry, headers: &[u8], no
     let id: Option<i64> = connection
         .prepare_cached(
             "INSERT INTO runs (flow, instance, cause, status, attempts, created_at, due_at, lease_until,
-                               delivery_id, query, headers, body, replay_of, ordered, finished_at, error, method)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16
+                               delivery_id, replay_of, ordered, finished_at, error)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12
              WHERE EXISTS (SELECT 1 FROM instances WHERE name = ?2 AND active)
              RETURNING id",
         )?
@@ -61,19 +62,26 @@ pub(super) fn enqueue(connection: &Connection, entry: &Entry, headers: &[u8], no
                 now,
                 lease_until,
                 entry.dedupe.as_ref().map(|dedupe| &dedupe.key),
-                entry.request.query(),
-                headers,
-                &entry.request.body()[..],
                 entry.replay.map(|replay| replay.of.0),
                 entry.ordered,
                 finished_at,
                 reason,
-                encode_method(&entry.request.method()),
             ],
             |row| row.get(0),
         )
         .optional()?;
     let Some(id) = id else { return Ok(Enqueued::InstanceInactive) };
+    let request = &entry.request;
+    // A tick or a hook has no request to keep.
+    if !(request.body().is_empty()
+        && headers.is_empty()
+        && request.query().is_none()
+        && request.method() == Method::POST)
+    {
+        connection
+            .prepare_cached("INSERT INTO payloads (run_id, method, query, headers, body) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![id, encode_method(&request.method()), request.query(), headers, &request.body()[..]])?;
+    }
     if let Some(dedupe) = &entry.dedupe {
         connection
             .prepare_cached(
@@ -98,8 +106,8 @@ pub(super) struct ClaimedRow {
     attempt: u32,
     method: Option<String>,
     query: Option<String>,
-    headers: Vec<u8>,
-    body: Vec<u8>,
+    headers: Option<Vec<u8>>,
+    body: Option<Vec<u8>>,
 }
 
 impl ClaimedRow {
@@ -110,8 +118,12 @@ impl ClaimedRow {
             instance: self.instance,
             attempt: self.attempt,
             request: Arc::new(
-                Request::new(self.query.as_deref(), decode_headers(&self.headers), Bytes::from(self.body))
-                    .with_method(decode_method(self.method.as_deref())),
+                Request::new(
+                    self.query.as_deref(),
+                    decode_headers(&self.headers.unwrap_or_default()),
+                    Bytes::from(self.body.unwrap_or_default()),
+                )
+                .with_method(decode_method(self.method.as_deref())),
             ),
         }
     }
@@ -124,7 +136,7 @@ const CLAIM: &str = "UPDATE runs SET status = 'running', attempts = attempts + 1
      WHERE id IN (
          SELECT id FROM runs WHERE flow = ?1 AND status IN ('queued', 'failed') AND due_at <= ?2
          ORDER BY due_at, id LIMIT CAST(?4 AS INTEGER))
-     RETURNING id, flow, instance, attempts, method, query, headers, body";
+     RETURNING id, flow, instance, attempts";
 
 /// An ordered flow's run is eligible only when no earlier run of its instance is unfinished.
 const CLAIM_ORDERED: &str = "UPDATE runs SET status = 'running', attempts = attempts + 1, lease_until = ?3
@@ -136,7 +148,7 @@ const CLAIM_ORDERED: &str = "UPDATE runs SET status = 'running', attempts = atte
                WHERE earlier.flow = candidate.flow AND earlier.instance = candidate.instance AND earlier.ordered
                  AND earlier.id < candidate.id AND earlier.status IN ('queued', 'running', 'failed'))
          ORDER BY due_at, id LIMIT CAST(?4 AS INTEGER))
-     RETURNING id, flow, instance, attempts, method, query, headers, body";
+     RETURNING id, flow, instance, attempts";
 
 pub(super) fn claim(
     connection: &Connection,
@@ -161,19 +173,17 @@ pub(super) fn claim(
         // again at every execution when a bound value decides whether a partial index applies.
         let mut statement = connection.prepare_cached(if flow.ordered { CLAIM_ORDERED } else { CLAIM })?;
         let runs = statement.query_map(params![flow.flow, now, later(now, lease), limit as i64], |row| {
-            Ok(ClaimedRow {
-                id: row.get(0)?,
-                flow: row.get(1)?,
-                instance: row.get(2)?,
-                attempt: row.get(3)?,
-                method: row.get(4)?,
-                query: row.get(5)?,
-                headers: row.get(6)?,
-                body: row.get(7)?,
-            })
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
         })?;
+        let mut payload =
+            connection.prepare_cached("SELECT method, query, headers, body FROM payloads WHERE run_id = ?1")?;
         for run in runs {
-            claimed.push(run?);
+            let (id, flow, instance, attempt) = run?;
+            let (method, query, headers, body) = payload
+                .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+                .optional()?
+                .unwrap_or_default();
+            claimed.push(ClaimedRow { id, flow, instance, attempt, method, query, headers, body });
         }
     }
     Ok(claimed)

@@ -9,6 +9,9 @@ mod inbox;
 mod instances;
 #[cfg(test)]
 mod lease_tests;
+mod prune;
+#[cfg(test)]
+mod prune_tests;
 mod schema;
 #[cfg(test)]
 mod test_store;
@@ -16,7 +19,8 @@ mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, Enqueued, Entry, FinishedAttempt, FlowClaim, Replayable, Role, RunFilter, Store, StoredRun, WhenFull,
+    ClaimedRun, Enqueued, Entry, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable, Role, RunFilter, Store,
+    StoredRun, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
@@ -101,7 +105,7 @@ fn lock_for_serving(path: &Path) -> Result<File> {
     }
 }
 
-fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
+pub(super) fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     let mut connection = Connection::open(path)?;
     connection.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
     // WAL lets readers run beside the writer; FULL syncs the WAL at every commit, so an
@@ -218,6 +222,11 @@ impl Store for SqliteStore {
 
     async fn move_delivery_ids(&self, moves: Vec<(&'static str, &'static str)>) -> Result<()> {
         self.writer.write(move |connection| inbox::move_delivery_ids(connection, &moves)).await
+    }
+
+    async fn prune(&self, pruning: Arc<Pruning>, after: RunId, limit: usize, remove: bool) -> Result<Pruned> {
+        let work = move |connection: &Connection| prune::pass(connection, &pruning, after, limit, now(), remove);
+        if remove { self.writer.write(work).await } else { self.read(work).await }
     }
 
     async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>> {

@@ -72,10 +72,33 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     ) STRICT, WITHOUT ROWID;
 "#,
+    r#"
+    -- The request as received, written once when its run is admitted and never rewritten:
+    -- a finished attempt then rewrites only the run's small row, not its payload. Pruned on
+    -- its own when a flow keeps payloads for less time than its runs (`keep_payload`).
+    CREATE TABLE payloads (
+        run_id INTEGER PRIMARY KEY,
+        method TEXT,
+        query TEXT,
+        headers BLOB NOT NULL,
+        body BLOB NOT NULL
+    ) STRICT;
+    INSERT INTO payloads (run_id, method, query, headers, body) SELECT id, method, query, headers, body FROM runs;
+    ALTER TABLE runs DROP COLUMN method;
+    ALTER TABLE runs DROP COLUMN query;
+    ALTER TABLE runs DROP COLUMN headers;
+    ALTER TABLE runs DROP COLUMN body;
+    -- When the payload was removed, its run kept (a flow's `keep_payload` is shorter than its `keep`).
+    ALTER TABLE runs ADD COLUMN payload_removed_at INTEGER;
+"#,
 ];
 
 /// Brings the database up to the newest schema.
 pub(super) fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(connection, MIGRATIONS.len())
+}
+
+fn migrate_to(connection: &mut Connection, target: usize) -> rusqlite::Result<()> {
     let transaction = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let current: i64 = transaction.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     let current = usize::try_from(current).unwrap_or(usize::MAX);
@@ -89,9 +112,36 @@ pub(super) fn migrate(connection: &mut Connection) -> rusqlite::Result<()> {
             )),
         ));
     }
-    for (version, migration) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (version, migration) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
         transaction.execute_batch(migration)?;
         transaction.pragma_update(None, "user_version", version as i64 + 1)?;
     }
     transaction.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_3_store_keeps_its_runs_payloads_when_they_move_to_their_own_table() {
+        let mut connection = Connection::open_in_memory().unwrap();
+        migrate_to(&mut connection, 3).unwrap();
+        connection
+            .execute_batch(
+                "INSERT INTO runs (flow, instance, cause, status, created_at, due_at, headers, body, query, method)
+                 VALUES ('orders', 'acme', 'webhook', 'succeeded', 1, 1, CAST('x-a: 1
+' AS BLOB), CAST('{}' AS BLOB), 'a=1', 'PUT')",
+            )
+            .unwrap();
+        migrate(&mut connection).unwrap();
+        let moved: (i64, String, String, String) = connection
+            .query_row(
+                "SELECT run_id, CAST(body AS TEXT), query, method FROM payloads JOIN runs ON runs.id = payloads.run_id",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!(moved, (1, "{}".into(), "a=1".into(), "PUT".into()));
+    }
 }
