@@ -15,6 +15,16 @@ fn before(now: i64, duration: Duration) -> i64 {
     now.saturating_sub(duration.as_millis().try_into().unwrap_or(i64::MAX))
 }
 
+/// A run as the pruner looks at it.
+struct Candidate {
+    id: i64,
+    flow: String,
+    status: String,
+    created_at: i64,
+    finished_at: Option<i64>,
+    payload_removed_at: Option<i64>,
+}
+
 /// One pass over at most `limit` runs after `after`. `remove`: delete what is due (on the
 /// writer); otherwise only count it (`runs prune --dry-run`, on a reader).
 pub(super) fn pass(
@@ -27,17 +37,24 @@ pub(super) fn pass(
 ) -> rusqlite::Result<Pruned> {
     let horizon = before(now, pruning.shortest());
     let mut pruned = Pruned::default();
-    let rows: Vec<(i64, String, String, i64, Option<i64>, Option<i64>)> = connection
+    let rows: Vec<Candidate> = connection
         .prepare_cached(
             "SELECT id, flow, status, created_at, finished_at, payload_removed_at FROM runs
              WHERE id > ?1 ORDER BY id LIMIT CAST(?2 AS INTEGER)",
         )?
         .query_map(params![after.0, limit as i64], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?))
+            Ok(Candidate {
+                id: row.get(0)?,
+                flow: row.get(1)?,
+                status: row.get(2)?,
+                created_at: row.get(3)?,
+                finished_at: row.get(4)?,
+                payload_removed_at: row.get(5)?,
+            })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let full = rows.len() == limit;
-    for (id, flow, status, created_at, finished_at, payload_removed_at) in rows {
+    for Candidate { id, flow, status, created_at, finished_at, payload_removed_at } in rows {
         if created_at >= horizon {
             pruned.next = None;
             return Ok(pruned);
