@@ -8,6 +8,7 @@ mod bad_input;
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
 mod brokers;
 mod cli;
+mod connections;
 mod crash;
 mod dedupe;
 mod demo;

@@ -94,8 +94,22 @@ impl Binary {
 
     /// As [`Binary::serve`], logging at `level` (an `AQUEDUCT_LOG` filter).
     pub fn serve_logging(&self, args: &[&str], level: &str) -> Server {
-        let mut child = self
-            .command()
+        self.start_server(self.command(), args, level)
+    }
+
+    /// As [`Binary::serve_logging`], with the server's soft limit on open files lowered to
+    /// `soft` as it starts, as `ulimit -S -n` in a shell would.
+    pub fn serve_with_open_files(&self, args: &[&str], level: &str, soft: u64) -> Server {
+        use std::os::unix::process::CommandExt;
+        let (_, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).expect("the open-file limit");
+        let mut command = self.command();
+        // SAFETY: between fork and exec, setrlimit is one system call and allocates nothing.
+        unsafe { command.pre_exec(move || rlimit::setrlimit(rlimit::Resource::NOFILE, soft, hard)) };
+        self.start_server(command, args, level)
+    }
+
+    fn start_server(&self, mut command: Command, args: &[&str], level: &str) -> Server {
+        let mut child = command
             .args(args)
             .env("AQUEDUCT_LOG", level)
             .env("AQUEDUCT_LISTEN", "127.0.0.1:0")

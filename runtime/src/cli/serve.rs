@@ -8,6 +8,7 @@ use clap::Args;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 use url::Url;
 
 /// What only `serve` reads.
@@ -22,13 +23,38 @@ pub(super) struct ServeArgs {
     public_url: Option<Url>,
     /// How long to wait at shutdown for runs to finish; the rest resume at the next start.
     #[arg(long, env = "AQUEDUCT_DRAIN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
-    drain_timeout: std::time::Duration,
+    drain_timeout: Duration,
     /// Deliveries that may wait to be written before webhooks are answered 503.
     #[arg(long, env = "AQUEDUCT_QUEUE_CAPACITY", default_value_t = 4096)]
     queue_capacity: usize,
     /// Runs executed at once; a flow's `concurrency = N` limits within it.
     #[arg(long, env = "AQUEDUCT_WORKERS", default_value_t = DEFAULT_WORKERS, value_parser = clap::value_parser!(u16).range(1..))]
     workers: u16,
+    /// How long a client has to send a request's headers, from connecting or from the previous
+    /// answer on a kept-alive connection; then the connection is closed.
+    #[arg(long, env = "AQUEDUCT_HEADER_TIMEOUT", default_value = "10s", value_parser = positive_duration)]
+    header_timeout: Duration,
+    /// How long a delivery's body has to arrive; a slower one is answered 408 and not stored.
+    #[arg(long, env = "AQUEDUCT_BODY_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
+    body_timeout: Duration,
+    /// How long a kept-alive connection may stay silent between requests before it is closed
+    /// (the header timeout bounds the wait too).
+    #[arg(long, env = "AQUEDUCT_IDLE_TIMEOUT", default_value = "5s", value_parser = positive_duration)]
+    idle_timeout: Duration,
+    /// Connections open at once; beyond it, new ones are closed at once while those open are
+    /// served [default: 10000, or half the open-file limit if lower].
+    #[arg(long, env = "AQUEDUCT_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+}
+
+/// A duration such as `10s` or `500ms`, longer than zero: a zero timeout would close every
+/// connection before its first request.
+fn positive_duration(text: &str) -> std::result::Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if duration.is_zero() => Err("a timeout must be longer than zero".into()),
+        Ok(duration) => Ok(duration),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 pub(super) async fn serve<C: Config>(
@@ -44,6 +70,10 @@ pub(super) async fn serve<C: Config>(
         drain_timeout: args.drain_timeout,
         queue_capacity: args.queue_capacity,
         workers: usize::from(args.workers),
+        header_timeout: args.header_timeout,
+        body_timeout: args.body_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections.map(|cap| usize::try_from(cap).unwrap_or(usize::MAX)),
     };
     let server = Server::start(integration, options).await?;
     // Nobody may be reading standard output; the server serves regardless.

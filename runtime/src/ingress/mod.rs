@@ -23,6 +23,8 @@ pub(crate) struct Endpoints<C: 'static> {
     pub store: Arc<dyn Store>,
     /// For URLs a request names (SNS's `SubscribeURL`): no redirects, a short timeout.
     pub handshakes: reqwest::Client,
+    /// How long a delivery's body may take to arrive.
+    pub body_timeout: std::time::Duration,
 }
 
 /// The router: every endpoint at `/hooks/{instance}{path}`, run status, health checks.

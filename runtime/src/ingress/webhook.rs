@@ -42,11 +42,19 @@ pub(super) async fn receive<C: Config>(
             .unwrap_or_else(|| StatusCode::METHOD_NOT_ALLOWED.into_response());
     }
     let limit = endpoint.policy.max_body;
-    let body = match read_body(&parts.headers, body, limit).await {
+    let body = match read_body(&parts.headers, body, limit, endpoints.body_timeout).await {
         Ok(body) => body,
         Err(Unread::TooLarge) => {
             let message = format!("the body is larger than this endpoint's limit of {limit} bytes");
             return refuse(endpoint, &instance, &Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, message));
+        }
+        Err(Unread::TimedOut) => {
+            let timeout = humantime::format_duration(endpoints.body_timeout);
+            let message = format!("the body did not arrive within {timeout}; nothing was stored");
+            let mut response = refuse(endpoint, &instance, &Rejection::new(StatusCode::REQUEST_TIMEOUT, message));
+            // The rest of the body may still be on its way, so the connection cannot take another request.
+            response.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            return response;
         }
         // The sender went away mid-body: nothing to refuse, no one to tell.
         Err(Unread::Broken(reason)) => {

@@ -1,6 +1,10 @@
 //! An integration served in this process: what `serve` runs, and what tests, benchmarks and
 //! custom `main`s start directly.
 
+mod idle;
+mod listener;
+mod open_files;
+
 use crate::engine::{DEFAULT_WORKERS, Engine};
 use crate::ingress::{self, Endpoints};
 use crate::instances::Instances;
@@ -38,6 +42,20 @@ pub struct ServerOptions {
     /// Runs executing at once (256 by default, from 1 to 65,535); a flow's `concurrency = N` limits
     /// within it.
     pub workers: usize,
+    /// How long a client has to send a request's headers, from connecting or, on a kept-alive
+    /// connection, from the previous answer (10 s by default); then the connection is closed.
+    pub header_timeout: Duration,
+    /// How long a delivery's body has to arrive once its endpoint reads it (30 s by default); a
+    /// slower one is answered 408 and nothing is stored.
+    pub body_timeout: Duration,
+    /// How long a kept-alive connection may go without anything arriving between requests
+    /// before it is closed (5 s by default). The wait for a next request also counts against
+    /// the header timeout, so a longer idle timeout has that one's effect.
+    pub idle_timeout: Duration,
+    /// Connections open at once; beyond it, new ones are closed as soon as they are accepted
+    /// while those open go on being served. `None` (the default): 10,000, or half the open-file
+    /// limit if that is lower, leaving the other half to the store and outbound connections.
+    pub max_connections: Option<usize>,
 }
 
 impl Default for ServerOptions {
@@ -49,6 +67,10 @@ impl Default for ServerOptions {
             drain_timeout: Duration::from_secs(30),
             queue_capacity: 4096,
             workers: usize::from(DEFAULT_WORKERS),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: None,
         }
     }
 }
@@ -84,16 +106,17 @@ pub struct Server<C: Config> {
     store: Arc<dyn Store>,
     address: SocketAddr,
     stop: oneshot::Sender<()>,
-    http: JoinHandle<std::io::Result<()>>,
+    http: JoinHandle<()>,
     /// The source supervisors.
     sources: Vec<JoinHandle<()>>,
     drain_timeout: Duration,
 }
 
 impl<C: Config> Server<C> {
-    /// Opens the store (taking over runs a stopped server left), binds the address and starts
-    /// serving, ticking and working.
+    /// Opens the store (taking over runs a stopped server left), raises the open-file limit to
+    /// its hard limit (and logs it), binds the address and starts serving, ticking and working.
     pub async fn start(integration: Integration<C>, options: ServerOptions) -> Result<Server<C>> {
+        let limits = listener::Limits::new(&options, open_files::raise_limit());
         let store = store::open(&options.store, Role::Server { queue_capacity: options.queue_capacity }).await?;
         let listener = tokio::net::TcpListener::bind(options.listen).await.map_err(|error| {
             Error::msg(format!(
@@ -137,12 +160,12 @@ impl<C: Config> Server<C> {
             instances: instances.clone(),
             store: store.clone(),
             handshakes: outbound::handshake_client()?,
+            body_timeout: options.body_timeout,
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let http = axum::serve(listener, ingress::router(endpoints)).with_graceful_shutdown(async move {
+        let http = tokio::spawn(listener::serve(listener, ingress::router(endpoints), limits, async move {
             let _ = stopped.await;
-        });
-        let http = tokio::spawn(http.into_future());
+        }));
         Ok(Server { engine, instances, store, address, stop, http, sources, drain_timeout: options.drain_timeout })
     }
 
