@@ -16,6 +16,8 @@ mod handshakes;
 mod instances;
 mod limits;
 mod order;
+#[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
+mod recovery;
 mod retries;
 mod schedule;
 mod shutdown;
