@@ -90,3 +90,119 @@ pub fn restart_mosquitto() {
 pub fn fresh_instance(prefix: &str) -> String {
     format!("{prefix}-{}-{}", std::process::id(), jiff::Timestamp::now().as_millisecond())
 }
+
+/// Whether the program at `path` is installed; skipped or failed as [`available`] does.
+pub fn installed(path: &str) -> bool {
+    if std::path::Path::new(path).exists() {
+        return true;
+    }
+    let required = std::env::var("AQUEDUCT_REQUIRE_SERVICES").is_ok_and(|value| value == "1");
+    assert!(!required, "{path} is not installed, and AQUEDUCT_REQUIRE_SERVICES=1");
+    eprintln!("skipped: {path} is not installed");
+    false
+}
+
+/// A loopback port nothing listens on (the system's pick, released for the caller to bind).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A NATS server of the test's own, with JetStream in a temporary directory, which the test
+/// may kill and start again on the same port without disturbing other tests.
+pub struct PrivateNats {
+    pub port: u16,
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateNats {
+    pub const BINARY: &str = "/usr/sbin/nats-server";
+
+    pub fn start() -> PrivateNats {
+        let mut nats = PrivateNats { port: free_port(), dir: tempfile::TempDir::new().unwrap(), child: None };
+        nats.restart();
+        nats
+    }
+
+    /// Kills the server at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server (again), with what it stored before, and waits until it listens.
+    pub fn restart(&mut self) {
+        let port = self.port.to_string();
+        let child = Command::new(Self::BINARY)
+            .args(["-js", "-a", "127.0.0.1", "-p", &port, "-sd", self.dir.path().to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting nats-server");
+        self.child = Some(child);
+        wait_for_port(self.port, Duration::from_secs(10));
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A TCP proxy on loopback to a local broker, which the test cuts (every connection closes,
+/// new ones are refused) and restores on the same port: to a client, the broker went away and
+/// came back, while the broker itself, shared with other tests, keeps running.
+pub struct Proxy {
+    pub port: u16,
+    upstream: u16,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Proxy {
+    pub async fn start(upstream: u16) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        Proxy { port, upstream, task: Some(tokio::spawn(Self::serve(listener, upstream))) }
+    }
+
+    async fn serve(listener: tokio::net::TcpListener, upstream: u16) {
+        // Aborting this task drops the set, which aborts (and closes) every connection.
+        let mut connections = tokio::task::JoinSet::new();
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            connections.spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    }
+
+    /// Closes every connection and stops listening.
+    pub async fn cut(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn restore(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        self.task = Some(tokio::spawn(Self::serve(listener, self.upstream)));
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

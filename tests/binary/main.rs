@@ -17,6 +17,8 @@ mod handshakes;
 mod instances;
 mod limits;
 mod order;
+#[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
+mod recovery;
 mod retention;
 mod retries;
 mod schedule;

@@ -13,7 +13,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// The broker tests restart brokers; one at a time keeps them from disturbing each other.
 pub static ONE_BROKER_TEST_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn serve(instance: &str) -> (Binary, Server) {
+pub fn serve(instance: &str) -> (Binary, Server) {
     let binary = Binary::example("brokers");
     assert!(binary.activate(instance, "", "http://127.0.0.1:9").status.success());
     let server = binary.serve(&["serve"]);
@@ -21,7 +21,7 @@ fn serve(instance: &str) -> (Binary, Server) {
 }
 
 /// Runs of `flow` by message id, with their statuses.
-fn runs_by_id(binary: &Binary, flow: &str) -> BTreeMap<u64, Vec<String>> {
+pub fn runs_by_id(binary: &Binary, flow: &str) -> BTreeMap<u64, Vec<String>> {
     let database = binary.database();
     let mut statement = database
         .prepare("SELECT body, status FROM runs JOIN payloads ON payloads.run_id = runs.id WHERE flow = ?1")
@@ -47,7 +47,7 @@ fn finished(binary: &Binary, flow: &str, ids: impl Iterator<Item = u64> + Clone)
     })
 }
 
-fn message(id: u64, fail: bool) -> Vec<u8> {
+pub fn message(id: u64, fail: bool) -> Vec<u8> {
     serde_json::json!({ "id": id, "fail": fail }).to_string().into_bytes()
 }
 

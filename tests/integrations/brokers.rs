@@ -7,6 +7,8 @@ use aqueduct::prelude::*;
 struct Settings {
     /// Where NATS is, if not in AQUEDUCT_NATS_URL.
     nats_url: Option<String>,
+    /// Where RabbitMQ is, if not in AQUEDUCT_AMQP_URL.
+    amqp_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -28,7 +30,7 @@ async fn from_nats(_ctx: Ctx<Settings>, Json(message): Json<Message>) -> Result<
     handle(message)
 }
 
-#[flow(amqp = "aqueduct-test-{instance}", retries = 1, backoff = "100ms..100ms")]
+#[flow(amqp = "aqueduct-test-{instance}", url = amqp_url, retries = 1, backoff = "100ms..100ms")]
 async fn from_amqp(_ctx: Ctx<Settings>, Json(message): Json<Message>) -> Result<u64> {
     handle(message)
 }

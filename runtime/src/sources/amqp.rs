@@ -27,6 +27,7 @@ pub(super) async fn consume<C: Config>(inlet: &Inlet<C>, queue: &'static str) ->
             FieldTable::default(),
         )
         .await?;
+    inlet.subscribed();
     consumer
         .map_err(Error::from)
         .map_ok(|delivery| {

@@ -4,6 +4,7 @@ use super::Source;
 use crate::engine::{Admitted, Engine, NewRun};
 use crate::model::{Broker, Cause, Config, Dedupe, Error, FlowDescriptor, Request, Result, Trigger};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// How long a broker's message id is remembered, to run a redelivered message once. A message
@@ -19,6 +20,8 @@ pub(crate) struct Inlet<C: 'static> {
     flow: &'static FlowDescriptor<C>,
     instance: String,
     url: String,
+    /// Set once the consumer is subscribed: the connection worked, whatever ends it later.
+    subscribed_once: AtomicBool,
 }
 
 impl<C: Config> Inlet<C> {
@@ -47,11 +50,24 @@ impl<C: Config> Inlet<C> {
             flow,
             instance: instance.to_owned(),
             url,
+            subscribed_once: AtomicBool::new(false),
         })
     }
 
     pub(crate) fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Called by a consumer once it is subscribed and messages can flow.
+    pub(crate) fn subscribed(&self) {
+        if !self.subscribed_once.swap(true, Ordering::Relaxed) {
+            tracing::info!(flow = self.flow.name, instance = self.instance.as_str(), "subscribed");
+        }
+    }
+
+    /// Whether this consumer got as far as [`Inlet::subscribed`].
+    pub(crate) fn was_subscribed(&self) -> bool {
+        self.subscribed_once.load(Ordering::Relaxed)
     }
 
     /// `template` with `{instance}` replaced by this instance's name.

@@ -1,6 +1,6 @@
 //! Pub/sub sources: for each source flow and each active instance, a durable consumer that
 //! acknowledges a message only once its run is committed to the inbox, and reconnects with
-//! backoff when the broker goes away.
+//! backoff (at most [`RECONNECT_AT_MOST`] between attempts) when the broker goes away.
 
 #[cfg(feature = "amqp")]
 mod amqp;
@@ -18,13 +18,26 @@ use crate::model::{Broker, Config, FlowDescriptor, Trigger};
 use backon::BackoffBuilder;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::task::JoinHandle;
 
 /// How often the set of active instances is compared with the running consumers.
 const SUPERVISE_EVERY: Duration = Duration::from_secs(1);
-/// A consumer that ran this long was healthy: its next failure starts the backoff afresh.
-const HEALTHY: Duration = Duration::from_secs(60);
+/// The longest wait between two connection attempts, jitter included: a source resumes within
+/// about this long (and a connection's setup) of its broker coming back.
+const RECONNECT_AT_MOST: Duration = Duration::from_secs(1);
+
+/// The waits between connection attempts: from 100 ms, doubling, jittered, never above
+/// [`RECONNECT_AT_MOST`].
+fn reconnect_delays() -> impl Iterator<Item = Duration> {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        // backon's jitter adds up to as much again as the delay, so half the cap keeps it within.
+        .with_max_delay(RECONNECT_AT_MOST / 2)
+        .with_jitter()
+        .without_max_times()
+        .build()
+}
 
 /// What a source's consumers use.
 pub(crate) struct Source<C: 'static> {
@@ -96,32 +109,25 @@ async fn supervise<C: Config>(source: Arc<Source<C>>, flow: &'static FlowDescrip
     }
 }
 
-/// Consumes for one instance, reconnecting with exponential backoff after each failure.
+/// Consumes for one instance, reconnecting with exponential backoff after each failure; the
+/// backoff starts afresh once a connection got as far as consuming, so a broker that comes back
+/// is found again within [`RECONNECT_AT_MOST`], however long it was away.
 async fn consume_forever<C: Config>(
     source: Arc<Source<C>>,
     flow: &'static FlowDescriptor<C>,
     broker: Broker,
     instance: String,
 ) {
-    let fresh_backoff = || {
-        backon::ExponentialBuilder::default()
-            .with_min_delay(Duration::from_millis(100))
-            .with_max_delay(Duration::from_secs(10))
-            .with_jitter()
-            .without_max_times()
-            .build()
-    };
-    let mut delays = fresh_backoff();
+    let mut delays = reconnect_delays();
     loop {
-        let started = Instant::now();
-        let failure = match Inlet::open(&source, flow, &instance).await {
-            Ok(inlet) => consume(&inlet, broker).await,
-            Err(error) => Err(error),
+        let (failure, subscribed) = match Inlet::open(&source, flow, &instance).await {
+            Ok(inlet) => (consume(&inlet, broker).await, inlet.was_subscribed()),
+            Err(error) => (Err(error), false),
         };
-        if started.elapsed() > HEALTHY {
-            delays = fresh_backoff();
+        if subscribed {
+            delays = reconnect_delays();
         }
-        let delay = delays.next().unwrap_or(Duration::from_secs(10));
+        let delay = delays.next().unwrap_or(RECONNECT_AT_MOST);
         let error = failure
             .err()
             .map(|error| format!("{error:#}"))
@@ -143,5 +149,18 @@ async fn consume<C: Config>(inlet: &Inlet<C>, broker: Broker) -> crate::model::R
         Broker::Mqtt { topic } => mqtt::consume(inlet, topic).await,
         #[allow(unreachable_patterns)]
         other => Err(crate::model::Error::msg(format!("this build has no client for {other:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconnect_delays_grow_and_stay_within_the_cap_jitter_included() {
+        let delays: Vec<Duration> = reconnect_delays().take(1000).collect();
+        assert!(delays[0] < Duration::from_millis(200), "the first attempt comes soon: {:?}", delays[0]);
+        assert!(delays.iter().all(|delay| *delay <= RECONNECT_AT_MOST), "a delay above the cap: {delays:?}");
+        assert!(delays[10..].iter().all(|delay| *delay >= RECONNECT_AT_MOST / 2), "the backoff did not grow");
     }
 }

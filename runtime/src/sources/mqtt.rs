@@ -40,9 +40,13 @@ pub(super) async fn consume<C: Config>(inlet: &Inlet<C>, topic: &'static str) ->
         tokio::select! {
             event = events.poll() => {
                 let event = event.map_err(|error| Error::msg(format!("the MQTT connection failed: {error}")))?;
-                if let Event::Incoming(Packet::Publish(publish)) = event {
-                    let request = Request::new(None, http::HeaderMap::new(), publish.payload.clone());
-                    delivering.push_back(async move { inlet.deliver(request, None).await.map(|()| publish) });
+                match event {
+                    Event::Incoming(Packet::Publish(publish)) => {
+                        let request = Request::new(None, http::HeaderMap::new(), publish.payload.clone());
+                        delivering.push_back(async move { inlet.deliver(request, None).await.map(|()| publish) });
+                    }
+                    Event::Incoming(Packet::SubAck(_)) => inlet.subscribed(),
+                    _ => {}
                 }
             }
             Some(delivered) = delivering.next() => {
