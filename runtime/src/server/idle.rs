@@ -12,29 +12,39 @@ use hyper_util::service::TowerToHyperService;
 use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::watch;
+use tokio::time::Instant;
 
-/// What a connection's idle timer watches.
-#[derive(Clone, Copy, Default)]
-struct State {
+/// One connection's activity, shared by its socket, its service and its idle timer. Plain
+/// atomics, read only by the timer when it wakes: a request costs no wake-up and no timer.
+#[derive(Clone)]
+pub(super) struct Activity(Arc<Shared>);
+
+struct Shared {
+    /// When the connection was accepted; `last` counts from it.
+    start: Instant,
+    /// Milliseconds from `start` to the last byte read or the last answer.
+    last: AtomicU64,
     /// Requests whose answer is not ready yet.
-    in_progress: usize,
+    in_progress: AtomicUsize,
     /// Whether a request was answered: until then, the header timeout alone applies.
-    answered: bool,
+    answered: AtomicBool,
 }
 
-impl State {
-    fn idle(&self) -> bool {
-        self.answered && self.in_progress == 0
+impl Default for Activity {
+    fn default() -> Self {
+        Activity(Arc::new(Shared {
+            start: Instant::now(),
+            last: AtomicU64::new(0),
+            in_progress: AtomicUsize::new(0),
+            answered: AtomicBool::new(false),
+        }))
     }
 }
-
-/// One connection's activity, shared by its socket, its service and its idle timer.
-#[derive(Clone, Default)]
-pub(super) struct Activity(watch::Sender<State>);
 
 impl Activity {
     /// The socket, telling this activity of what it reads.
@@ -57,7 +67,7 @@ impl Activity {
         let activity = self.clone();
         let router = TowerToHyperService::new(router);
         hyper::service::service_fn(move |request| {
-            activity.0.send_modify(|state| state.in_progress += 1);
+            activity.0.in_progress.fetch_add(1, Ordering::AcqRel);
             let answered = Answered(activity.clone());
             let answer = router.call(request);
             async move {
@@ -68,15 +78,26 @@ impl Activity {
         })
     }
 
+    fn touch(&self) {
+        let now = u64::try_from(self.0.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.0.last.store(now, Ordering::Release);
+    }
+
+    /// Since when the connection has been idle: answered, nothing in progress, nothing read.
+    fn quiet_since(&self) -> Option<Instant> {
+        let shared = &self.0;
+        let idle = shared.answered.load(Ordering::Acquire) && shared.in_progress.load(Ordering::Acquire) == 0;
+        idle.then(|| shared.start + Duration::from_millis(shared.last.load(Ordering::Acquire)))
+    }
+
     /// Resolves once the connection is idle and nothing has arrived on it for `limit`.
     pub(super) async fn idle_for(&self, limit: Duration) {
-        let mut state = self.0.subscribe();
         loop {
-            // An error would mean the sender is gone, and `self` holds it.
-            let _ = state.wait_for(State::idle).await;
-            // A request starting, or a byte read while idle, starts the wait anew.
-            if tokio::time::timeout(limit, state.changed()).await.is_err() {
-                return;
+            match self.quiet_since() {
+                Some(since) if since.elapsed() >= limit => return,
+                Some(since) => tokio::time::sleep_until(since + limit).await,
+                // Busy, or before its first answer: look again later.
+                None => tokio::time::sleep(limit).await,
             }
         }
     }
@@ -87,10 +108,9 @@ struct Answered(Activity);
 
 impl Drop for Answered {
     fn drop(&mut self) {
-        self.0.0.send_modify(|state| {
-            state.in_progress -= 1;
-            state.answered = true;
-        });
+        self.0.touch();
+        self.0.0.answered.store(true, Ordering::Release);
+        self.0.0.in_progress.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -105,8 +125,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         let before = buf.filled().len();
         let read = Pin::new(&mut self.stream).poll_read(cx, buf);
         if buf.filled().len() > before {
-            // Only the idle timer waits on this, and only while the connection is idle.
-            self.activity.0.send_if_modified(|state| state.idle());
+            self.activity.touch();
         }
         read
     }
@@ -156,7 +175,7 @@ mod tests {
         tokio::time::sleep(LIMIT * 2).await;
         assert!(!idle.is_finished(), "idle before the first request");
 
-        activity.0.send_modify(|state| state.in_progress += 1);
+        activity.0.in_progress.fetch_add(1, Ordering::AcqRel);
         tokio::time::sleep(LIMIT * 2).await;
         assert!(!idle.is_finished(), "idle with a request in progress");
         drop(Answered(activity.clone()));
