@@ -13,6 +13,7 @@ mod crash;
 mod dedupe;
 mod demo;
 mod events;
+mod fairness;
 mod handshakes;
 mod instances;
 mod limits;

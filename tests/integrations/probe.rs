@@ -207,6 +207,13 @@ async fn hang(_ctx: Ctx<Settings>) -> Result<()> {
     Ok(())
 }
 
+/// A third party that never answers within the test: holds its worker (the default timeout is ten minutes).
+#[flow(webhook, path = "/stall")]
+async fn stall(_ctx: Ctx<Settings>) -> Result<()> {
+    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    Ok(())
+}
+
 /// Runs kept briefly, and their payloads more briefly still.
 #[flow(webhook, path = "/brief", keep = "3s", keep_payload = "1s")]
 async fn brief(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
@@ -219,6 +226,6 @@ aqueduct::integration! {
     flows: [
         echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api,
                         standard, github, ordered_retry, OrderEvents, order_created, order_cancelled, slack_event, meta_event,
-        sns_notification, hang, brief,
+        sns_notification, hang, brief, stall,
     ],
 }

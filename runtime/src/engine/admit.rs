@@ -6,11 +6,11 @@
 
 use super::execute::Retries;
 use super::lease::LEASE;
+use super::shares::Slot;
 use super::{Engine, lease};
 use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Output, Request, Result, RunId};
 use crate::store::{ClaimedRun, Enqueued, Entry, Replay, Start, WhenFull};
 use std::sync::Arc;
-use tokio::sync::OwnedSemaphorePermit;
 
 /// A run to start, as an entry point describes it.
 pub(crate) struct NewRun<C: 'static> {
@@ -123,7 +123,7 @@ impl<C: Config> Engine<C> {
     async fn commit(self: &Arc<Self>, run: NewRun<C>) -> Result<Committed> {
         let NewRun { flow, instance, cause, request, dedupe, replay, execution, when_full } = run;
         let slot = match execution {
-            Execution::Worker => self.reserve(flow),
+            Execution::Worker => self.reserve(flow, &instance),
             Execution::Caller | Execution::Ignored(_) => None,
         };
         let start = match &execution {
@@ -165,12 +165,12 @@ impl<C: Config> Engine<C> {
 
     /// A worker slot for a run of `flow` to start at once, if the flow allows it, one is free
     /// and nothing older is waiting in the inbox.
-    fn reserve(&self, flow: &FlowDescriptor<C>) -> Option<OwnedSemaphorePermit> {
+    fn reserve(&self, flow: &FlowDescriptor<C>, instance: &str) -> Option<Slot> {
         let workers = &self.workers;
         if !flow.policy.starts_at_once() || workers.is_stopping() || workers.may_have_queued() {
             return None;
         }
-        workers.try_slot()
+        workers.try_slot(flow.name, instance)
     }
 }
 

@@ -4,18 +4,18 @@
 use super::Engine;
 use super::execute::Retries;
 use super::lease::LEASE;
-use crate::model::{Config, Handler};
+use super::shares::Slot;
+use crate::model::{Config, FlowDescriptor, Handler};
 use crate::store::{ClaimedRun, FlowClaim};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::OwnedSemaphorePermit;
 
 /// How often to look for runs that no wake-up announced (another process's replays).
 const POLL: Duration = Duration::from_millis(500);
 
 impl<C: Config> Engine<C> {
     /// Executes a run this process holds the lease of, on its own task.
-    pub(super) fn spawn_run(self: &Arc<Self>, run: ClaimedRun, slot: OwnedSemaphorePermit) {
+    pub(super) fn spawn_run(self: &Arc<Self>, run: ClaimedRun, slot: Slot) {
         self.workers.started(run.id);
         let engine = self.clone();
         tokio::spawn(async move {
@@ -57,14 +57,17 @@ impl<C: Config> Engine<C> {
                 continue;
             }
             first = (first + 1) % queued_flows.len().max(1);
+            // Runs of a flow holding its share of the workers wait, and so do those of an
+            // instance holding its share of the flow's.
             let claims = queued_flows[first..]
                 .iter()
                 .chain(&queued_flows[..first])
                 .map(|flow| FlowClaim {
                     flow: flow.name,
-                    limit: free,
+                    limit: free.min(workers.room(flow.name)),
                     concurrency: flow.policy.concurrency,
                     ordered: flow.policy.ordered,
+                    passing_over: workers.full_instances(flow.name),
                 })
                 .collect();
             let claimed = match self.store.claim(claims, free, LEASE).await {
@@ -84,7 +87,7 @@ impl<C: Config> Engine<C> {
             for run in claimed {
                 // A run that just came in may have taken a slot meanwhile, or shutdown begun: a
                 // claimed run that cannot start now goes back, rather than wait holding its lease.
-                match workers.try_slot() {
+                match workers.try_slot(flow_name(&queued_flows, &run.flow), &run.instance) {
                     Some(slot) if !workers.is_stopping() => self.spawn_run(run, slot),
                     _ => unstarted.push(run.id),
                 }
@@ -97,4 +100,9 @@ impl<C: Config> Engine<C> {
             }
         }
     }
+}
+
+/// The flow's own name, `'static` as the shares keep it.
+fn flow_name<C>(flows: &[&FlowDescriptor<C>], name: &str) -> &'static str {
+    flows.iter().find(|flow| flow.name == name).map_or("", |flow| flow.name)
 }

@@ -11,6 +11,7 @@ mod lease;
 mod prune;
 mod recorder;
 mod route;
+mod shares;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};
@@ -19,7 +20,7 @@ pub(crate) use route::{Routed, Router};
 pub(crate) use workers::DEFAULT_WORKERS;
 
 use crate::instances::Instances;
-use crate::model::{Config, Flows, Retention};
+use crate::model::{Config, Flows, Handler, Retention};
 use crate::store::{Pruning, Store};
 use std::sync::Arc;
 use url::Url;
@@ -54,7 +55,9 @@ impl<C: Config> Engine<C> {
     ) -> Arc<Engine<C>> {
         let router = Router::new(flows);
         let pruning = Arc::new(prune::pruning(flows, retention));
-        Arc::new(Engine { flows, store, instances, http, public_url, router, workers: Workers::new(workers), pruning })
+        let on_workers = flows.iter().filter(|flow| matches!(flow.handler, Handler::Event { .. })).count();
+        let workers = Workers::new(workers, on_workers);
+        Arc::new(Engine { flows, store, instances, http, public_url, router, workers, pruning })
     }
 
     /// Starts claiming runs from the inbox and keeping leases, until [`Engine::drain`].

@@ -1,12 +1,13 @@
 //! What the workers of one process share: their slots, the runs they hold, and the signals
 //! that wake the claim loop.
 
+use super::shares::{Shares, Slot};
 use crate::model::RunId;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, Semaphore};
 
 /// Runs executing at once in this process, unless `serve --workers` says otherwise. A worker
 /// holds its slot until the run's result is committed, so under load most slots wait on the
@@ -17,6 +18,8 @@ pub(crate) const DEFAULT_WORKERS: u16 = 256;
 pub(crate) struct Workers {
     /// One permit per run executing.
     slots: Arc<Semaphore>,
+    /// How many of them each flow and instance holds.
+    shares: Arc<Shares>,
     /// How many permits there are.
     count: usize,
     /// The runs this process is executing, whose leases it keeps alive.
@@ -30,9 +33,11 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    pub(crate) fn new(count: usize) -> Self {
+    /// `count` workers shared by `flows` flows that run on them.
+    pub(crate) fn new(count: usize, flows: usize) -> Self {
         Workers {
             slots: Arc::new(Semaphore::new(count)),
+            shares: Shares::new(count, flows),
             count,
             in_flight: Mutex::new(HashSet::new()),
             maybe_queued: AtomicBool::new(true),
@@ -41,9 +46,20 @@ impl Workers {
         }
     }
 
-    /// A free slot, if there is one.
-    pub(crate) fn try_slot(&self) -> Option<OwnedSemaphorePermit> {
-        self.slots.clone().try_acquire_owned().ok()
+    /// A free slot for a run of `flow` and `instance`, if there is one and neither holds its
+    /// share already.
+    pub(crate) fn try_slot(&self, flow: &'static str, instance: &str) -> Option<Slot> {
+        self.shares.try_slot(&self.slots, flow, instance)
+    }
+
+    /// How many more runs of `flow` may start, free slots aside.
+    pub(crate) fn room(&self, flow: &str) -> usize {
+        self.shares.room(flow)
+    }
+
+    /// The instances whose runs of `flow` hold their share: those runs wait.
+    pub(crate) fn full_instances(&self, flow: &str) -> Vec<String> {
+        self.shares.full_instances(flow)
     }
 
     pub(crate) fn free_slots(&self) -> usize {

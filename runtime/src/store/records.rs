@@ -70,6 +70,8 @@ pub(crate) struct FlowClaim {
     pub concurrency: Option<u32>,
     /// Only the oldest unfinished run of each instance.
     pub ordered: bool,
+    /// Instances whose runs wait this time (they hold their share of the workers).
+    pub passing_over: Vec<String>,
 }
 
 /// A run a worker has leased, with what it needs to execute it.

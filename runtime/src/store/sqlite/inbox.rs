@@ -135,6 +135,7 @@ impl ClaimedRow {
 const CLAIM: &str = "UPDATE runs SET status = 'running', attempts = attempts + 1, lease_until = ?3
      WHERE id IN (
          SELECT id FROM runs WHERE flow = ?1 AND status IN ('queued', 'failed') AND due_at <= ?2
+           AND instance NOT IN (SELECT value FROM json_each(?5))
          ORDER BY due_at, id LIMIT CAST(?4 AS INTEGER))
      RETURNING id, flow, instance, attempts";
 
@@ -143,6 +144,7 @@ const CLAIM_ORDERED: &str = "UPDATE runs SET status = 'running', attempts = atte
      WHERE id IN (
          SELECT id FROM runs AS candidate
          WHERE flow = ?1 AND status IN ('queued', 'failed') AND due_at <= ?2
+           AND instance NOT IN (SELECT value FROM json_each(?5))
            AND NOT EXISTS (
                SELECT 1 FROM runs AS earlier
                WHERE earlier.flow = candidate.flow AND earlier.instance = candidate.instance AND earlier.ordered
@@ -172,9 +174,11 @@ pub(super) fn claim(
         // Two statements rather than a parameter in the condition: SQLite prepares a statement
         // again at every execution when a bound value decides whether a partial index applies.
         let mut statement = connection.prepare_cached(if flow.ordered { CLAIM_ORDERED } else { CLAIM })?;
-        let runs = statement.query_map(params![flow.flow, now, later(now, lease), limit as i64], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })?;
+        let passing_over = serde_json::to_string(&flow.passing_over).expect("names serialize");
+        let runs = statement
+            .query_map(params![flow.flow, now, later(now, lease), limit as i64, passing_over], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?;
         let mut payload =
             connection.prepare_cached("SELECT method, query, headers, body FROM payloads WHERE run_id = ?1")?;
         for run in runs {

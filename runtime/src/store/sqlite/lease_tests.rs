@@ -39,7 +39,11 @@ fn state(connection: &Connection, run: RunId) -> (String, i64, Option<String>) {
 }
 
 fn claim_all(connection: &Connection, flow: &'static str, now: i64) -> Vec<RunId> {
-    let flows = [FlowClaim { flow, limit: 10, concurrency: None, ordered: false }];
+    claim_passing_over(connection, flow, now, Vec::new())
+}
+
+fn claim_passing_over(connection: &Connection, flow: &'static str, now: i64, passing_over: Vec<String>) -> Vec<RunId> {
+    let flows = [FlowClaim { flow, limit: 10, concurrency: None, ordered: false, passing_over }];
     claim(connection, &flows, 10, LEASE, now).unwrap().into_iter().map(|row| row.decode().id).collect()
 }
 
@@ -67,4 +71,28 @@ fn a_lifecycle_hook_whose_lease_ran_out_is_dead_with_the_reason() {
     assert_eq!(status, "dead");
     assert!(error.unwrap().contains("stopped before it finished"));
     assert!(claim_all(&connection, "register_webhook", START + 60_000).is_empty());
+}
+
+#[test]
+fn a_claim_passes_over_the_runs_of_instances_holding_their_share() {
+    let connection = with_acme();
+    connection.execute("INSERT INTO instances VALUES ('quiet', '{}', 1, 1, 0)", []).unwrap();
+    let queued = |instance: &str| {
+        let entry = Entry {
+            flow: "import",
+            instance: instance.into(),
+            cause: Cause::Webhook,
+            request: Arc::new(Request::default()),
+            dedupe: None,
+            start: Start::Queued,
+            replay: None,
+            ordered: false,
+        };
+        let Enqueued::Created(id) = enqueue(&connection, &entry, b"", START).unwrap() else { panic!("not stored") };
+        id
+    };
+    let flood = [queued("acme"), queued("acme")];
+    let quiet = queued("quiet");
+    assert_eq!(claim_passing_over(&connection, "import", START, vec!["acme".into()]), [quiet]);
+    assert_eq!(claim_all(&connection, "import", START), flood);
 }
