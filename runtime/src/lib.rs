@@ -96,7 +96,10 @@ pub use aqueduct_macros::action;
 /// describes it, and the constant `INTEGRATION` for [`Server::start`].
 ///
 /// It takes `name` (lowercase, `-`), `config` (the type every flow's `Ctx` carries),
-/// `flows: [...]`, and optionally `demo` (see [`Demo`]). At compile time it rejects a flow
+/// `flows: [...]`, and optionally `demo` (see [`Demo`]) and how long finished runs are kept
+/// where a flow does not say: `keep` (succeeded and ignored runs, 7 days by default),
+/// `keep_dead` (30 days) and `keep_payload` (requests, as long as their runs). A server prunes
+/// in the background; `runs prune [--dry-run]` does it at once. At compile time it rejects a flow
 /// listed twice, two webhook flows on one path and two `on_activate` (or `on_deactivate`)
 /// hooks; a `#[flow]` that no integration lists does not compile either.
 ///
@@ -111,7 +114,7 @@ pub use aqueduct_macros::action;
 ///     Ok(())
 /// }
 ///
-/// aqueduct::integration! { name: "minimal", config: Settings, flows: [register] }
+/// aqueduct::integration! { name: "minimal", config: Settings, flows: [register], keep: "14d", keep_payload: "2d" }
 /// ```
 pub use aqueduct_macros::integration;
 
