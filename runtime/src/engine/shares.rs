@@ -51,8 +51,9 @@ struct Held {
 
 impl Shares {
     /// Shares of `workers` slots between `flows` flows that run on workers.
+    /// Fewer than 8 workers have no eighth to keep: they are shared first come, first served.
     pub(crate) fn new(workers: usize, flows: usize) -> Arc<Shares> {
-        let eighth = (workers / 8).max(1);
+        let eighth = workers / 8;
         let flow_cap = (flows > 1).then(|| workers.saturating_sub(eighth).max(1));
         let instance_cap = workers.saturating_sub(2 * eighth).max(1);
         Arc::new(Shares { flow_cap, instance_cap, held: Mutex::new(Held::default()) })
@@ -117,6 +118,14 @@ mod tests {
         assert_eq!(shares.room("slow"), 14);
         let held = shares.held.lock().unwrap();
         assert!(held.instances.is_empty() && held.flows.is_empty(), "nothing is kept for what holds no slot");
+    }
+
+    #[test]
+    fn fewer_than_eight_workers_are_not_shared_out() {
+        let slots = Arc::new(Semaphore::new(3));
+        let shares = Shares::new(3, 2);
+        let held: Vec<Slot> = (0..4).filter_map(|_| shares.try_slot(&slots, "slow", "a")).collect();
+        assert_eq!(held.len(), 3);
     }
 
     #[test]
