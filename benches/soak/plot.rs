@@ -6,6 +6,9 @@ use plotters::prelude::*;
 /// A font for the labels: plotters draws text with one it is given, and the bench ships none.
 const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
+/// A panel's caption and how it reads its value from a sample.
+type Series = (&'static str, fn(&Sample) -> f64);
+
 pub fn draw(samples: &[Sample], path: &std::path::Path) -> Result<(), String> {
     let font = std::fs::read(FONT).map_err(|error| format!("no font at {FONT} for the labels ({error})"))?;
     plotters::style::register_font("sans-serif", FontStyle::Normal, Box::leak(font.into_boxed_slice()))
@@ -14,7 +17,7 @@ pub fn draw(samples: &[Sample], path: &std::path::Path) -> Result<(), String> {
     root.fill(&WHITE).map_err(|error| error.to_string())?;
     let panels = root.split_evenly((3, 1));
     let end = samples.last().map_or(1.0, |sample| sample.seconds);
-    let series: [(&str, fn(&Sample) -> f64); 3] = [
+    let series: [Series; 3] = [
         ("store on disk (MiB)", |s| s.store_bytes as f64 / 1048576.0),
         ("RSS (MiB)", |s| s.rss_bytes as f64 / 1048576.0),
         ("p99 of deliveries (ms)", |s| s.p99_ms),
