@@ -1,5 +1,6 @@
 //! How values are laid out in SQLite columns.
 
+use crate::model::Request;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 /// Milliseconds since the Unix epoch: the stored form of every time.
@@ -47,6 +48,15 @@ pub(super) fn encode_method(method: &Method) -> Option<&str> {
 
 pub(super) fn decode_method(stored: Option<&str>) -> Method {
     stored.and_then(|method| Method::from_bytes(method.as_bytes()).ok()).unwrap_or(Method::POST)
+}
+
+/// A `payloads` row as read — method, query, headers, body — all `None` for a run without one.
+pub(super) type StoredPayload = (Option<String>, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// The request a `payloads` row holds; a run without one (a tick, a hook) had an empty `POST`.
+pub(super) fn decode_request((method, query, headers, body): StoredPayload) -> Request {
+    Request::new(query.as_deref(), decode_headers(&headers.unwrap_or_default()), body.unwrap_or_default())
+        .with_method(decode_method(method.as_deref()))
 }
 
 #[cfg(test)]

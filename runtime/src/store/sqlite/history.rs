@@ -1,7 +1,7 @@
 //! Reading runs back: `runs`, `runs show`, `GET /runs/{id}`, and what a replay needs.
 
-use super::codec::{decode_headers, decode_method, timestamp};
-use crate::model::{Cause, Request, RunDetail, RunId, RunStatus, RunSummary};
+use super::codec::{StoredPayload, decode_request, timestamp};
+use crate::model::{Cause, RunDetail, RunId, RunStatus, RunSummary};
 use crate::store::{Replayable, RunFilter, StoredRun};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -104,14 +104,13 @@ pub(super) fn replayable(connection: &Connection, selection: &Replayable) -> rus
 
 pub(super) fn stored_run(connection: &Connection, id: RunId) -> rusqlite::Result<Option<StoredRun>> {
     connection
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id, flow, instance, cause, status, replayed_as, method, query, headers, body, payload_removed_at
-             FROM runs LEFT JOIN payloads ON payloads.run_id = runs.id WHERE id = ?1",
-        )?
+             FROM {WITH_PAYLOAD} WHERE id = ?1"
+        ))?
         .query_row([id.0], |row| {
             let (cause, status): (String, String) = (row.get(3)?, row.get(4)?);
-            let (method, query): (Option<String>, Option<String>) = (row.get(6)?, row.get(7)?);
-            let (headers, body): (Option<Vec<u8>>, Option<Vec<u8>>) = (row.get(8)?, row.get(9)?);
+            let payload: StoredPayload = (row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?);
             let removed: Option<i64> = row.get(10)?;
             Ok(StoredRun {
                 id: RunId(row.get(0)?),
@@ -120,14 +119,7 @@ pub(super) fn stored_run(connection: &Connection, id: RunId) -> rusqlite::Result
                 cause: Cause::parse(&cause).ok_or_else(|| invalid(3, &cause))?,
                 status: RunStatus::parse(&status).ok_or_else(|| invalid(4, &status))?,
                 replayed_as: row.get::<_, Option<i64>>(5)?.map(RunId),
-                request: removed.is_none().then(|| {
-                    Request::new(
-                        query.as_deref(),
-                        decode_headers(&headers.unwrap_or_default()),
-                        body.unwrap_or_default(),
-                    )
-                    .with_method(decode_method(method.as_deref()))
-                }),
+                request: removed.is_none().then(|| decode_request(payload)),
             })
         })
         .optional()

@@ -1,9 +1,8 @@
 //! The inbox: runs added, claimed, finished, leased and released.
 
-use super::codec::{decode_headers, decode_method, encode_method, millis};
-use crate::model::{AttemptRecord, Request, RunId};
+use super::codec::{StoredPayload, decode_request, encode_method, millis};
+use crate::model::{AttemptRecord, RunId};
 use crate::store::{ClaimedRun, Enqueued, Entry, FinishedAttempt, FlowClaim, Outcome, Start};
-use bytes::Bytes;
 use http::Method;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::Arc;
@@ -104,10 +103,7 @@ pub(super) struct ClaimedRow {
     flow: String,
     instance: String,
     attempt: u32,
-    method: Option<String>,
-    query: Option<String>,
-    headers: Option<Vec<u8>>,
-    body: Option<Vec<u8>>,
+    payload: StoredPayload,
 }
 
 impl ClaimedRow {
@@ -117,14 +113,7 @@ impl ClaimedRow {
             flow: self.flow,
             instance: self.instance,
             attempt: self.attempt,
-            request: Arc::new(
-                Request::new(
-                    self.query.as_deref(),
-                    decode_headers(&self.headers.unwrap_or_default()),
-                    Bytes::from(self.body.unwrap_or_default()),
-                )
-                .with_method(decode_method(self.method.as_deref())),
-            ),
+            request: Arc::new(decode_request(self.payload)),
         }
     }
 }
@@ -183,11 +172,11 @@ pub(super) fn claim(
             connection.prepare_cached("SELECT method, query, headers, body FROM payloads WHERE run_id = ?1")?;
         for run in runs {
             let (id, flow, instance, attempt) = run?;
-            let (method, query, headers, body) = payload
+            let payload = payload
                 .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
                 .optional()?
                 .unwrap_or_default();
-            claimed.push(ClaimedRow { id, flow, instance, attempt, method, query, headers, body });
+            claimed.push(ClaimedRow { id, flow, instance, attempt, payload });
         }
     }
     Ok(claimed)
