@@ -12,8 +12,7 @@ const BATCH: usize = 256;
 /// The pause between two passes of a sweep, so ingest keeps most of the writer.
 const BETWEEN_PASSES: Duration = Duration::from_millis(5);
 
-/// Each flow's retention: its own settings, else the integration's (`integration`, which
-/// already holds the defaults for what it leaves out).
+/// Each flow's retention: its own settings, else the integration's, else the defaults.
 pub(super) fn pruning<C>(flows: Flows<C>, integration: Retention) -> Pruning {
     let kept = |retention: Retention| {
         let retention = retention.or(integration).or(Retention::DEFAULT);

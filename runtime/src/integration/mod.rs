@@ -56,7 +56,7 @@ impl<C: 'static> Integration<C> {
         demo: Option<DemoFn<C>>,
         retention: Retention,
     ) -> Self {
-        Integration { name, flows: Flows::new(flows), demo, retention: retention.or(Retention::DEFAULT) }
+        Integration { name, flows: Flows::new(flows), demo, retention }
     }
 
     /// The integration's name, as `integration!` gives it.
@@ -68,7 +68,7 @@ impl<C: 'static> Integration<C> {
         self.flows
     }
 
-    /// How long runs are kept where a flow does not say (the integration's, else the defaults).
+    /// How long runs are kept where a flow does not say, as `integration!` gives it.
     pub(crate) fn retention(&self) -> Retention {
         self.retention
     }

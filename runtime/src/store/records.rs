@@ -143,7 +143,7 @@ pub(crate) struct Kept {
     /// Succeeded and ignored runs.
     pub keep: Duration,
     pub keep_dead: Duration,
-    /// Payloads of finished runs; never longer than the run itself.
+    /// Payloads of finished runs; `None`, or one longer than the run's keep, goes with the run.
     pub keep_payload: Option<Duration>,
 }
 
