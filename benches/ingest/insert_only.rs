@@ -39,11 +39,7 @@ pub async fn insert_only(dir: &std::path::Path) -> SocketAddr {
             (http::StatusCode::ACCEPTED, axum::Json(serde_json::json!({ "run_id": run_id })))
         }
     };
-    let router = axum::Router::new().route("/hooks/acme/inventory", axum::routing::post(accept));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding");
-    let address = listener.local_addr().expect("an address");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    address
+    super::targets::serve(axum::Router::new().route("/hooks/acme/inventory", axum::routing::post(accept))).await
 }
 
 fn write_batches(connection: rusqlite::Connection, jobs: mpsc::Receiver<Job>) {

@@ -72,7 +72,11 @@ pub async fn bare_axum() -> SocketAddr {
         let run_id = NEXT.fetch_add(1, Ordering::Relaxed);
         (http::StatusCode::ACCEPTED, axum::Json(serde_json::json!({ "run_id": run_id })))
     }
-    let router = axum::Router::new().route("/hooks/acme/inventory", axum::routing::post(accept));
+    serve(axum::Router::new().route("/hooks/acme/inventory", axum::routing::post(accept))).await
+}
+
+/// Serves `router` on a free loopback port, with axum's own server.
+pub async fn serve(router: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding");
     let address = listener.local_addr().expect("an address");
     tokio::spawn(async move { axum::serve(listener, router).await });

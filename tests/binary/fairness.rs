@@ -2,7 +2,8 @@
 //! workers but an eighth, and an instance that floods a flow at most all but a quarter, so other
 //! flows' and other instances' runs still start at once.
 
-use crate::support::{Binary, PATIENCE, Server, eventually, post};
+use crate::retries::accepted;
+use crate::support::{Binary, PATIENCE, Server, eventually};
 use crate::webhooks::finished_run;
 use std::time::Duration;
 
@@ -13,12 +14,6 @@ fn started(binary: &Binary, instances: &[&str]) -> (Server, reqwest::Client) {
         assert!(binary.activate(instance, "label = \"first\"", &server.url).status.success());
     }
     (server, reqwest::Client::new())
-}
-
-async fn accepted(client: &reqwest::Client, url: &str, body: &'static str) -> u64 {
-    let (status, answer) = post(client, url, body).await;
-    assert_eq!(status, 202, "{answer}");
-    answer["run_id"].as_u64().expect("a run id")
 }
 
 /// How long run `id` waited between its admission and its first attempt's start.

@@ -2,21 +2,10 @@
 //! timeout; runs past their keep are pruned by the server, and `runs prune --dry-run` lists
 //! what `runs prune` then removes.
 
-use crate::support::{Binary, PATIENCE, Server, eventually, post};
+use crate::retries::{accepted, started};
+use crate::support::{Binary, PATIENCE, eventually};
 use crate::webhooks::finished_run;
 use std::time::{Duration, Instant};
-
-fn started(binary: &Binary) -> (Server, reqwest::Client) {
-    let server = binary.serve(&["serve"]);
-    assert!(binary.activate("a", "label = \"first\"", &server.url).status.success());
-    (server, reqwest::Client::new())
-}
-
-async fn accepted(client: &reqwest::Client, url: &str, body: &'static str) -> u64 {
-    let (status, answer) = post(client, url, body).await;
-    assert_eq!(status, 202, "{answer}");
-    answer["run_id"].as_u64().expect("a run id")
-}
 
 #[tokio::test]
 async fn an_attempt_that_runs_past_its_timeout_fails_and_is_retried_and_its_worker_is_free_again() {

@@ -5,13 +5,15 @@ use crate::webhooks::finished_run;
 use serde_json::Value;
 use std::time::Duration;
 
-fn started(binary: &Binary) -> (Server, reqwest::Client) {
+/// A probe server with instance `a` active, and a client.
+pub fn started(binary: &Binary) -> (Server, reqwest::Client) {
     let server = binary.serve(&["serve"]);
     assert!(binary.activate("a", "label = \"first\"", &server.url).status.success());
     (server, reqwest::Client::new())
 }
 
-async fn accepted(client: &reqwest::Client, url: &str, body: &'static str) -> u64 {
+/// The run id of a delivery that must be accepted.
+pub async fn accepted(client: &reqwest::Client, url: &str, body: &'static str) -> u64 {
     let (status, answer) = post(client, url, body).await;
     assert_eq!(status, 202, "{answer}");
     answer["run_id"].as_u64().expect("a run id")
