@@ -32,7 +32,8 @@ impl Crm {
     }
 }
 
-fn main() {
+#[test]
+fn actions_keep_their_signatures() {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     runtime.block_on(async {
         let mut crm = Crm::new(Url::parse("https://crm.example.com/").unwrap());

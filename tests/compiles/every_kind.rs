@@ -69,6 +69,3 @@ mod app {
         flows: [super::orders::created, super::orders::raw, super::every_ten_seconds, super::weekday_mornings, super::daily, super::register, super::unregister],
     }
 }
-
-// `integration!` generates a `main` that serves; this case only has to compile.
-fn main() {}

@@ -24,6 +24,3 @@ mod app {
         keep_payload: "1d",
     }
 }
-
-// `integration!` generates a `main` that serves; this case only has to compile.
-fn main() {}
