@@ -15,11 +15,19 @@ pub struct Measured {
     pub elapsed: Duration,
     /// Latencies in microseconds.
     pub latency: Histogram<u64>,
+    /// CPU time the whole process (load, servers, writer threads) spent while measuring.
+    pub cpu: Duration,
 }
 
 impl Measured {
     pub fn per_second(&self) -> f64 {
         self.requests as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Microseconds of CPU per answered request: client and server together, on every thread.
+    /// Unlike requests per second, it does not move with what else the machine is doing.
+    pub fn cpu_micros_per_request(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.requests.max(1) as f64
     }
 
     pub fn percentile_ms(&self, percentile: f64) -> f64 {
@@ -48,14 +56,31 @@ pub async fn run(target: &Target, connections: usize, warmup: Duration, duration
             tokio::spawn(async move { connection(target, start, end).await })
         })
         .collect();
-    let mut total = Measured { requests: 0, errors: 0, elapsed: duration, latency: histogram() };
+    let cpu = tokio::spawn(async move {
+        tokio::time::sleep_until(start.into()).await;
+        let before = process_cpu();
+        tokio::time::sleep_until(end.into()).await;
+        process_cpu().saturating_sub(before)
+    });
+    let mut total = Measured { requests: 0, errors: 0, elapsed: duration, latency: histogram(), cpu: Duration::ZERO };
     for task in tasks {
         let one = task.await.expect("a load connection panicked");
         total.requests += one.requests;
         total.errors += one.errors;
         total.latency.add(&one.latency).expect("histograms of one shape");
     }
+    total.cpu = cpu.await.expect("the CPU sampler");
     total
+}
+
+/// The CPU time this process's threads have run, from the scheduler's own nanosecond counts.
+fn process_cpu() -> Duration {
+    let threads = std::fs::read_dir("/proc/self/task").expect("Linux's /proc");
+    let nanos = threads
+        .filter_map(|thread| std::fs::read_to_string(thread.ok()?.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(nanos)
 }
 
 fn histogram() -> Histogram<u64> {
@@ -63,7 +88,8 @@ fn histogram() -> Histogram<u64> {
 }
 
 async fn connection(target: Target, start: Instant, end: Instant) -> Measured {
-    let mut measured = Measured { requests: 0, errors: 0, elapsed: end - start, latency: histogram() };
+    let mut measured =
+        Measured { requests: 0, errors: 0, elapsed: end - start, latency: histogram(), cpu: Duration::ZERO };
     let stream = tokio::net::TcpStream::connect(target.address).await.expect("connecting to the server");
     stream.set_nodelay(true).expect("TCP_NODELAY");
     let headers = (target.headers)();

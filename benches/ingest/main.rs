@@ -55,6 +55,12 @@ fn main() {
                 aqueduct.0 / insert.0,
                 aqueduct.1
             );
+            println!(
+                "CPU per request: aqueduct {:.1} µs, {:.1} µs more than bare axum, {:.1} µs more than insert-only",
+                aqueduct.2,
+                aqueduct.2 - bare.2,
+                aqueduct.2 - insert.2
+            );
         }
         if only.is_empty() || only == "verified" {
             let [a, b] =
@@ -71,13 +77,13 @@ fn main() {
 }
 
 /// Measures each target in turn, [`ROUNDS`] times under the same load; returns each one's
-/// median requests per second and p99 latency (ms).
+/// median requests per second, p99 latency (ms) and CPU per request (µs).
 async fn compare<const N: usize>(
     dir: &std::path::Path,
     targets: [(&str, &Target); N],
     measure: Duration,
-) -> [(f64, f64); N] {
-    println!("{:<28} {:>10} {:>9} {:>9} {:>7}", "round", "req/s", "p50 ms", "p99 ms", "errors");
+) -> [(f64, f64, f64); N] {
+    println!("{:<28} {:>10} {:>9} {:>9} {:>11} {:>7}", "round", "req/s", "p50 ms", "p99 ms", "cpu µs/req", "errors");
     let mut measured: [Vec<load::Measured>; N] = std::array::from_fn(|_| Vec::new());
     for round in 1..=ROUNDS {
         // Each round starts with the next target: the store grows as rounds go on, which would
@@ -92,14 +98,18 @@ async fn compare<const N: usize>(
             measured[index].push(result);
         }
     }
-    let medians: [(f64, f64); N] = std::array::from_fn(|index| {
+    let medians: [(f64, f64, f64); N] = std::array::from_fn(|index| {
         let runs = &measured[index];
-        (median(runs.iter().map(load::Measured::per_second)), median(runs.iter().map(|m| m.percentile_ms(99.0))))
+        (
+            median(runs.iter().map(load::Measured::per_second)),
+            median(runs.iter().map(|m| m.percentile_ms(99.0))),
+            median(runs.iter().map(load::Measured::cpu_micros_per_request)),
+        )
     });
     let line: Vec<String> = targets
         .iter()
         .zip(&medians)
-        .map(|((label, _), (rate, p99))| format!("{label} {rate:.0} req/s (p99 {p99:.2} ms)"))
+        .map(|((label, _), (rate, p99, cpu))| format!("{label} {rate:.0} req/s (p99 {p99:.2} ms, {cpu:.1} µs CPU)"))
         .collect();
     println!("medians: {}", line.join(", "));
     medians
@@ -165,10 +175,11 @@ async fn drain_backlog(dir: &std::path::Path) {
 
 fn report(label: &str, measured: &load::Measured) {
     println!(
-        "{label:<24} {:>10.0} {:>9.2} {:>9.2} {:>7}",
+        "{label:<24} {:>10.0} {:>9.2} {:>9.2} {:>11.1} {:>7}",
         measured.per_second(),
         measured.percentile_ms(50.0),
         measured.percentile_ms(99.0),
+        measured.cpu_micros_per_request(),
         measured.errors
     );
 }

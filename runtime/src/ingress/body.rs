@@ -13,13 +13,12 @@ fn is_credential(name: &header::HeaderName) -> bool {
         || ["token", "secret", "password", "api-key", "apikey"].iter().any(|word| name.contains(word))
 }
 
-/// The headers without credentials.
-pub(super) fn kept_headers(mut headers: HeaderMap) -> HeaderMap {
+/// Removes the credentials.
+pub(super) fn forget_credentials(headers: &mut HeaderMap) {
     let credentials: Vec<header::HeaderName> = headers.keys().filter(|name| is_credential(name)).cloned().collect();
     for name in credentials {
         headers.remove(name);
     }
-    headers
 }
 
 /// Why a body was not read.

@@ -1,7 +1,7 @@
 //! An endpoint: accept a delivery into the inbox, or refuse it with a reason.
 
 use super::Endpoints;
-use super::body::{Unread, kept_headers, read_body};
+use super::body::{Unread, forget_credentials, read_body};
 use super::handshake;
 use crate::engine::{Admitted, Execution, NewRun, Routed};
 use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Rejection, Request, Result};
@@ -62,22 +62,23 @@ pub(super) async fn receive<C: Config>(
             return (StatusCode::BAD_REQUEST, Json(json!({ "error": "the body broke off" }))).into_response();
         }
     };
-    if let Some(verifier) = &endpoint.verify {
-        let signed = Request::new(parts.uri.query(), parts.headers.clone(), body.clone());
-        if let Err(failure) = verify(verifier, &config, &signed) {
-            // The reason names what was wrong, never a secret or the signature expected.
-            tracing::warn!(instance, flow = endpoint.name, reason = %failure, "refused a delivery whose signature does not verify");
-            let body = Json(json!({ "error": format!("the signature does not verify: {failure}") }));
-            return (StatusCode::UNAUTHORIZED, body).into_response();
-        }
+    let mut request = Request::new(parts.uri.query(), parts.headers, body).with_method(parts.method);
+    if let Some(verifier) = &endpoint.verify
+        && let Err(failure) = verify(verifier, &config, &request)
+    {
+        // The reason names what was wrong, never a secret or the signature expected.
+        tracing::warn!(instance, flow = endpoint.name, reason = %failure, "refused a delivery whose signature does not verify");
+        let body = Json(json!({ "error": format!("the signature does not verify: {failure}") }));
+        return (StatusCode::UNAUTHORIZED, body).into_response();
     }
     if let Some(handshake) = &endpoint.handshake
-        && let Some(answer) = handshake::answer_post(handshake, &endpoints.handshakes, &parts.headers, &body).await
+        && let Some(answer) =
+            handshake::answer_post(handshake, &endpoints.handshakes, request.headers(), request.body()).await
     {
         return answer;
     }
-    let request =
-        Arc::new(Request::new(parts.uri.query(), kept_headers(parts.headers), body).with_method(parts.method));
+    forget_credentials(request.headers_mut());
+    let request = Arc::new(request);
     // A delivery id is the sender's, so it is remembered for the endpoint the sender addressed,
     // whichever flow takes the delivery.
     let dedupe = match endpoint.policy.dedupe.map(|key| key.read_delivery_id(&request)).transpose() {

@@ -45,6 +45,11 @@ impl Request {
         Request { method, ..self }
     }
 
+    /// The headers, to remove what is not kept (credentials) once the request is verified.
+    pub(crate) fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
     /// The HTTP method it was made with; `POST` for a broker's message.
     pub fn method(&self) -> Method {
         self.method.clone()

@@ -40,36 +40,38 @@ pub(super) fn enqueue(connection: &Connection, entry: &Entry, headers: &[u8], no
         Start::Leased(lease) => ("running", 1, Some(later(now, *lease)), None, None),
         Start::Ignored { reason } => ("ignored", 0, None, Some(now), Some(reason.as_str())),
     };
-    // The instance check is part of the insert, so a run is never stored for an instance that
-    // was deactivated a moment before. (A lifecycle hook runs while its instance is active:
+    // Checked in the same transaction as the insert, so a run is never stored for an instance
+    // that was deactivated a moment before. (A lifecycle hook runs while its instance is active:
     // activation stores the instance first, deactivation retires it after.)
-    let id: Option<i64> = connection
+    let active =
+        connection.prepare_cached("SELECT 1 FROM instances WHERE name = ?1 AND active")?.exists([&entry.instance])?;
+    if !active {
+        return Ok(Enqueued::InstanceInactive);
+    }
+    // A plain one-row `INSERT … VALUES`, and the id from `last_insert_rowid`: an `INSERT …
+    // SELECT` or a `RETURNING` clause makes SQLite open a statement journal or a temporary
+    // table at every execution (an eighth of the writer thread's time, measured with perf).
+    connection
         .prepare_cached(
             "INSERT INTO runs (flow, instance, cause, status, attempts, created_at, due_at, lease_until,
                                delivery_id, replay_of, ordered, finished_at, error)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12
-             WHERE EXISTS (SELECT 1 FROM instances WHERE name = ?2 AND active)
-             RETURNING id",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
-        .query_row(
-            params![
-                entry.flow,
-                entry.instance,
-                entry.cause.as_str(),
-                status,
-                attempts,
-                now,
-                lease_until,
-                entry.dedupe.as_ref().map(|dedupe| &dedupe.key),
-                entry.replay.map(|replay| replay.of.0),
-                entry.ordered,
-                finished_at,
-                reason,
-            ],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let Some(id) = id else { return Ok(Enqueued::InstanceInactive) };
+        .execute(params![
+            entry.flow,
+            entry.instance,
+            entry.cause.as_str(),
+            status,
+            attempts,
+            now,
+            lease_until,
+            entry.dedupe.as_ref().map(|dedupe| &dedupe.key),
+            entry.replay.map(|replay| replay.of.0),
+            entry.ordered,
+            finished_at,
+            reason,
+        ])?;
+    let id = connection.last_insert_rowid();
     let request = &entry.request;
     // A tick or a hook has no request to keep.
     if !(request.body().is_empty()
