@@ -106,7 +106,6 @@ fn lock_for_serving(path: &Path) -> Result<File> {
 }
 
 pub(super) fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
-    skip_memory_statistics();
     let mut connection = Connection::open(path)?;
     connection.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
     // WAL lets readers run beside the writer; FULL syncs the WAL at every commit, so an
@@ -127,19 +126,6 @@ fn tune(connection: &Connection) -> rusqlite::Result<()> {
     connection.pragma_update(None, "temp_store", "MEMORY")?;
     connection.set_prepared_statement_cache_capacity(64);
     Ok(())
-}
-
-/// SQLite counts every allocation it makes in global statistics behind a global mutex, which
-/// every thread with a connection then contends for; nothing here reads them. (SQLite's own
-/// advice for speed, and only possible before its first connection, so done at the first open;
-/// later calls, or a process that opened SQLite elsewhere first, change nothing.)
-fn skip_memory_statistics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: SQLITE_CONFIG_MEMSTATUS takes one int; `sqlite3_config` refuses (returns
-        // SQLITE_MISUSE) rather than misbehaves when SQLite is already initialised.
-        unsafe { rusqlite::ffi::sqlite3_config(rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int) };
-    });
 }
 
 /// Read connections, opened on demand and kept for reuse.
