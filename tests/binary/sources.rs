@@ -77,9 +77,14 @@ async fn nats_messages_run_once_survive_a_restart_and_never_drop() {
     let subject = format!("aqueduct_test.{instance}.orders");
     let client = async_nats::connect("127.0.0.1:4222").await.unwrap();
     let jetstream = async_nats::jetstream::new(client);
-    eventually(PATIENCE, "the source to create its stream", || {
+    // The consumer, not only the stream: the stream outlives the server (an earlier run made it),
+    // and the burst below must find the consumer this server creates.
+    let consumer = format!("aqueduct-brokers-from_nats-{instance}");
+    eventually(PATIENCE, "the source to create its consumer", || {
         tokio::task::block_in_place(|| {
-            tokio::runtime::Handle::current().block_on(jetstream.get_stream("AQUEDUCT_TEST")).ok()
+            tokio::runtime::Handle::current().block_on(async {
+                jetstream.get_stream("AQUEDUCT_TEST").await.ok()?.consumer_info(&consumer).await.ok()
+            })
         })
     });
     // Publishes until JetStream stores it; its `Nats-Msg-Id` keeps a retried publish single.
@@ -104,7 +109,6 @@ async fn nats_messages_run_once_survive_a_restart_and_never_drop() {
     }
     // A burst, then the restart while the consumer still has some of it unacknowledged or
     // undelivered: mid-stream, not after the stream ran dry.
-    let consumer = format!("aqueduct-brokers-from_nats-{instance}");
     let mut next = 200;
     let in_flight = loop {
         assert!(next < 10_000, "the consumer kept up with every burst; no restart came mid-stream");
