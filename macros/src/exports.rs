@@ -79,4 +79,8 @@ runtime_paths! {
     // Components.
     COMPONENT => "__private::Component",
     RECORD_ACTION => "__private::record_action",
+    ARGUMENT => "__private::Argument",
+    DIGEST => "__private::Digest",
+    DIGEST_SERIALIZED => "__private::DigestSerialized",
+    DIGEST_NOTHING => "__private::DigestNothing",
 }

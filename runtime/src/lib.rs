@@ -127,7 +127,7 @@ mod readme {}
 #[doc(hidden)]
 pub mod __private {
     pub use crate::cli::{init_tracing, run_main};
-    pub use crate::component::{ActionResult, Component, record_action};
+    pub use crate::component::{ActionResult, Argument, Component, Digest, DigestNothing, DigestSerialized, record_action};
     pub use crate::integration::Integration;
     pub use crate::model::{
         Broker, BrokerUrl, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler, Handshake, Policy,

@@ -27,4 +27,5 @@ mod shutdown;
 mod signatures;
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
 mod sources;
+mod steps;
 mod webhooks;

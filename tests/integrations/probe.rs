@@ -220,12 +220,76 @@ async fn brief(_ctx: Ctx<Settings>, body: Bytes) -> Result<usize> {
     Ok(body.len())
 }
 
+/// The instance's CRM at `api_url`, for the durable-step flows.
+#[component]
+struct Crm {
+    base: Url,
+    http: reqwest::Client,
+}
+
+#[derive(Deserialize, Serialize)]
+struct Contact {
+    id: u64,
+}
+
+#[component]
+impl Crm {
+    fn connect(ctx: &Ctx<Settings>) -> Result<Crm> {
+        let base = ctx.config().api_url.clone().context("this instance has no api_url")?;
+        Ok(Crm { base, http: ctx.http().clone() })
+    }
+
+    async fn post(&self, path: &str, body: serde_json::Value) -> Result<reqwest::Response> {
+        Ok(self.http.post(self.base.join(path)?).json(&body).send().await?.check_status()?)
+    }
+
+    #[action]
+    async fn create_contact(&self, name: &str) -> Result<Contact> {
+        Ok(self.post("contacts", serde_json::json!({ "name": name })).await?.json().await?)
+    }
+
+    #[action]
+    async fn add_note(&self, contact: u64, note: &str) -> Result<()> {
+        self.post("notes", serde_json::json!({ "contact": contact, "note": note })).await?;
+        Ok(())
+    }
+
+    #[action]
+    async fn notify(&self, contact: u64) -> Result<()> {
+        self.post("notify", serde_json::json!({ "contact": contact })).await?;
+        Ok(())
+    }
+}
+
+/// Three actions in a row: a retry calls again only those that did not complete.
+#[flow(webhook, path = "/steps", retries = 2, backoff = "100ms..200ms")]
+async fn three_steps(ctx: Ctx<Settings>) -> Result<u64> {
+    let crm = Crm::connect(&ctx)?;
+    let contact = crm.create_contact("Ada").await?;
+    crm.add_note(contact.id, "met at the fair").await?;
+    crm.notify(contact.id).await?;
+    Ok(contact.id)
+}
+
+/// Its steps change once a file named `renamed` exists in the working directory, as a flow's
+/// code may change between two attempts of a run; until then each attempt fails after a step.
+#[flow(webhook, path = "/drifting", retries = 50, backoff = "200ms..200ms")]
+async fn drifting(ctx: Ctx<Settings>) -> Result<()> {
+    let crm = Crm::connect(&ctx)?;
+    if std::path::Path::new("renamed").exists() {
+        crm.notify(1).await?;
+        return Ok(());
+    }
+    crm.create_contact("Ada").await?;
+    Err(Error::msg("failing after the first step, until the code changes"))
+}
+
 aqueduct::integration! {
     name: "probe",
     config: Settings,
     flows: [
         echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api,
                         standard, github, ordered_retry, OrderEvents, order_created, order_cancelled, slack_event, meta_event,
-        sns_notification, hang, brief, stall,
+        sns_notification, hang, brief, stall, three_steps, drifting,
     ],
 }

@@ -2,7 +2,7 @@
 //! the third-party API: each action call becomes a traced, recorded step of the run.
 
 use crate::errors::Errors;
-use crate::exports::{COMPONENT, RECORD_ACTION};
+use crate::exports::{ARGUMENT, COMPONENT, DIGEST, DIGEST_NOTHING, DIGEST_SERIALIZED, RECORD_ACTION};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
@@ -104,6 +104,7 @@ fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplIt
     method.attrs.push(syn::parse_quote!(#[doc(hidden)]));
 
     let mut forwarded = Vec::new();
+    let mut digested = Vec::new();
     for (index, argument) in wrapper.sig.inputs.iter_mut().enumerate() {
         match argument {
             FnArg::Receiver(receiver) => {
@@ -122,6 +123,7 @@ fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplIt
                     ident: name.clone(),
                     subpat: None,
                 });
+                digested.push(quote!((&#ARGUMENT(&#name)).add_to(&mut digest);));
                 forwarded.push(name.into_token_stream());
             }
         }
@@ -131,10 +133,22 @@ fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplIt
         ReturnType::Default => Span::call_site(),
     };
     let record = RECORD_ACTION.at(output_span);
+    // Each argument that serializes goes into the step's input digest (see the runtime's
+    // `component/digest.rs` for how the others are left out).
     wrapper.block = syn::parse_quote! {{
+        let input_digest = {
+            #[allow(unused_imports)]
+            use #DIGEST_SERIALIZED as _;
+            #[allow(unused_imports)]
+            use #DIGEST_NOTHING as _;
+            let mut digest = #DIGEST::default();
+            #(#digested)*
+            digest.finish()
+        };
         #record(
             <Self as #COMPONENT>::NAME,
             #action_str,
+            input_digest,
             Self::#body_name(#(#forwarded),*),
         )
         .await

@@ -27,6 +27,10 @@ pub(super) struct ReplayArgs {
     /// With --dead or --ignored: only runs of this flow (for --ignored, of this pre-process endpoint).
     #[arg(long, requires = "many")]
     flow: Option<String>,
+    /// Call every action again. Without it, a replay gets back the recorded output of each
+    /// step the replayed run completed, so a side effect that succeeded is not repeated.
+    #[arg(long)]
+    fresh: bool,
 }
 
 pub(super) async fn replay<C: Config>(
@@ -45,7 +49,7 @@ pub(super) async fn replay<C: Config>(
     let found = runs.len();
     let mut replayed = 0;
     for id in runs {
-        match replay_one(&context, id, args.id.is_some()).await {
+        match replay_one(&context, id, args.id.is_some(), args.fresh).await {
             Ok(replay) => {
                 writeln!(out, "replayed run {id} as run {replay}")?;
                 replayed += 1;
@@ -68,8 +72,9 @@ pub(super) async fn replay<C: Config>(
 }
 
 /// Admits a replay of run `id`; the error says why it cannot be replayed. `by_id`: the person
-/// named this run, so a finished run replayed before may be replayed again.
-async fn replay_one<C: Config>(context: &CommandContext<C>, id: RunId, by_id: bool) -> Result<RunId> {
+/// named this run, so a finished run replayed before may be replayed again. `fresh`: its
+/// completed steps are called again.
+async fn replay_one<C: Config>(context: &CommandContext<C>, id: RunId, by_id: bool, fresh: bool) -> Result<RunId> {
     let engine = &context.engine;
     let mut run = context.store.stored_run(id).await?.ok_or_else(|| Error::msg(format!("there is no run {id}")))?;
     let ignored = run.status == RunStatus::Ignored;
@@ -96,7 +101,7 @@ async fn replay_one<C: Config>(context: &CommandContext<C>, id: RunId, by_id: bo
         )));
     };
     let flow = if ignored { reroute(engine, &run, &request)? } else { flow_of(engine, &run)? };
-    let replay = Replay { of: id, again: by_id && !ignored };
+    let replay = Replay { of: id, again: by_id && !ignored, fresh };
     let new_run = NewRun::new(flow, run.instance, Cause::Replay, Arc::new(request)).replaying(replay);
     match engine.admit(new_run).await? {
         Admitted::Accepted(replay) => Ok(replay),

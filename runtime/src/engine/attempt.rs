@@ -1,5 +1,6 @@
 //! Running one attempt of a flow: in its span, its steps and log lines recorded, panics caught.
 
+use super::journal::Aborted;
 use super::recorder::Recorder;
 use crate::model::{Error, LogLine, Output, Result, StepRecord};
 use futures::FutureExt;
@@ -15,23 +16,29 @@ pub(crate) struct Attempted {
     pub logs: Vec<LogLine>,
 }
 
-/// Runs `flow` as one attempt inside `span`. A panic in the flow is the attempt's error, not
-/// the worker's end; so is running past `timeout` (the flow is dropped at its next await, and
-/// its worker is free again: a third party that never answers holds up only this attempt).
+/// Runs `flow` as one attempt inside `span`, recording into `recorder`. A panic in the flow is
+/// the attempt's error, not the worker's end; so is running past `timeout` (the flow is dropped
+/// at its next await, and its worker is free again: a third party that never answers holds up
+/// only this attempt), and so is an error its steps end it with (`aborted`).
 pub(crate) async fn run_attempt(
     span: tracing::Span,
     timeout: Duration,
+    recorder: Recorder,
+    aborted: Aborted,
     flow: impl Future<Output = Result<Output>>,
 ) -> Attempted {
-    let recorder = Recorder::default();
     let guarded = tokio::time::timeout(timeout, AssertUnwindSafe(recorder.record(flow)).catch_unwind());
-    let result = match guarded.instrument(span.clone()).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(panic)) => Err(Error::msg(format!("the flow panicked: {}", panic_message(&panic)))),
-        Err(_) => Err(Error::msg(format!(
-            "the attempt ran past the flow's timeout of {}; it is retried like any failure (set `timeout = \"…\"` on the flow)",
-            humantime::format_duration(timeout)
-        ))),
+    let result = tokio::select! {
+        ended = guarded.instrument(span.clone()) => match ended {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => Err(Error::msg(format!("the flow panicked: {}", panic_message(&panic)))),
+            Err(_) => Err(Error::msg(format!(
+                "the attempt ran past the flow's timeout of {}; it is retried like any failure (set `timeout = \"…\"` on the flow)",
+                humantime::format_duration(timeout)
+            ))),
+        },
+        // A journal dropped without aborting closes the channel, which turns this branch off.
+        Ok(error) = aborted => Err(error),
     };
     span.in_scope(|| match &result {
         Ok(_) => tracing::debug!("attempt succeeded"),

@@ -3,6 +3,8 @@
 
 use super::Engine;
 use super::attempt::{Attempted, run_attempt};
+use super::journal::Journal;
+use super::recorder::Recorder;
 use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo};
 use crate::store::{ClaimedRun, FinishedAttempt, Outcome};
 use futures::future::BoxFuture;
@@ -25,7 +27,11 @@ impl<C: Config> Engine<C> {
             tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
         let flow = self.flows.named(&run.flow);
         let attempted = match self.prepare(&run, flow, retries, span.clone()).await {
-            Ok(call) => run_attempt(span, flow.map_or(Policy::DEFAULT.timeout, |flow| flow.policy.timeout), call).await,
+            Ok(call) => {
+                let timeout = flow.map_or(Policy::DEFAULT.timeout, |flow| flow.policy.timeout);
+                let (journal, aborted) = Journal::new(self.store.clone(), run.id, run.attempt);
+                run_attempt(span, timeout, Recorder::journaled(journal), aborted, call).await
+            }
             Err(error) => Attempted { result: Err(error), steps: Vec::new(), logs: Vec::new() },
         };
         let outcome = match &attempted.result {

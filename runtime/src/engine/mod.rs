@@ -7,6 +7,7 @@ mod admit;
 mod attempt;
 mod claim;
 mod execute;
+mod journal;
 mod lease;
 mod prune;
 mod recorder;
@@ -15,7 +16,7 @@ mod shares;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};
-pub(crate) use recorder::{RunLog, record_step};
+pub(crate) use recorder::{RunLog, step};
 pub(crate) use route::{Routed, Router};
 pub(crate) use workers::DEFAULT_WORKERS;
 

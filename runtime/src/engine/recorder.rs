@@ -1,7 +1,11 @@
 //! What an attempt records while it runs: its steps (action calls) and its log lines
 //! (tracing events). Both are collected through a task-local, so flows need not pass anything.
 
+use super::journal::Journal;
 use crate::model::{LogLine, StepRecord};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::fmt::Display;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use tracing::field::{Field, Visit};
@@ -22,13 +26,22 @@ struct Recorded {
 
 /// The record of the attempt running on this task.
 #[derive(Clone, Default)]
-pub(crate) struct Recorder(Arc<Mutex<Recorded>>);
+pub(crate) struct Recorder {
+    recorded: Arc<Mutex<Recorded>>,
+    /// The run's durable steps; `None` where nothing is stored (the recorder's own tests).
+    journal: Option<Arc<Journal>>,
+}
 
 tokio::task_local! {
     static CURRENT: Recorder;
 }
 
 impl Recorder {
+    /// A recorder whose action calls are durable steps of `journal`'s run.
+    pub(crate) fn journaled(journal: Arc<Journal>) -> Recorder {
+        Recorder { recorded: Arc::default(), journal: Some(journal) }
+    }
+
     /// Runs `attempt` with this recorder as the task's current one.
     pub(crate) async fn record<F: Future>(&self, attempt: F) -> F::Output {
         CURRENT.scope(self.clone(), attempt).await
@@ -36,7 +49,7 @@ impl Recorder {
 
     /// The steps and log lines recorded so far.
     pub(crate) fn take(&self) -> (Vec<StepRecord>, Vec<LogLine>) {
-        let mut recorded = self.0.lock().expect("recorder lock");
+        let mut recorded = self.recorded.lock().expect("recorder lock");
         let mut logs = std::mem::take(&mut recorded.logs);
         if recorded.dropped_lines > 0 {
             let message = format!("… {} more log lines were not kept", recorded.dropped_lines);
@@ -46,9 +59,29 @@ impl Recorder {
     }
 }
 
-/// Adds a step to the current attempt, if this task is running one.
-pub(crate) fn record_step(step: StepRecord) {
-    let _ = CURRENT.try_with(|recorder| recorder.0.lock().expect("recorder lock").steps.push(step));
+/// Runs an action call as a step of the attempt running on this task: durable when the run
+/// is stored (see `journal.rs`), and in the attempt's history either way. Outside an attempt
+/// (a unit test calling a component) it is only called.
+pub(crate) async fn step<T, E, F>(name: String, input_digest: Option<String>, call: F) -> Result<T, E>
+where
+    T: Serialize + DeserializeOwned,
+    E: Display,
+    F: Future<Output = Result<T, E>>,
+{
+    let Ok(recorder) = CURRENT.try_with(Recorder::clone) else { return call.await };
+    let (result, step) = match &recorder.journal {
+        Some(journal) => journal.step(name, input_digest, call).await,
+        None => {
+            let started_at = jiff::Timestamp::now();
+            let started = std::time::Instant::now();
+            let result = call.await;
+            let error = result.as_ref().err().map(|error| format!("{error:#}"));
+            let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+            (result, StepRecord { name, started_at, duration_ms, error, replayed: false })
+        }
+    };
+    recorder.recorded.lock().expect("recorder lock").steps.push(step);
+    result
 }
 
 /// A tracing layer that copies each event emitted inside an attempt into its run log.
@@ -57,7 +90,7 @@ pub(crate) struct RunLog;
 impl<S: tracing::Subscriber> Layer<S> for RunLog {
     fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
         let _ = CURRENT.try_with(|recorder| {
-            let mut recorded = recorder.0.lock().expect("recorder lock");
+            let mut recorded = recorder.recorded.lock().expect("recorder lock");
             if recorded.logs.len() >= MAX_LOG_LINES {
                 recorded.dropped_lines += 1;
                 return;
@@ -117,12 +150,7 @@ mod tests {
             .record(async {
                 tracing::info!(items = 2, "imported");
                 tracing::warn!("slow answer");
-                record_step(StepRecord {
-                    name: "Crm.create".into(),
-                    started_at: jiff::Timestamp::now(),
-                    duration_ms: 0.0,
-                    error: None,
-                });
+                step("Crm.create".into(), None, async { Ok::<_, String>(1) }).await.unwrap();
             })
             .await;
         let (steps, logs) = recorder.take();

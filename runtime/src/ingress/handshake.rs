@@ -26,7 +26,7 @@ pub(super) fn answer_get<C>(handshake: &Handshake<C>, config: &C, query: Option<
         );
     };
     let known =
-        verify_token(config).iter().any(|secret| bool::from(secret.expose().as_bytes().ct_eq(token.as_bytes())));
+        verify_token(config).iter().any(|(_, secret)| bool::from(secret.expose().as_bytes().ct_eq(token.as_bytes())));
     if known {
         Some(challenge.to_owned().into_response())
     } else {

@@ -1,6 +1,7 @@
 //! Customer instances' lifecycle: activation stores the instance and runs `on_activate`;
 //! deactivation runs `on_deactivate` and retires it.
 
+mod config_check;
 pub(crate) mod config_file;
 
 use crate::engine::{Admitted, Engine, Execution, NewRun};
@@ -17,8 +18,8 @@ pub(crate) struct Activated {
     pub hook_run: Option<RunId>,
 }
 
-/// Stores `name` as active with `config`, then runs `on_activate`; when the hook fails, the
-/// instance is put back as it was.
+/// Checks `config` against what the flows need, stores `name` as active with it, then runs
+/// `on_activate`; when the hook fails, the instance is put back as it was.
 pub(crate) async fn activate<C: Config>(
     engine: &Arc<Engine<C>>,
     instances: &Instances<C>,
@@ -26,6 +27,7 @@ pub(crate) async fn activate<C: Config>(
     config: ParsedConfig<C>,
 ) -> Result<Activated> {
     check_instance_name(name)?;
+    config_check::check_config(engine.flows(), &config.config)?;
     // Stored first: a provider often sends a first delivery (GitHub's ping) while the hook is
     // registering the webhook, and it must not get 404.
     let previous = instances.stored(name).await?;

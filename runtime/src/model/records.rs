@@ -66,6 +66,9 @@ pub(crate) struct StepRecord {
     pub started_at: jiff::Timestamp,
     pub duration_ms: f64,
     pub error: Option<String>,
+    /// An earlier attempt completed it: its recorded output was returned, nothing was called.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replayed: bool,
 }
 
 /// A tracing event inside a run.

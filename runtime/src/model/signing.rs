@@ -74,9 +74,14 @@ pub enum Scheme {
     Slack,
 }
 
-/// The secrets a delivery may be signed with: one, or two while a customer rotates.
+/// The secrets a delivery may be signed with (one, or two while a customer rotates), each
+/// with the name of the configuration field it is read from.
 #[doc(hidden)]
-pub type SecretsOf<C> = for<'a> fn(&'a C) -> Vec<&'a Secret>;
+pub type SecretsOf<C> = for<'a> fn(&'a C) -> Vec<NamedSecret<'a>>;
+
+/// A secret and the configuration field it is read from.
+#[doc(hidden)]
+pub type NamedSecret<'a> = (&'static str, &'a Secret);
 
 /// A custom verifier: `verify = my_fn`.
 #[doc(hidden)]
@@ -98,23 +103,23 @@ pub enum Verifier<C: 'static> {
     note = "declare the field as `aqueduct::Secret`, or `Option<Secret>` for a second secret while a customer rotates"
 )]
 pub trait SecretField {
-    fn collect<'a>(&'a self, into: &mut Vec<&'a Secret>);
+    fn collect<'a>(&'a self, field: &'static str, into: &mut Vec<NamedSecret<'a>>);
 }
 
 impl SecretField for Secret {
-    fn collect<'a>(&'a self, into: &mut Vec<&'a Secret>) {
-        into.push(self);
+    fn collect<'a>(&'a self, field: &'static str, into: &mut Vec<NamedSecret<'a>>) {
+        into.push((field, self));
     }
 }
 
 impl SecretField for Option<Secret> {
-    fn collect<'a>(&'a self, into: &mut Vec<&'a Secret>) {
-        into.extend(self);
+    fn collect<'a>(&'a self, field: &'static str, into: &mut Vec<NamedSecret<'a>>) {
+        into.extend(self.iter().map(|secret| (field, secret)));
     }
 }
 
 impl SecretField for Vec<Secret> {
-    fn collect<'a>(&'a self, into: &mut Vec<&'a Secret>) {
-        into.extend(self);
+    fn collect<'a>(&'a self, field: &'static str, into: &mut Vec<NamedSecret<'a>>) {
+        into.extend(self.iter().map(|secret| (field, secret)));
     }
 }

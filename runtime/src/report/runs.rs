@@ -72,7 +72,12 @@ pub(crate) fn write_detail(out: &mut impl Write, run: &RunDetail) -> io::Result<
         let outcome = attempt.error.as_deref().map_or("ok".to_owned(), |error| format!("failed: {error}"));
         writeln!(out, "attempt {} at {} ({took}ms): {outcome}", attempt.attempt, attempt.started_at)?;
         for step in &attempt.steps {
-            let outcome = step.error.as_deref().map_or("ok".to_owned(), |error| format!("failed: {error}"));
+            let outcome = match &step.error {
+                Some(error) => format!("failed: {error}"),
+                // An earlier attempt made the call; this one got its recorded output back.
+                None if step.replayed => "ok, recorded by an earlier attempt, not called again".to_owned(),
+                None => "ok".to_owned(),
+            };
             writeln!(out, "  step {} ({:.1}ms): {outcome}", step.name, step.duration_ms)?;
         }
         for line in &attempt.logs {

@@ -29,6 +29,10 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn enqueue(&self, entry: Entry, when_full: WhenFull) -> Result<Enqueued>;
     /// Takes due runs of each flow, within its limits and `total` in all, and leases them for `lease`.
     async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>>;
+    /// The steps of `run` that completed, in order.
+    async fn completed_steps(&self, run: RunId) -> Result<Vec<CompletedStep>>;
+    /// Records a step of `run` that completed.
+    async fn record_step(&self, run: RunId, step: CompletedStep) -> Result<()>;
     /// Records how an attempt ended.
     async fn finish(&self, attempt: FinishedAttempt) -> Result<()>;
     /// Extends the leases of runs this process is still executing.

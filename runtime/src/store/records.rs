@@ -25,6 +25,25 @@ pub(crate) struct Entry {
 pub(crate) struct Replay {
     pub of: RunId,
     pub again: bool,
+    /// Every step is called again; otherwise the replay starts with the steps the replayed run
+    /// completed, and gets their recorded outputs back.
+    pub fresh: bool,
+}
+
+/// A step (action call) of a run that succeeded, as recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CompletedStep {
+    /// Its place among the run's steps, from 0.
+    pub seq: u32,
+    /// `Component.action`.
+    pub name: String,
+    /// SHA-256 (hex) of the arguments that serialize; `None` when none does.
+    pub input_digest: Option<String>,
+    /// The action's `Ok` value as JSON.
+    pub output: String,
+    /// The attempt that called it.
+    pub attempt: u32,
+    pub duration_ms: f64,
 }
 
 /// Who starts a new run.

@@ -16,9 +16,13 @@ pub(crate) fn verify<C>(verifier: &Verifier<C>, config: &C, request: &Request) -
     match verifier {
         Verifier::Custom(check) => check(config, request),
         Verifier::Signed { scheme, secrets } => {
-            // An empty secret is a key anyone can sign with: it counts as none.
-            let secrets: Vec<&Secret> =
-                secrets(config).into_iter().filter(|secret| !secret.expose().trim().is_empty()).collect();
+            // An empty secret is a key anyone can sign with: it counts as none. (Activation
+            // refuses one, but a store written by an older binary may hold it.)
+            let secrets: Vec<&Secret> = secrets(config)
+                .into_iter()
+                .map(|(_, secret)| secret)
+                .filter(|secret| !secret.expose().trim().is_empty())
+                .collect();
             if secrets.is_empty() {
                 return Err(VerifyError::new("this instance has no signing secret configured"));
             }
@@ -34,6 +38,23 @@ pub(crate) fn verify<C>(verifier: &Verifier<C>, config: &C, request: &Request) -
             }
         }
     }
+}
+
+/// Whether `secret` can sign deliveries under `scheme`; the reason when not, naming no secret.
+/// Activation checks each configured secret with it, so a customer's typo fails there, not
+/// at every delivery.
+pub(crate) fn check_secret(scheme: Scheme, secret: &Secret) -> Result<(), String> {
+    if secret.expose().trim().is_empty() {
+        return Err("it is empty, and a signature made with an empty secret is one anyone can make; \
+                    set it to the signing secret the sender shows"
+            .into());
+    }
+    if scheme == Scheme::StandardWebhooks && standard_webhooks::key(secret).is_none() {
+        return Err("it is not a Standard Webhooks secret, which is `whsec_` followed by base64 \
+                    (e.g. `whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw`), as the sender shows it"
+            .into());
+    }
+    Ok(())
 }
 
 /// A header's value as text, or why not.

@@ -22,7 +22,16 @@ pub(super) fn verify(secrets: &[&Secret], headers: &HeaderMap, body: &[u8], now:
     }
     // One malformed secret among rotated ones must not refuse every delivery, nor tell the
     // sender about our configuration: it is skipped, and logged here only.
-    let keys: Vec<Vec<u8>> = secrets.iter().filter_map(|secret| key(secret)).collect();
+    let keys: Vec<Vec<u8>> = secrets
+        .iter()
+        .filter_map(|secret| {
+            let key = key(secret);
+            if key.is_none() {
+                tracing::error!("a configured Standard Webhooks secret is not `whsec_` and base64; it is ignored");
+            }
+            key
+        })
+        .collect();
     if keys.is_empty() {
         return Err(VerifyError::no_match());
     }
@@ -32,15 +41,9 @@ pub(super) fn verify(secrets: &[&Secret], headers: &HeaderMap, body: &[u8], now:
 }
 
 /// The key is the base64 after the optional `whsec_` prefix; `None` when it is not base64 or empty.
-fn key(secret: &Secret) -> Option<Vec<u8>> {
+pub(super) fn key(secret: &Secret) -> Option<Vec<u8>> {
     let encoded = secret.expose().strip_prefix("whsec_").unwrap_or(secret.expose());
-    match base64::engine::general_purpose::STANDARD.decode(encoded) {
-        Ok(key) if !key.is_empty() => Some(key),
-        _ => {
-            tracing::error!("a configured Standard Webhooks secret is not `whsec_` and base64; it is ignored");
-            None
-        }
-    }
+    base64::engine::general_purpose::STANDARD.decode(encoded).ok().filter(|key| !key.is_empty())
 }
 
 #[cfg(test)]

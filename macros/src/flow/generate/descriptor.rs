@@ -186,18 +186,20 @@ fn handshake_value(handshake: &HandshakeAttr, config: &Type) -> TokenStream {
     }
 }
 
-/// A `fn(&Config) -> Vec<&Secret>` reading `fields`. Each read is spanned at its field's name:
-/// a missing field, or one that is not a `Secret`, is reported where it is named.
+/// A `fn(&Config) -> Vec<(&str, &Secret)>` reading `fields`, each secret with its field's
+/// name. Each read is spanned at its field's name: a missing field, or one that is not a
+/// `Secret`, is reported where it is named.
 fn secrets_of(fields: &[Ident], config: &Type, function: &str) -> TokenStream {
     let function = Ident::new(function, Span::call_site());
     let collect = fields.iter().map(|field| {
         let secret_field = SECRET_FIELD.at(field.span());
+        let name = field.to_string();
         quote_spanned! {field.span()=>
-            #secret_field::collect(&config.#field, &mut all);
+            #secret_field::collect(&config.#field, #name, &mut all);
         }
     });
     quote! {{
-        fn #function(config: &#config) -> ::std::vec::Vec<&#SECRET> {
+        fn #function(config: &#config) -> ::std::vec::Vec<(&'static str, &#SECRET)> {
             let mut all = ::std::vec::Vec::new();
             #(#collect)*
             all

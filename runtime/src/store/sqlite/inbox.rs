@@ -94,6 +94,9 @@ pub(super) fn enqueue(connection: &Connection, entry: &Entry, headers: &[u8], no
         connection
             .prepare_cached("UPDATE runs SET replayed_as = ?2 WHERE id = ?1")?
             .execute(params![replay.of.0, id])?;
+        if !replay.fresh {
+            super::steps::carry_over(connection, replay.of, RunId(id))?;
+        }
     }
     Ok(Enqueued::Created(RunId(id)))
 }

@@ -13,13 +13,14 @@ mod prune;
 #[cfg(test)]
 mod prune_tests;
 mod schema;
+mod steps;
 #[cfg(test)]
 mod test_store;
 mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, Enqueued, Entry, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable, Role, RunFilter, Store,
+    ClaimedRun, CompletedStep, Enqueued, Entry, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable, Role, RunFilter, Store,
     StoredRun, WhenFull,
 };
 use codec::now;
@@ -200,6 +201,14 @@ impl Store for SqliteStore {
     async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>> {
         let rows = self.writer.write(move |connection| inbox::claim(connection, &flows, total, lease, now())).await?;
         Ok(rows.into_iter().map(inbox::ClaimedRow::decode).collect())
+    }
+
+    async fn completed_steps(&self, run: RunId) -> Result<Vec<CompletedStep>> {
+        self.read(move |connection| steps::completed(connection, run)).await
+    }
+
+    async fn record_step(&self, run: RunId, step: CompletedStep) -> Result<()> {
+        self.writer.write(move |connection| steps::record(connection, run, &step)).await
     }
 
     async fn finish(&self, attempt: FinishedAttempt) -> Result<()> {

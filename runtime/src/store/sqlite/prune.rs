@@ -87,11 +87,13 @@ pub(super) fn pass(
 
 fn remove_run(connection: &Connection, id: i64) -> rusqlite::Result<()> {
     connection.prepare_cached("DELETE FROM payloads WHERE run_id = ?1")?.execute([id])?;
+    connection.prepare_cached("DELETE FROM steps WHERE run_id = ?1")?.execute([id])?;
     connection.prepare_cached("DELETE FROM runs WHERE id = ?1")?.execute([id])?;
     Ok(())
 }
 
-/// Whether the run has a payload to remove (and, `remove`, removes it).
+/// Whether the run has a payload to remove (and, `remove`, removes it, and its steps' outputs:
+/// they are the customer's data as much as the payload is).
 fn payload(connection: &Connection, id: i64, remove: bool, now: i64) -> rusqlite::Result<bool> {
     if !remove {
         return connection.prepare_cached("SELECT 1 FROM payloads WHERE run_id = ?1")?.exists([id]);
@@ -99,6 +101,7 @@ fn payload(connection: &Connection, id: i64, remove: bool, now: i64) -> rusqlite
     if connection.prepare_cached("DELETE FROM payloads WHERE run_id = ?1")?.execute([id])? == 0 {
         return Ok(false);
     }
+    connection.prepare_cached("DELETE FROM steps WHERE run_id = ?1")?.execute([id])?;
     connection.prepare_cached("UPDATE runs SET payload_removed_at = ?2 WHERE id = ?1")?.execute(params![id, now])?;
     Ok(true)
 }

@@ -91,6 +91,24 @@ const MIGRATIONS: &[&str] = &[
     -- When the payload was removed, its run kept (a flow's `keep_payload` is shorter than its `keep`).
     ALTER TABLE runs ADD COLUMN payload_removed_at INTEGER;
 "#,
+    r#"
+    -- The steps (action calls) of a run that succeeded, each written as it completes: a later
+    -- attempt, or a replay, gets the recorded output back instead of calling the API again.
+    -- Steps are matched by their order (seq, from 0) and name. Pruned with the run's payload.
+    CREATE TABLE steps (
+        run_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        -- SHA-256 of the action's arguments that serialize, hex; NULL when none does.
+        input_digest TEXT,
+        -- The action's `Ok` value as JSON.
+        output TEXT NOT NULL,
+        -- The attempt of the run that made the call.
+        attempt INTEGER NOT NULL,
+        duration_ms REAL NOT NULL,
+        PRIMARY KEY (run_id, seq)
+    ) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the database up to the newest schema.
