@@ -56,7 +56,7 @@ pub mod prelude;
 pub use integration::{Demo, Integration};
 pub use model::{
     Activation, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Rejection, Request,
-    Result, RunId, Secret, VerifyError,
+    Result, RunId, Secret, State, VerifyError,
 };
 pub use server::{Server, ServerOptions};
 
@@ -68,8 +68,15 @@ pub use server::{Server, ServerOptions};
 pub use aqueduct_macros::flow;
 
 /// Marks a struct that wraps one third-party API, and its `impl` block: each method marked
-/// `#[action]` is traced and recorded as a step of the run that calls it (name, duration,
-/// ok or error).
+/// `#[action]` is traced and recorded as a durable step of the run that calls it (name,
+/// duration, ok or error, and its output).
+///
+/// When a run is retried or replayed, an action call that an earlier attempt completed returns
+/// its recorded output instead of calling the API again, so a side effect that succeeded is
+/// not repeated. Calls are matched by the order they start in and their name; a run whose
+/// calls no longer match (its code changed) fails for good and says so. An action's `Ok` value
+/// is therefore `Serialize + Deserialize`. Outside a run (a unit test calling the component)
+/// an action is simply called.
 ///
 /// ```
 /// use aqueduct::prelude::*;

@@ -12,7 +12,7 @@
 
 pub use crate::{
     Activation, CheckStatus, Context, Ctx, Demo, Error, FlowContext, FromRequest, Json, Query, Rejection, Request,
-    Result, RunId, Secret, VerifyError, action, component, flow, integration,
+    Result, RunId, Secret, State, VerifyError, action, component, flow, integration,
 };
 pub use bytes::Bytes;
 pub use http::HeaderMap;

@@ -27,5 +27,6 @@ mod shutdown;
 mod signatures;
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
 mod sources;
+mod state;
 mod steps;
 mod webhooks;

@@ -284,12 +284,37 @@ async fn drifting(ctx: Ctx<Settings>) -> Result<()> {
     Err(Error::msg("failing after the first step, until the code changes"))
 }
 
+#[derive(Default, Serialize, Deserialize)]
+struct Tally {
+    count: u64,
+}
+
+#[derive(Deserialize)]
+struct TallyQuery {
+    ms: u64,
+    #[serde(default)]
+    fail: bool,
+}
+
+/// Counts its runs per instance in its state, waiting `ms` between reading the count and
+/// changing it so that concurrent runs race; with `fail=true` it fails after counting.
+#[flow(webhook, path = "/tally", retries = 0)]
+async fn tally(ctx: Ctx<Settings>, Query(query): Query<TallyQuery>) -> Result<u64> {
+    let mut tally = ctx.state::<Tally>().await?;
+    tokio::time::sleep(std::time::Duration::from_millis(query.ms)).await;
+    tally.count += 1;
+    if query.fail {
+        return Err(Error::permanent(Error::msg("failing after counting")));
+    }
+    Ok(tally.count)
+}
+
 aqueduct::integration! {
     name: "probe",
     config: Settings,
     flows: [
         echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api,
                         standard, github, ordered_retry, OrderEvents, order_created, order_cancelled, slack_event, meta_event,
-        sns_notification, hang, brief, stall, three_steps, drifting,
+        sns_notification, hang, brief, stall, three_steps, drifting, tally,
     ],
 }

@@ -58,6 +58,9 @@ impl<T: RecordedOutput, E: Display> ActionResult for Result<T, E> {
 )]
 pub trait RecordedOutput: Serialize + DeserializeOwned {}
 
+// Not recommended, so that a type that is neither reports this trait's message (why the
+// output must serialize) rather than serde's two bare bounds.
+#[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned> RecordedOutput for T {}
 
 /// Runs one action call in its tracing span as a step of the current run.

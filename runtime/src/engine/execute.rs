@@ -5,8 +5,9 @@ use super::Engine;
 use super::attempt::{Attempted, run_attempt};
 use super::journal::Journal;
 use super::recorder::Recorder;
+use super::state::RunState;
 use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo};
-use crate::store::{ClaimedRun, FinishedAttempt, Outcome};
+use crate::store::{ClaimedRun, Finished, FinishedAttempt, Outcome};
 use futures::future::BoxFuture;
 use std::sync::Arc;
 
@@ -19,46 +20,94 @@ pub(crate) enum Retries {
     None,
 }
 
+/// How many times in a row an attempt is run again because other runs committed the flow's
+/// state first, before it counts as a failed attempt.
+const STATE_RACES: u32 = 100;
+
 impl<C: Config> Engine<C> {
-    /// Runs one attempt of `run` and records how it ended; returns the attempt's result.
+    /// Runs one attempt of `run` and records how it ended; returns the attempt's result. An
+    /// attempt that succeeded on a state another run changed meanwhile is run again at once
+    /// on the new state (its completed steps are not called again).
     pub(crate) async fn execute(self: &Arc<Self>, run: ClaimedRun, retries: Retries) -> Result<Output> {
-        let started_at = jiff::Timestamp::now();
+        let flow = self.flows.named(&run.flow);
+        let mut race = 0;
+        loop {
+            race += 1;
+            let started_at = jiff::Timestamp::now();
+            let state = Arc::new(RunState::new(self.store.clone(), &run.flow, &run.instance));
+            let Attempted { mut result, steps, logs } = self.attempt(&run, flow, retries, state.clone()).await;
+            let mut write = None;
+            match (&result, state.take_write()) {
+                (Ok(_), Some(Ok(staged))) if race <= STATE_RACES => write = Some(staged),
+                (Ok(_), Some(Ok(_))) => {
+                    let message = format!("other runs changed the flow's state first, {STATE_RACES} times in a row");
+                    result = Err(Error::msg(message));
+                }
+                (Ok(_), Some(Err(unfit))) => {
+                    let message = format!("the flow's state cannot be recorded as JSON: {unfit}");
+                    result = Err(Error::permanent(Error::msg(message)));
+                }
+                _ => {}
+            }
+            let outcome = self.outcome(&run, flow, retries, &result);
+            let due_at = match &outcome {
+                Outcome::Retry { due_at, .. } => Some(*due_at),
+                _ => None,
+            };
+            let finished =
+                FinishedAttempt { id: run.id, attempt: run.attempt, started_at, outcome, steps, logs, state: write };
+            if self.store.finish(finished).await? == Finished::StateChanged {
+                tracing::debug!(run = %run.id, race, "another run changed the flow's state first; running the attempt again");
+                continue;
+            }
+            if let Some(due_at) = due_at {
+                self.wake_at(due_at);
+            }
+            return result;
+        }
+    }
+
+    /// One attempt, its steps journaled and its state read through `state`.
+    async fn attempt(
+        self: &Arc<Self>,
+        run: &ClaimedRun,
+        flow: Option<&'static FlowDescriptor<C>>,
+        retries: Retries,
+        state: Arc<RunState>,
+    ) -> Attempted {
         let span =
             tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
-        let flow = self.flows.named(&run.flow);
-        let attempted = match self.prepare(&run, flow, retries, span.clone()).await {
+        match self.prepare(run, flow, retries, span.clone(), state).await {
             Ok(call) => {
                 let timeout = flow.map_or(Policy::DEFAULT.timeout, |flow| flow.policy.timeout);
                 let (journal, aborted) = Journal::new(self.store.clone(), run.id, run.attempt);
                 run_attempt(span, timeout, Recorder::journaled(journal), aborted, call).await
             }
             Err(error) => Attempted { result: Err(error), steps: Vec::new(), logs: Vec::new() },
-        };
-        let outcome = match &attempted.result {
-            Ok(output) => Outcome::Succeeded(output.clone()),
-            Err(error) => {
-                let error_text = format!("{error:#}");
-                let retry = flow
-                    .filter(|_| retries == Retries::ByPolicy && !error.is_permanent())
-                    .filter(|flow| run.attempt <= flow.policy.retries)
-                    .map(|flow| flow.policy.retry_delay(run.attempt).max(asked_delay(error, flow)));
-                match retry {
-                    Some(delay) => Outcome::Retry { error: error_text, due_at: jiff::Timestamp::now() + delay },
-                    None => Outcome::Dead { error: error_text },
-                }
-            }
-        };
-        let due_at = match &outcome {
-            Outcome::Retry { due_at, .. } => Some(*due_at),
-            _ => None,
-        };
-        let Attempted { result, steps, logs } = attempted;
-        let finished = FinishedAttempt { id: run.id, attempt: run.attempt, started_at, outcome, steps, logs };
-        self.store.finish(finished).await?;
-        if let Some(due_at) = due_at {
-            self.wake_at(due_at);
         }
-        result
+    }
+
+    /// What comes after an attempt that returned `result`.
+    fn outcome(
+        &self,
+        run: &ClaimedRun,
+        flow: Option<&FlowDescriptor<C>>,
+        retries: Retries,
+        result: &Result<Output>,
+    ) -> Outcome {
+        let error = match result {
+            Ok(output) => return Outcome::Succeeded(output.clone()),
+            Err(error) => error,
+        };
+        let error_text = format!("{error:#}");
+        let retry = flow
+            .filter(|_| retries == Retries::ByPolicy && !error.is_permanent())
+            .filter(|flow| run.attempt <= flow.policy.retries)
+            .map(|flow| flow.policy.retry_delay(run.attempt).max(asked_delay(error, flow)));
+        match retry {
+            Some(delay) => Outcome::Retry { error: error_text, due_at: jiff::Timestamp::now() + delay },
+            None => Outcome::Dead { error: error_text },
+        }
     }
 
     /// The flow's call with its context, or why the run cannot start.
@@ -68,6 +117,7 @@ impl<C: Config> Engine<C> {
         flow: Option<&FlowDescriptor<C>>,
         retries: Retries,
         span: tracing::Span,
+        state: Arc<RunState>,
     ) -> Result<BoxFuture<'static, Result<Output>>> {
         let flow = flow.ok_or_else(|| {
             Error::permanent(Error::msg(format!("this binary has no flow `{}`; was it renamed or removed?", run.flow)))
@@ -92,7 +142,7 @@ impl<C: Config> Engine<C> {
                     attempt: run.attempt,
                     span,
                 };
-                Ok(call(Ctx::new(config, info, self.http.clone()), run.request.clone()))
+                Ok(call(Ctx::new(config, info, self.http.clone(), state), run.request.clone()))
             }
             Handler::Lifecycle(call) => {
                 Ok(call(Activation::new(config, run.instance.clone(), self.public_url.clone(), self.http.clone())))

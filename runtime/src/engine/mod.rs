@@ -13,6 +13,7 @@ mod prune;
 mod recorder;
 mod route;
 mod shares;
+mod state;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};

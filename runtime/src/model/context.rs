@@ -1,7 +1,11 @@
 //! What a flow gets first: its run's context ([`Ctx`]) or, for lifecycle hooks, the
 //! activation's ([`Activation`]).
 
+use super::error::Result;
 use super::flow::{Flow, WebhookFlow};
+use super::state::{State, StateSlot};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use super::run::RunId;
 use std::sync::Arc;
 use url::Url;
@@ -26,6 +30,7 @@ pub struct Ctx<C> {
     config: Arc<C>,
     run: Arc<RunInfo>,
     http: reqwest::Client,
+    state: Arc<dyn StateSlot>,
 }
 
 /// Who is running: shared by the clones of one run's `Ctx`.
@@ -38,8 +43,8 @@ pub(crate) struct RunInfo {
 }
 
 impl<C> Ctx<C> {
-    pub(crate) fn new(config: Arc<C>, run: RunInfo, http: reqwest::Client) -> Ctx<C> {
-        Ctx { config, run: Arc::new(run), http }
+    pub(crate) fn new(config: Arc<C>, run: RunInfo, http: reqwest::Client, state: Arc<dyn StateSlot>) -> Ctx<C> {
+        Ctx { config, run: Arc::new(run), http, state }
     }
 
     /// The configuration of the customer instance this run belongs to.
@@ -76,11 +81,17 @@ impl<C> Ctx<C> {
     pub fn http(&self) -> &reqwest::Client {
         &self.http
     }
+
+    /// This flow's state for this instance (`T::default()` until a run commits one); a change
+    /// is committed when the run succeeds. One state per flow and instance: see [`State`].
+    pub async fn state<T: Serialize + DeserializeOwned + Default>(&self) -> Result<State<T>> {
+        State::load(self.state.clone()).await
+    }
 }
 
 impl<C> Clone for Ctx<C> {
     fn clone(&self) -> Self {
-        Ctx { config: self.config.clone(), run: self.run.clone(), http: self.http.clone() }
+        Ctx { config: self.config.clone(), run: self.run.clone(), http: self.http.clone(), state: self.state.clone() }
     }
 }
 

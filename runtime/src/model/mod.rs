@@ -20,6 +20,7 @@ mod retention;
 mod run;
 mod secret;
 mod signing;
+mod state;
 mod trigger;
 
 pub use check_status::CheckStatus;
@@ -42,4 +43,6 @@ pub use run::RunId;
 pub(crate) use run::{Cause, Dedupe, RunStatus};
 pub use secret::Secret;
 pub use signing::{Encoding, Scheme, SecretField, Verifier, VerifyError};
+pub use state::State;
+pub(crate) use state::StateSlot;
 pub use trigger::{Broker, BrokerUrl, Trigger};

@@ -33,8 +33,11 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn completed_steps(&self, run: RunId) -> Result<Vec<CompletedStep>>;
     /// Records a step of `run` that completed.
     async fn record_step(&self, run: RunId, step: CompletedStep) -> Result<()>;
-    /// Records how an attempt ended.
-    async fn finish(&self, attempt: FinishedAttempt) -> Result<()>;
+    /// Records how an attempt ended, with its state change; records nothing when the state
+    /// changed since the attempt read it.
+    async fn finish(&self, attempt: FinishedAttempt) -> Result<Finished>;
+    /// A flow's state for an instance.
+    async fn state(&self, flow: &str, instance: &str) -> Result<Option<StoredState>>;
     /// Extends the leases of runs this process is still executing.
     async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()>;
     /// Puts runs this process will not finish back in the inbox (shutting down).

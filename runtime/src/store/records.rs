@@ -125,6 +125,33 @@ pub(crate) struct FinishedAttempt {
     pub outcome: Outcome,
     pub steps: Vec<StepRecord>,
     pub logs: Vec<LogLine>,
+    /// The flow's state as the attempt left it, committed with its success.
+    pub state: Option<StateWrite>,
+}
+
+/// What [`Store::finish`](super::Store::finish) did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Finished {
+    Recorded,
+    /// Nothing was recorded: another run committed the state since this attempt read it.
+    StateChanged,
+}
+
+/// A flow's state for an instance, as stored.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredState {
+    pub json: String,
+    /// Goes up at every commit.
+    pub version: i64,
+}
+
+/// A change to a flow's state for an instance, committed only if the state is still as read.
+pub(crate) struct StateWrite {
+    pub flow: String,
+    pub instance: String,
+    pub json: String,
+    /// The version read; `None` when there was no state yet.
+    pub read_version: Option<i64>,
 }
 
 /// Finished runs that a bulk replay takes, oldest first.

@@ -2,7 +2,7 @@
 
 use super::codec::{StoredPayload, decode_request, encode_method, millis};
 use crate::model::{AttemptRecord, RunId};
-use crate::store::{ClaimedRun, Enqueued, Entry, FinishedAttempt, FlowClaim, Outcome, Start};
+use crate::store::{ClaimedRun, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Outcome, Start};
 use http::Method;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::Arc;
@@ -211,7 +211,17 @@ pub(super) fn finish(
     attempt: &FinishedAttempt,
     history_line: &str,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Finished> {
+    if let Some(write) = &attempt.state {
+        // A worker whose lease ran out records nothing (the update below matches no row), so it
+        // must not commit the state either.
+        let current = connection
+            .prepare_cached("SELECT 1 FROM runs WHERE id = ?1 AND attempts = ?2 AND status = 'running'")?
+            .exists(params![attempt.id.0, attempt.attempt])?;
+        if current && !super::state::commit(connection, write, now)? {
+            return Ok(Finished::StateChanged);
+        }
+    }
     let (status, output, error, due_at, finished_at) = match &attempt.outcome {
         Outcome::Succeeded(output) => {
             ("succeeded", output.as_ref().map(|value| value.to_string()), None, None, Some(now))
@@ -227,7 +237,7 @@ pub(super) fn finish(
              WHERE id = ?1 AND attempts = ?2",
         )?
         .execute(params![attempt.id.0, attempt.attempt, status, output, error, due_at, finished_at, history_line])?;
-    Ok(())
+    Ok(Finished::Recorded)
 }
 
 pub(super) fn heartbeat(connection: &Connection, runs: &[RunId], lease: Duration, now: i64) -> rusqlite::Result<()> {

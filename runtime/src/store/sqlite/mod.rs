@@ -13,6 +13,7 @@ mod prune;
 #[cfg(test)]
 mod prune_tests;
 mod schema;
+mod state;
 mod steps;
 #[cfg(test)]
 mod test_store;
@@ -20,8 +21,8 @@ mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, CompletedStep, Enqueued, Entry, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable, Role, RunFilter, Store,
-    StoredRun, WhenFull,
+    ClaimedRun, CompletedStep, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable, Role, RunFilter, Store,
+    StoredRun, StoredState, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
@@ -211,10 +212,15 @@ impl Store for SqliteStore {
         self.writer.write(move |connection| steps::record(connection, run, &step)).await
     }
 
-    async fn finish(&self, attempt: FinishedAttempt) -> Result<()> {
+    async fn finish(&self, attempt: FinishedAttempt) -> Result<Finished> {
         let finished_at = now();
         let line = inbox::history_line(&attempt, finished_at);
         self.writer.write(move |connection| inbox::finish(connection, &attempt, &line, finished_at)).await
+    }
+
+    async fn state(&self, flow: &str, instance: &str) -> Result<Option<StoredState>> {
+        let (flow, instance) = (flow.to_owned(), instance.to_owned());
+        self.read(move |connection| state::read(connection, &flow, &instance)).await
     }
 
     async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()> {

@@ -108,6 +108,17 @@ const MIGRATIONS: &[&str] = &[
         duration_ms REAL NOT NULL,
         PRIMARY KEY (run_id, seq)
     ) STRICT, WITHOUT ROWID;
+
+    -- Each flow's state per instance (`ctx.state()`), committed with a run's success when
+    -- its version is still the one the run read.
+    CREATE TABLE state (
+        flow TEXT NOT NULL,
+        instance TEXT NOT NULL,
+        value TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (flow, instance)
+    ) STRICT, WITHOUT ROWID;
 "#,
 ];
 
