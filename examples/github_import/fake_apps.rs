@@ -28,7 +28,7 @@ impl FakeApps {
         let base = Url::parse(&format!("http://{}/", listener.local_addr()?))?;
         let apps = FakeApps { base, books };
         let router = axum::Router::new()
-            .route("/github/repos/{owner}/{repo}/hooks", post(create_hook).get(list_hooks))
+            .route("/github/repos/{owner}/{repo}/hooks", post(create_hook))
             .route("/github/repos/{owner}/{repo}/hooks/{id}", delete(delete_hook))
             .route("/tracker/pushes", post(record))
             .route("/tracker/{kind}/{repo}/{number}", put(record_item))
@@ -85,18 +85,14 @@ struct NewHookConfig {
     secret: String,
 }
 
-async fn create_hook(State(apps): State<FakeApps>, axum::Json(hook): axum::Json<NewHook>) -> StatusCode {
+async fn create_hook(
+    State(apps): State<FakeApps>,
+    axum::Json(hook): axum::Json<NewHook>,
+) -> (StatusCode, axum::Json<serde_json::Value>) {
     let mut books = apps.books.lock().expect("books lock");
-    let id = books.hooks.len() as u64 + 1;
+    let id = books.hooks.iter().map(|(id, _, _)| id + 1).max().unwrap_or(1);
     books.hooks.push((id, hook.config.url, hook.config.secret));
-    StatusCode::CREATED
-}
-
-async fn list_hooks(State(apps): State<FakeApps>) -> axum::Json<serde_json::Value> {
-    let books = apps.books.lock().expect("books lock");
-    let hooks: Vec<_> =
-        books.hooks.iter().map(|(id, url, _)| serde_json::json!({ "id": id, "config": { "url": url } })).collect();
-    axum::Json(serde_json::json!(hooks))
+    (StatusCode::CREATED, axum::Json(serde_json::json!({ "id": id })))
 }
 
 async fn delete_hook(State(apps): State<FakeApps>, Path((_, _, id)): Path<(String, String, u64)>) -> StatusCode {

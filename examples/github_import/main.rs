@@ -132,15 +132,10 @@ struct GitHubApi {
     http: reqwest::Client,
 }
 
-#[derive(Deserialize)]
-struct Hook {
+/// A webhook GitHub created: what activation registered, and deactivation removes.
+#[derive(Deserialize, Serialize)]
+struct Webhook {
     id: u64,
-    config: HookConfig,
-}
-
-#[derive(Deserialize)]
-struct HookConfig {
-    url: Option<Url>,
 }
 
 #[component]
@@ -160,23 +155,23 @@ impl GitHubApi {
     }
 
     #[action]
-    async fn create_hook(&self, url: &Url, secret: &Secret) -> Result<()> {
+    async fn create_hook(&self, url: &Url, secret: &Secret) -> Result<Webhook> {
         let hook = serde_json::json!({
             "name": "web",
             "events": ["push", "issues", "pull_request"],
             "config": { "url": url, "content_type": "json", "secret": secret.expose() },
         });
-        self.http.post(self.hooks()?).bearer_auth(self.token.expose()).json(&hook).send().await?.check_status()?;
-        Ok(())
+        let created = self.http.post(self.hooks()?).bearer_auth(self.token.expose()).json(&hook).send().await?;
+        Ok(created.check_status()?.json().await?)
     }
 
     #[action]
-    async fn delete_hook(&self, url: &Url) -> Result<()> {
-        let hooks: Vec<Hook> =
-            self.http.get(self.hooks()?).bearer_auth(self.token.expose()).send().await?.check_status()?.json().await?;
-        for hook in hooks.iter().filter(|hook| hook.config.url.as_ref() == Some(url)) {
-            let one = self.hooks()?.join(&format!("hooks/{}", hook.id))?;
-            self.http.delete(one).bearer_auth(self.token.expose()).send().await?.check_status()?;
+    async fn delete_hook(&self, hook: &Webhook) -> Result<()> {
+        let url = self.hooks()?.join(&format!("hooks/{}", hook.id))?;
+        let answer = self.http.delete(url).bearer_auth(self.token.expose()).send().await?;
+        // Removed already (by hand, in GitHub's settings): what deactivation wants is done.
+        if answer.status() != reqwest::StatusCode::NOT_FOUND {
+            answer.check_status()?;
         }
         Ok(())
     }
@@ -210,14 +205,17 @@ impl Tracker {
     }
 }
 
+/// Registers our endpoint with GitHub; the webhook it returns is kept with the instance.
 #[flow(on_activate)]
-async fn register_hook(ctx: Activation<Settings>) -> Result<()> {
+async fn register_hook(ctx: Activation<Settings>) -> Result<Webhook> {
     GitHubApi::connect(&ctx).create_hook(&ctx.endpoint::<GitHub>(), &ctx.config().webhook_secret).await
 }
 
+/// Removes exactly the webhook activation registered (also when the instance's configuration
+/// changes, before registering again: a rotated secret leaves one webhook, not two).
 #[flow(on_deactivate)]
-async fn remove_hook(ctx: Activation<Settings>) -> Result<()> {
-    GitHubApi::connect(&ctx).delete_hook(&ctx.endpoint::<GitHub>()).await
+async fn remove_hook(ctx: Activation<Settings>, registered: Webhook) -> Result<()> {
+    GitHubApi::connect(&ctx).delete_hook(&registered).await
 }
 
 aqueduct::integration! {

@@ -79,6 +79,13 @@ runtime_paths! {
     // Components.
     COMPONENT => "__private::Component",
     RECORD_ACTION => "__private::record_action",
+    // Lifecycle hooks that pair.
+    HOOKS => "__private::Hooks",
+    HOOK => "__private::Hook",
+    NO_HOOK => "__private::NoHook",
+    HOOK_RESULT => "__private::HookResult",
+    OR => "__private::Or",
+    PAIRED => "__private::paired",
     ARGUMENT => "__private::Argument",
     DIGEST => "__private::Digest",
     DIGEST_SERIALIZED => "__private::DigestSerialized",

@@ -134,12 +134,15 @@ mod readme {}
 #[doc(hidden)]
 pub mod __private {
     pub use crate::cli::{init_tracing, run_main};
-    pub use crate::component::{ActionResult, Argument, Component, Digest, DigestNothing, DigestSerialized, record_action};
+    pub use crate::component::{
+        ActionResult, Argument, Component, Digest, DigestNothing, DigestSerialized, record_action,
+    };
     pub use crate::integration::Integration;
     pub use crate::model::{
-        Broker, BrokerUrl, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler, Handshake, Policy,
-        PreprocessFlow, Rejection, Request, RequestKey, Retention, Scheme, SecretField, Trigger, Verifier, WebhookFlow,
-        both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path, share_an_event,
+        Broker, BrokerUrl, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler, Handshake, Hook,
+        HookResult, Hooks, NoHook, Or, Policy, PreprocessFlow, Rejection, Request, RequestKey, Retention, Scheme,
+        SecretField, Trigger, Undoes, Verifier, WebhookFlow, both_on_activate, both_on_deactivate, paired,
+        preprocess_listed, share_a_name, share_a_path, share_an_event,
     };
 }
 

@@ -37,7 +37,7 @@ async fn deliver(
 async fn github_import() -> (Binary, Server, wiremock::MockServer) {
     let fake = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::any())
-        .respond_with(wiremock::ResponseTemplate::new(201))
+        .respond_with(wiremock::ResponseTemplate::new(201).set_body_json(serde_json::json!({ "id": 1 })))
         .mount(&fake)
         .await;
     let binary = Binary::example("github_import");

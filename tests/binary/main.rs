@@ -16,6 +16,7 @@ mod events;
 mod fairness;
 mod handshakes;
 mod instances;
+mod lifecycle;
 mod limits;
 mod order;
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]

@@ -8,9 +8,8 @@ use crate::webhooks::finished_run;
 /// Every finished run of `tally` for `instance`, with its output, by id.
 fn tallies(binary: &Binary, instance: &str) -> Vec<(String, Option<u64>)> {
     let database = binary.database();
-    let mut statement = database
-        .prepare("SELECT status, output FROM runs WHERE flow = 'tally' AND instance = ?1 ORDER BY id")
-        .unwrap();
+    let mut statement =
+        database.prepare("SELECT status, output FROM runs WHERE flow = 'tally' AND instance = ?1 ORDER BY id").unwrap();
     statement
         .query_map([instance], |row| {
             let output: Option<String> = row.get(1)?;

@@ -68,17 +68,15 @@ async fn a_retry_calls_only_the_steps_that_did_not_complete() {
     let detail = binary.run_detail(id);
     assert_eq!(detail["output"], 42, "the recorded contact id came back on the retry");
     let history = detail["history"].as_array().unwrap();
-    assert_eq!(steps_of(&history[0]), [
-        step("Crm.create_contact", false),
-        step("Crm.add_note", false),
-        step("Crm.notify", false)
-    ]);
+    assert_eq!(
+        steps_of(&history[0]),
+        [step("Crm.create_contact", false), step("Crm.add_note", false), step("Crm.notify", false)]
+    );
     assert!(history[0]["steps"][2]["error"].as_str().unwrap().contains("503"), "{detail}");
-    assert_eq!(steps_of(&history[1]), [
-        step("Crm.create_contact", true),
-        step("Crm.add_note", true),
-        step("Crm.notify", false)
-    ]);
+    assert_eq!(
+        steps_of(&history[1]),
+        [step("Crm.create_contact", true), step("Crm.add_note", true), step("Crm.notify", false)]
+    );
     let shown = binary.ok(&["runs", "show", &id.to_string()]);
     assert!(shown.contains("Crm.create_contact") && shown.contains("recorded"), "{shown}");
 }

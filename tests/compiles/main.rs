@@ -5,4 +5,5 @@
 
 mod component;
 mod every_kind;
+mod paired_hooks;
 mod retention_and_timeout;

@@ -15,6 +15,8 @@ pub(crate) struct FlowDef {
     pub policy: PolicyDef,
     /// The extractors a flow takes after its `Ctx`, in order (none for hooks and endpoints).
     pub extractors: Vec<Type>,
+    /// What an `on_deactivate` hook takes of what `on_activate` registered.
+    pub registration: Option<Type>,
 }
 
 /// What triggers the flow, and how it is called.

@@ -3,8 +3,8 @@
 use super::parse::Integration;
 use crate::errors::written;
 use crate::exports::{
-    BOTH_ON_ACTIVATE, BOTH_ON_DEACTIVATE, FLOW, INTEGRATION, PREPROCESS_LISTED, RETENTION, RUN_MAIN, RuntimePath,
-    SHARE_A_NAME, SHARE_A_PATH, SHARE_AN_EVENT,
+    BOTH_ON_ACTIVATE, BOTH_ON_DEACTIVATE, FLOW, HOOKS, INTEGRATION, NO_HOOK, OR, PAIRED, PREPROCESS_LISTED, RETENTION,
+    RUN_MAIN, RuntimePath, SHARE_A_NAME, SHARE_A_PATH, SHARE_AN_EVENT,
 };
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -45,9 +45,11 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
     // Spanned at the config type, so a type that cannot configure an integration is reported there.
     let run_main = RUN_MAIN.at(config.span());
     let run_main = quote_spanned!(config.span()=> #run_main::<#config>);
+    let hooks_paired = hooks_paired(flows);
     quote! {
         #(#pair_checks)*
         #(#source_checks)*
+        #hooks_paired
 
         // Naming each listed flow here is what makes an unlisted `#[flow]` a compile error;
         // a `const _` counts as used wherever it stands, even in a doctest's wrapper.
@@ -114,6 +116,20 @@ fn pair_checks(flows: &[Path], descriptors: &[TokenStream]) -> Vec<TokenStream> 
         }
     }
     checks
+}
+
+/// A compile error unless `on_deactivate` takes what `on_activate` registers: each flow says
+/// what it registers or removes (`Hooks`), and the integration's one of each is found by
+/// folding them with `Or`.
+fn hooks_paired(flows: &[Path]) -> TokenStream {
+    let fold = |role: &str| {
+        let role = syn::Ident::new(role, proc_macro2::Span::call_site());
+        flows.iter().fold(quote!(#NO_HOOK), |found, flow| quote!(<#found as #OR<<#flow as #HOOKS>::#role>>::Out))
+    };
+    let (activates, deactivates) = (fold("Activates"), fold("Deactivates"));
+    quote! {
+        const _: () = #PAIRED::<#activates, #deactivates>();
+    }
 }
 
 /// `Retention { … }` as `keep`, `keep_dead` and `keep_payload` give it (one written wrongly is

@@ -145,7 +145,16 @@ impl<C: Config> Engine<C> {
                 Ok(call(Ctx::new(config, info, self.http.clone(), state), run.request.clone()))
             }
             Handler::Lifecycle(call) => {
-                Ok(call(Activation::new(config, run.instance.clone(), self.public_url.clone(), self.http.clone())))
+                // What the instance's on_activate registered, for an on_deactivate that takes it.
+                let registered = self.instances.stored(&run.instance).await?.and_then(|stored| stored.registration);
+                let activation = Activation::new(
+                    config,
+                    run.instance.clone(),
+                    self.public_url.clone(),
+                    self.http.clone(),
+                    registered,
+                );
+                Ok(call(activation))
             }
             Handler::Dispatch => Err(Error::permanent(Error::msg(format!(
                 "`{}` is a pre-process endpoint: it runs no code of its own",

@@ -79,7 +79,10 @@ impl Journal {
                 return self.abort(Error::permanent(Error::msg(changed))).await;
             }
             if done.input_digest != input_digest {
-                tracing::warn!(step = name, "the step's arguments differ from its recorded call; its recorded output is used");
+                tracing::warn!(
+                    step = name,
+                    "the step's arguments differ from its recorded call; its recorded output is used"
+                );
             }
             return match serde_json::from_str(&done.output) {
                 Ok(value) => (Ok(value), record(name, started_at, started, None, true)),
@@ -127,6 +130,12 @@ impl Journal {
     }
 }
 
-fn record(name: String, started_at: jiff::Timestamp, started: Instant, error: Option<String>, replayed: bool) -> StepRecord {
+fn record(
+    name: String,
+    started_at: jiff::Timestamp,
+    started: Instant,
+    error: Option<String>,
+    replayed: bool,
+) -> StepRecord {
     StepRecord { name, started_at, duration_ms: started.elapsed().as_secs_f64() * 1000.0, error, replayed }
 }

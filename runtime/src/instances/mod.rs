@@ -69,6 +69,11 @@ impl<C: Config> Instances<C> {
         self.cache.update(&record).map(drop)
     }
 
+    /// Records what `name`'s `on_activate` registered (its output, as JSON).
+    pub(crate) async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()> {
+        self.store.record_registration(name, registration).await
+    }
+
     /// Marks `name` inactive.
     pub(crate) async fn deactivate(&self, name: &str) -> Result<()> {
         if let Some(record) = self.store.deactivate_instance(name).await? {

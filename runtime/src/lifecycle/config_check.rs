@@ -19,7 +19,8 @@ pub(crate) fn check_config<C: Config>(flows: Flows<C>, config: &C) -> Result<()>
                     && !named.contains(&field)
                 {
                     named.push(field);
-                    problems.push(format!("`{field}` (the flow `{}` verifies deliveries with it): {reason}", flow.name));
+                    problems
+                        .push(format!("`{field}` (the flow `{}` verifies deliveries with it): {reason}", flow.name));
                 }
             }
         }

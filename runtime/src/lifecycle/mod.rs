@@ -19,7 +19,12 @@ pub(crate) struct Activated {
 }
 
 /// Checks `config` against what the flows need, stores `name` as active with it, then runs
-/// `on_activate`; when the hook fails, the instance is put back as it was.
+/// `on_activate` and keeps what it returned (what it registered) for `on_deactivate`.
+///
+/// An instance that is active already has its registration removed first (`on_deactivate`
+/// with the configuration and registration it had), so that activating it again — a rotated
+/// secret — never leaves two registrations. When `on_activate` fails, the instance is put back
+/// as it was, registered again under its earlier configuration if its registration was removed.
 pub(crate) async fn activate<C: Config>(
     engine: &Arc<Engine<C>>,
     instances: &Instances<C>,
@@ -28,25 +33,50 @@ pub(crate) async fn activate<C: Config>(
 ) -> Result<Activated> {
     check_instance_name(name)?;
     config_check::check_config(engine.flows(), &config.config)?;
+    let previous = instances.stored(name).await?;
+    let reregistering = previous.as_ref().is_some_and(|previous| previous.active);
+    if reregistering && let Err(error) = run_hook(engine, Trigger::OnDeactivate, name).await {
+        return Err(error.wrap(format!(
+            "changing `{name}`'s configuration removes what its activation registered first, and that failed; nothing changed"
+        )));
+    }
     // Stored first: a provider often sends a first delivery (GitHub's ping) while the hook is
     // registering the webhook, and it must not get 404.
-    let previous = instances.stored(name).await?;
     instances.activate(name, config).await?;
-    let hook_run = match run_hook(engine, Trigger::OnActivate, name).await {
-        Ok(run) => run,
+    let hook = match run_hook(engine, Trigger::OnActivate, name).await {
+        Ok(hook) => hook,
         Err(error) => {
             instances.restore(name, previous).await?;
-            return Err(error.wrap(format!("activating `{name}` failed, so its earlier state is restored")));
+            let restored = if reregistering { reregister(engine, instances, name).await } else { Ok(()) };
+            let error = error.wrap(format!("activating `{name}` failed, so its earlier state is restored"));
+            return match restored {
+                Ok(()) => Err(error),
+                Err(again) => Err(error.wrap(format!(
+                    "registering its earlier configuration again failed too ({again:#}): `{name}` is active with \
+                     its earlier configuration but may not be registered; activate it again"
+                ))),
+            };
         }
     };
+    if let Some(hook) = &hook {
+        instances.record_registration(name, hook.registered.clone()).await?;
+    }
     let public_url = engine.public_url();
     let endpoints =
         engine.flows().endpoints().map(|(flow, path)| (flow.name, endpoint_url(public_url, name, path))).collect();
-    Ok(Activated { endpoints, hook_run })
+    Ok(Activated { endpoints, hook_run: hook.map(|hook| hook.run) })
 }
 
-/// Runs `on_deactivate` for the active instance `name`, then marks it inactive. When the hook
-/// fails the instance stays active, unless `force`.
+/// Runs `on_activate` under the configuration the instance has again, after a failed change.
+async fn reregister<C: Config>(engine: &Arc<Engine<C>>, instances: &Instances<C>, name: &str) -> Result<()> {
+    if let Some(hook) = run_hook(engine, Trigger::OnActivate, name).await? {
+        instances.record_registration(name, hook.registered).await?;
+    }
+    Ok(())
+}
+
+/// Runs `on_deactivate` (with what `on_activate` registered) for the active instance `name`,
+/// then marks it inactive. When the hook fails the instance stays active, unless `force`.
 pub(crate) async fn deactivate<C: Config>(
     engine: &Arc<Engine<C>>,
     instances: &Instances<C>,
@@ -57,7 +87,7 @@ pub(crate) async fn deactivate<C: Config>(
         return Err(Error::msg(format!("there is no active instance `{name}`; `instances list` shows the instances")));
     }
     let hook_run = match run_hook(engine, Trigger::OnDeactivate, name).await {
-        Ok(run) => run,
+        Ok(hook) => hook.map(|hook| hook.run),
         Err(error) if force => {
             tracing::warn!(instance = name, error = %format!("{error:#}"), "on_deactivate failed; deactivating anyway (--force)");
             None
@@ -72,13 +102,22 @@ pub(crate) async fn deactivate<C: Config>(
     Ok(hook_run)
 }
 
+/// A lifecycle hook's run that succeeded.
+struct HookRun {
+    run: RunId,
+    /// What it returned, as JSON: for `on_activate`, what it registered.
+    registered: Option<String>,
+}
+
 /// Runs the integration's hook for `trigger`, if it has one, as a run of its own.
-async fn run_hook<C: Config>(engine: &Arc<Engine<C>>, trigger: Trigger, instance: &str) -> Result<Option<RunId>> {
+async fn run_hook<C: Config>(engine: &Arc<Engine<C>>, trigger: Trigger, instance: &str) -> Result<Option<HookRun>> {
     let Some(hook) = engine.flows().hook(trigger) else { return Ok(None) };
     let cause = if trigger == Trigger::OnActivate { Cause::Activate } else { Cause::Deactivate };
     let new_run = NewRun::new(hook, instance, cause, Arc::new(Request::default())).executed_by(Execution::Caller);
     match engine.admit(new_run).await? {
-        Admitted::Ran { id, result: Ok(_) } => Ok(Some(id)),
+        Admitted::Ran { id, result: Ok(output) } => {
+            Ok(Some(HookRun { run: id, registered: output.map(|value| value.to_string()) }))
+        }
         // A failed hook is reported to whoever activated; they decide whether to try again.
         Admitted::Ran { id, result: Err(error) } => {
             Err(error.wrap(format!("the {} hook `{}` failed (run {id})", trigger.kind(), hook.name)))

@@ -1,12 +1,12 @@
 //! What a flow gets first: its run's context ([`Ctx`]) or, for lifecycle hooks, the
 //! activation's ([`Activation`]).
 
-use super::error::Result;
+use super::error::{Error, Result};
 use super::flow::{Flow, WebhookFlow};
+use super::run::RunId;
 use super::state::{State, StateSlot};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use super::run::RunId;
 use std::sync::Arc;
 use url::Url;
 
@@ -120,11 +120,38 @@ pub struct Activation<C> {
     instance: String,
     public_url: Url,
     http: reqwest::Client,
+    /// What the instance's `on_activate` returned, as stored (JSON), for `on_deactivate`.
+    registered: Option<String>,
 }
 
 impl<C: 'static> Activation<C> {
-    pub(crate) fn new(config: Arc<C>, instance: String, public_url: Url, http: reqwest::Client) -> Activation<C> {
-        Activation { config, instance, public_url, http }
+    pub(crate) fn new(
+        config: Arc<C>,
+        instance: String,
+        public_url: Url,
+        http: reqwest::Client,
+        registered: Option<String>,
+    ) -> Activation<C> {
+        Activation { config, instance, public_url, http, registered }
+    }
+
+    /// What the instance's `on_activate` registered, for an `on_deactivate` that takes it.
+    #[doc(hidden)]
+    pub fn registered<T: DeserializeOwned>(&self) -> Result<T> {
+        let stored = self.registered.as_deref().unwrap_or("null");
+        serde_json::from_str(stored).map_err(|error| {
+            let missing = if self.registered.is_none() {
+                "no registration is stored for it (it was activated before on_activate returned one), and "
+            } else {
+                ""
+            };
+            Error::permanent(Error::msg(format!(
+                "the instance `{}`'s registration cannot be read: {missing}it does not fit `{}` ({error}); \
+                 deactivate it with --force and remove what it registered by hand",
+                self.instance,
+                std::any::type_name::<T>()
+            )))
+        })
     }
 
     /// The configuration of the instance.

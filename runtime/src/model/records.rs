@@ -13,6 +13,9 @@ pub(crate) struct InstanceRecord {
     pub active: bool,
     /// Goes up at every activation, so caches know when to read the configuration again.
     pub version: i64,
+    /// What its `on_activate` returned (JSON): what it registered, for `on_deactivate`.
+    #[serde(skip)]
+    pub registration: Option<String>,
     pub updated_at: jiff::Timestamp,
 }
 

@@ -21,6 +21,8 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn restore_instance(&self, name: &str, previous: Option<InstanceRecord>) -> Result<InstanceRecord>;
     /// Marks the instance inactive; `None` when there is no such instance.
     async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>>;
+    /// Records what the instance's `on_activate` returned (JSON), for its `on_deactivate`.
+    async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()>;
     async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>>;
     async fn instances(&self) -> Result<Vec<InstanceRecord>>;
 

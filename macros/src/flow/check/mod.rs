@@ -26,12 +26,12 @@ pub(crate) fn check(item: &FlowItem, attr: FlowAttr, errors: &mut Errors) -> Opt
     // A missing option is often a misspelled or invalid one, reported already.
     let required = Required { report: errors.is_empty(), kind };
     let (definition, declared_config) = define(attr, &policy, &required, errors);
-    let (config, extractors) = match item {
+    let (config, extractors, registration) = match item {
         FlowItem::Function(function) => {
             let signature = FlowSignature::check(function, kind, errors)?;
-            (signature.config, signature.extractors)
+            (signature.config, signature.extractors, signature.registration)
         }
-        FlowItem::Endpoint(_) => (declared_config?, Vec::new()),
+        FlowItem::Endpoint(_) => (declared_config?, Vec::new(), None),
     };
     let kind = definition?;
     errors.is_empty().then(|| FlowDef {
@@ -41,6 +41,7 @@ pub(crate) fn check(item: &FlowItem, attr: FlowAttr, errors: &mut Errors) -> Opt
         kind,
         policy,
         extractors,
+        registration,
     })
 }
 

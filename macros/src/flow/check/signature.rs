@@ -11,6 +11,8 @@ pub(crate) struct FlowSignature {
     pub config: Type,
     /// The request extractors after the context, in order.
     pub extractors: Vec<Type>,
+    /// An `on_deactivate` hook's second argument: what `on_activate` registered.
+    pub registration: Option<Type>,
 }
 
 /// The two context types a flow can take first.
@@ -51,9 +53,23 @@ impl FlowSignature {
         };
         let config = context_config(first, kind, errors)?;
         let mut extractors = Vec::new();
+        let mut registration = None;
         for argument in arguments {
             match argument {
                 FnArg::Typed(typed) if kind.takes_requests() => extractors.push((*typed.ty).clone()),
+                FnArg::Typed(typed) if kind == Kind::OnDeactivate && registration.is_none() => {
+                    registration = Some((*typed.ty).clone())
+                }
+                FnArg::Typed(_) if kind == Kind::OnDeactivate => errors.at(
+                    argument,
+                    "an on_deactivate hook takes its `Activation<…>` and, optionally, what on_activate registered \
+                     (`registered: T`); remove this argument",
+                ),
+                FnArg::Typed(_) if kind == Kind::OnActivate => errors.at(
+                    argument,
+                    "an on_activate hook takes only its `Activation<…>`: what it registers is what it returns \
+                     (`Result<T>`), and on_deactivate takes that; remove this argument",
+                ),
                 FnArg::Typed(_) if kind == Kind::Schedule => errors.at(
                     argument,
                     "a schedule flow takes no payload: it is started by the clock, not by a request; \
@@ -65,7 +81,7 @@ impl FlowSignature {
                 FnArg::Receiver(_) => errors.at(argument, "a flow is a free function; it takes no `self`"),
             }
         }
-        Some(FlowSignature { config, extractors })
+        Some(FlowSignature { config, extractors, registration })
     }
 }
 

@@ -236,8 +236,20 @@ fn handler(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let into_output = quote_spanned! {result_type.span()=> <#result_type as #flow_result>::into_output };
     // Hygienic names, so a flow called `ctx`, `request` or `activation` is still the one called.
     let (ctx, request, activation) = (mixed("ctx"), mixed("request"), mixed("activation"));
-    match def.kind {
-        KindDef::OnActivate | KindDef::OnDeactivate => quote! {
+    match (&def.kind, &def.registration) {
+        // What on_activate registered, as stored with the instance, read into the hook's type.
+        (KindDef::OnDeactivate, Some(registration)) => {
+            let registered = mixed("registered");
+            quote! {
+                #HANDLER::Lifecycle(|#activation| {
+                    ::std::boxed::Box::pin(async move {
+                        let #registered = #activation.registered::<#registration>()?;
+                        #into_output(#name(#activation, #registered).await)
+                    })
+                })
+            }
+        }
+        (KindDef::OnActivate | KindDef::OnDeactivate, _) => quote! {
             #HANDLER::Lifecycle(|#activation| {
                 ::std::boxed::Box::pin(async move { #into_output(#name(#activation).await) })
             })

@@ -11,19 +11,20 @@ use super::FlowItem;
 use super::def::BrokerDef;
 use super::def::{FlowDef, KindDef};
 use crate::exports::{
-    AMQP_FEATURE, FLOW, FLOW_DESCRIPTOR, FROM_REQUEST, MQTT_FEATURE, NATS_FEATURE, PREPROCESS_FLOW, REJECTION, REQUEST,
-    WEBHOOK_FLOW,
+    AMQP_FEATURE, FLOW, FLOW_DESCRIPTOR, FROM_REQUEST, HOOK, HOOK_RESULT, HOOKS, MQTT_FEATURE, NATS_FEATURE, NO_HOOK,
+    PREPROCESS_FLOW, REJECTION, REQUEST, WEBHOOK_FLOW,
 };
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, LitStr, Visibility};
+use syn::{Ident, LitStr, ReturnType, Visibility};
 
 pub(crate) fn flow(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let FlowDef { name, vis, config, .. } = def;
     let name_str = name.to_string();
     let descriptor = descriptor::descriptor(item, def);
     let listed_check = listed_check(name, vis);
+    let hooks = hooks_impl(item, def);
     let type_of_function = match item {
         FlowItem::Function(_) => {
             let extract = extract_fn(def);
@@ -60,7 +61,35 @@ pub(crate) fn flow(item: &FlowItem, def: &FlowDef) -> TokenStream {
             const DESCRIPTOR: #FLOW_DESCRIPTOR<#config> = #descriptor;
         }
 
+        #hooks
+
         #endpoint_impls
+    }
+}
+
+/// What the flow registers or removes, for `integration!`'s check that the hooks pair.
+fn hooks_impl(item: &FlowItem, def: &FlowDef) -> TokenStream {
+    let name = &def.name;
+    let (activates, deactivates) = match (&def.kind, item) {
+        (KindDef::OnActivate, FlowItem::Function(function)) => {
+            let result = match &function.sig.output {
+                ReturnType::Type(_, ty) => ty.as_ref().clone(),
+                ReturnType::Default => syn::parse_quote!(()),
+            };
+            let registration = quote_spanned!(result.span()=> <#result as #HOOK_RESULT>::Registration);
+            (quote!(#HOOK<#registration>), quote!(#NO_HOOK))
+        }
+        (KindDef::OnDeactivate, _) => {
+            let registration = def.registration.clone().unwrap_or_else(|| syn::parse_quote!(()));
+            (quote!(#NO_HOOK), quote!(#HOOK<#registration>))
+        }
+        _ => (quote!(#NO_HOOK), quote!(#NO_HOOK)),
+    };
+    quote! {
+        impl #HOOKS for #name {
+            type Activates = #activates;
+            type Deactivates = #deactivates;
+        }
     }
 }
 

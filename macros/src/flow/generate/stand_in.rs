@@ -1,10 +1,10 @@
 //! What a flow with errors still emits: the user's item, and stand-ins for everything other
-//! items ask of it — its type, `Flow<C>` for any config, its listing function, `WebhookFlow`
+//! items ask of it — its type, `Flow<C>` for any config, `Hooks`, its listing function, `WebhookFlow`
 //! where it may be an endpoint, `PreprocessFlow` for a pre-process struct — so that one
 //! mistake gives one error, not one more at each use of the flow.
 
 use super::{preprocess_impl, webhook_impl};
-use crate::exports::{FLOW, FLOW_DESCRIPTOR, PREPROCESS_FLOW};
+use crate::exports::{FLOW, FLOW_DESCRIPTOR, HOOKS, NO_HOOK, PREPROCESS_FLOW};
 use crate::flow::FlowItem;
 use crate::flow::kind::Kind;
 use proc_macro2::TokenStream;
@@ -58,6 +58,12 @@ pub(crate) fn stand_in(item: &FlowItem, known: &Known) -> TokenStream {
 
         impl<C: 'static> #FLOW<C> for #name {
             const DESCRIPTOR: #FLOW_DESCRIPTOR<C> = #FLOW_DESCRIPTOR::invalid(#name_str, #preprocess_id);
+        }
+
+        // Pairs with anything, so a hook with a mistake is reported once.
+        impl #HOOKS for #name {
+            type Activates = #NO_HOOK;
+            type Deactivates = #NO_HOOK;
         }
 
         #preprocess

@@ -4,7 +4,7 @@ use super::codec::{now, timestamp};
 use crate::model::InstanceRecord;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const COLUMNS: &str = "name, config, active, version, updated_at";
+const COLUMNS: &str = "name, config, active, version, updated_at, registration";
 
 fn record(row: &Row) -> rusqlite::Result<InstanceRecord> {
     Ok(InstanceRecord {
@@ -13,6 +13,7 @@ fn record(row: &Row) -> rusqlite::Result<InstanceRecord> {
         active: row.get(2)?,
         version: row.get(3)?,
         updated_at: timestamp(row.get(4)?),
+        registration: row.get(5)?,
     })
 }
 
@@ -20,7 +21,8 @@ pub(super) fn activate(connection: &Connection, name: &str, config: &str) -> rus
     connection
         .prepare_cached(&format!(
             "INSERT INTO instances (name, config, active, version, updated_at) VALUES (?1, ?2, 1, 1, ?3)
-             ON CONFLICT (name) DO UPDATE SET config = ?2, active = 1, version = version + 1, updated_at = ?3
+             ON CONFLICT (name) DO UPDATE SET config = ?2, active = 1, version = version + 1, updated_at = ?3,
+                                              registration = NULL
              RETURNING {COLUMNS}"
         ))?
         .query_row(params![name, config, now()], record)
@@ -33,25 +35,40 @@ pub(super) fn restore(
     name: &str,
     previous: Option<&InstanceRecord>,
 ) -> rusqlite::Result<InstanceRecord> {
-    let (config, active) = match previous {
-        Some(previous) => (Some(previous.config.as_str()), previous.active),
-        None => (None, false),
+    let (config, active, registration) = match previous {
+        Some(previous) => (Some(previous.config.as_str()), previous.active, previous.registration.as_deref()),
+        None => (None, false, None),
     };
     connection
         .prepare_cached(&format!(
-            "UPDATE instances SET config = coalesce(?2, config), active = ?3, version = version + 1, updated_at = ?4
+            "UPDATE instances SET config = coalesce(?2, config), active = ?3, registration = ?5,
+                                  version = version + 1, updated_at = ?4
              WHERE name = ?1 RETURNING {COLUMNS}"
         ))?
-        .query_row(params![name, config, active, now()], record)
+        .query_row(params![name, config, active, now(), registration], record)
 }
 
 pub(super) fn deactivate(connection: &Connection, name: &str) -> rusqlite::Result<Option<InstanceRecord>> {
     connection
         .prepare_cached(&format!(
-            "UPDATE instances SET active = 0, version = version + 1, updated_at = ?2 WHERE name = ?1 RETURNING {COLUMNS}"
+            "UPDATE instances SET active = 0, registration = NULL, version = version + 1, updated_at = ?2
+             WHERE name = ?1 RETURNING {COLUMNS}"
         ))?
         .query_row(params![name, now()], record)
         .optional()
+}
+
+/// Records what the instance's `on_activate` registered. The version is left alone: the
+/// configuration did not change.
+pub(super) fn record_registration(
+    connection: &Connection,
+    name: &str,
+    registration: Option<&str>,
+) -> rusqlite::Result<()> {
+    connection
+        .prepare_cached("UPDATE instances SET registration = ?2 WHERE name = ?1")?
+        .execute(params![name, registration])
+        .map(drop)
 }
 
 pub(super) fn get(connection: &Connection, name: &str) -> rusqlite::Result<Option<InstanceRecord>> {

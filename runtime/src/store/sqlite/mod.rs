@@ -21,8 +21,8 @@ mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, CompletedStep, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable, Role, RunFilter, Store,
-    StoredRun, StoredState, WhenFull,
+    ClaimedRun, CompletedStep, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable,
+    Role, RunFilter, Store, StoredRun, StoredState, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
@@ -176,6 +176,13 @@ impl Store for SqliteStore {
     async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
         let name = name.to_owned();
         self.writer.write(move |connection| instances::deactivate(connection, &name)).await
+    }
+
+    async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()> {
+        let name = name.to_owned();
+        self.writer
+            .write(move |connection| instances::record_registration(connection, &name, registration.as_deref()))
+            .await
     }
 
     async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>> {

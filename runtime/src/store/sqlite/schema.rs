@@ -109,6 +109,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, seq)
     ) STRICT, WITHOUT ROWID;
 
+    -- What an instance's on_activate returned (JSON): what it registered, for on_deactivate.
+    ALTER TABLE instances ADD COLUMN registration TEXT;
+
     -- Each flow's state per instance (`ctx.state()`), committed with a run's success when
     -- its version is still the one the run read.
     CREATE TABLE state (

@@ -13,15 +13,7 @@ pub(super) fn record(connection: &Connection, run: RunId, step: &CompletedStep) 
             "INSERT OR REPLACE INTO steps (run_id, seq, name, input_digest, output, attempt, duration_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?
-        .execute(params![
-            run.0,
-            step.seq,
-            step.name,
-            step.input_digest,
-            step.output,
-            step.attempt,
-            step.duration_ms
-        ])?;
+        .execute(params![run.0, step.seq, step.name, step.input_digest, step.output, step.attempt, step.duration_ms])?;
     Ok(())
 }
 
@@ -81,9 +73,9 @@ mod tests {
         assert_eq!(recorded, [step(0, "Crm.create"), step(1, "Crm.update")]);
         carry_over(&connection, RunId(7), RunId(9)).unwrap();
         let carried = completed(&connection, RunId(9)).unwrap();
-        assert_eq!(carried.iter().map(|step| (&step.name[..], step.attempt)).collect::<Vec<_>>(), [
-            ("Crm.create", 0),
-            ("Crm.update", 0)
-        ]);
+        assert_eq!(
+            carried.iter().map(|step| (&step.name[..], step.attempt)).collect::<Vec<_>>(),
+            [("Crm.create", 0), ("Crm.update", 0)]
+        );
     }
 }
