@@ -193,6 +193,12 @@ async fn activation_names_endpoints_with_the_servers_recorded_url() {
     };
 
     accept_registration(&fake).await;
+    // Activating again removes the earlier registration first: none is listed here.
+    Mock::given(method("GET"))
+        .and(path("/inventory/webhooks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&fake)
+        .await;
     let before_any_server = activate(&[]);
     assert!(before_any_server.status.success(), "{}", stderr(&before_any_server));
     assert!(
@@ -212,7 +218,7 @@ async fn activation_names_endpoints_with_the_servers_recorded_url() {
         .await
         .unwrap()
         .iter()
-        .filter(|request| request.url.path() == "/inventory/webhooks")
+        .filter(|request| request.url.path() == "/inventory/webhooks" && request.method.as_str() == "POST")
         .map(|request| request.body_json().unwrap())
         .collect();
     assert_eq!(registered.last().unwrap()["url"], server.hook("acme", "/inventory"), "on_activate registered it");
