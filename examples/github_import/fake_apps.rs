@@ -30,6 +30,7 @@ impl FakeApps {
         let router = axum::Router::new()
             .route("/github/repos/{owner}/{repo}/hooks", post(create_hook))
             .route("/github/repos/{owner}/{repo}/hooks/{id}", delete(delete_hook))
+            .route("/github/repos/{owner}/{repo}/hooks/{id}/pings", post(|| async { StatusCode::NO_CONTENT }))
             .route("/tracker/pushes", post(record))
             .route("/tracker/{kind}/{repo}/{number}", put(record_item))
             .with_state(apps.clone());

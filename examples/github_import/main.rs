@@ -125,6 +125,7 @@ async fn pull_request_changed(ctx: Ctx<Settings>, Json(event): Json<PullRequestE
 
 /// GitHub's REST API, for the repository's webhooks.
 #[component]
+#[derive(Clone)]
 struct GitHubApi {
     base: Url,
     token: Secret,
@@ -154,7 +155,8 @@ impl GitHubApi {
         Ok(self.base.join(&format!("repos/{}/hooks", self.repository))?)
     }
 
-    #[action]
+    /// Undone (the webhook deleted) if activation fails after it.
+    #[action(undo = delete_hook)]
     async fn create_hook(&self, url: &Url, secret: &Secret) -> Result<Webhook> {
         let hook = serde_json::json!({
             "name": "web",
@@ -163,6 +165,14 @@ impl GitHubApi {
         });
         let created = self.http.post(self.hooks()?).bearer_auth(self.token.expose()).json(&hook).send().await?;
         Ok(created.check_status()?.json().await?)
+    }
+
+    /// Asks GitHub to send the webhook a `ping` event now (our `ping` flow takes it).
+    #[action]
+    async fn ping_hook(&self, hook: &Webhook) -> Result<()> {
+        let url = self.hooks()?.join(&format!("hooks/{}/pings", hook.id))?;
+        self.http.post(url).bearer_auth(self.token.expose()).send().await?.check_status()?;
+        Ok(())
     }
 
     #[action]
@@ -205,10 +215,15 @@ impl Tracker {
     }
 }
 
-/// Registers our endpoint with GitHub; the webhook it returns is kept with the instance.
+/// Registers our endpoint with GitHub and has GitHub ping it; the webhook is kept with the
+/// instance. If the ping cannot be asked for, activation fails and the webhook is deleted
+/// again (`undo = delete_hook`): a failed activation leaves nothing at GitHub.
 #[flow(on_activate)]
 async fn register_hook(ctx: Activation<Settings>) -> Result<Webhook> {
-    GitHubApi::connect(&ctx).create_hook(&ctx.endpoint::<GitHub>(), &ctx.config().webhook_secret).await
+    let github = GitHubApi::connect(&ctx);
+    let hook = github.create_hook(&ctx.endpoint::<GitHub>(), &ctx.config().webhook_secret).await?;
+    github.ping_hook(&hook).await?;
+    Ok(hook)
 }
 
 /// Removes exactly the webhook activation registered (also when the instance's configuration

@@ -79,6 +79,7 @@ runtime_paths! {
     // Components.
     COMPONENT => "__private::Component",
     RECORD_ACTION => "__private::record_action",
+    KEEP_UNDO => "__private::keep_undo",
     // Lifecycle hooks that pair.
     HOOKS => "__private::Hooks",
     HOOK => "__private::Hook",

@@ -135,7 +135,8 @@ mod readme {}
 pub mod __private {
     pub use crate::cli::{init_tracing, run_main};
     pub use crate::component::{
-        ActionResult, Argument, Component, Digest, DigestNothing, DigestSerialized, record_action,
+        ActionResult, Argument, Component, Digest, DigestNothing, DigestSerialized, UndoableComponent, keep_undo,
+        record_action,
     };
     pub use crate::integration::Integration;
     pub use crate::model::{

@@ -4,14 +4,17 @@
 
 use crate::support::{Binary, Server};
 use serde_json::json;
-use wiremock::matchers::{body_partial_json, method, path};
+use wiremock::matchers::{body_partial_json, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const HOOKS: &str = "/repos/Codertocat/Hello-World/hooks";
 
-/// A GitHub that creates webhooks 7, 8, 9… in turn, and refuses one signed with `refused`.
-async fn github() -> MockServer {
+/// A GitHub that creates webhooks 7, 8, 9… in turn, refuses one signed with `refused`, and
+/// pings a webhook when asked (or answers 500 when `pings_fail`).
+async fn github_that(pings_fail: bool) -> MockServer {
     let github = MockServer::start().await;
+    let ping = if pings_fail { ResponseTemplate::new(500) } else { ResponseTemplate::new(204) };
+    Mock::given(method("POST")).and(path_regex(r"/hooks/\d+/pings$")).respond_with(ping).mount(&github).await;
     Mock::given(method("POST"))
         .and(path(HOOKS))
         .and(body_partial_json(json!({ "config": { "secret": "refused" } })))
@@ -32,6 +35,10 @@ async fn github() -> MockServer {
     github
 }
 
+async fn github() -> MockServer {
+    github_that(false).await
+}
+
 fn config(github: &MockServer, secret: &str) -> String {
     format!(
         "repository = \"Codertocat/Hello-World\"\ngithub_api = \"{0}/\"\ngithub_token = \"t\"\nwebhook_secret = \"{secret}\"\ntracker_url = \"{0}/\"",
@@ -45,12 +52,15 @@ async fn calls(github: &MockServer) -> Vec<String> {
     requests
         .iter()
         .map(|request| match request.method.as_str() {
+            // Each webhook created is pinged at once; only the ones that fail are counted here.
+            "POST" if request.url.path().ends_with("/pings") => "PING".to_owned(),
             "POST" => {
                 let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
                 format!("POST {}", body["config"]["secret"].as_str().unwrap())
             }
             other => format!("{other} {}", request.url.path().rsplit('/').next().unwrap()),
         })
+        .filter(|call| call != "PING")
         .collect()
 }
 
@@ -95,4 +105,23 @@ async fn a_change_that_fails_to_register_restores_the_earlier_configuration_and_
     let deactivated = binary.run(&["instances", "deactivate", "acme", "--public-url", &server.url]);
     assert!(deactivated.status.success(), "{}", String::from_utf8_lossy(&deactivated.stderr));
     assert_eq!(calls(&github).await.last().map(String::as_str), Some("DELETE 8"));
+}
+
+#[tokio::test]
+async fn a_failed_activation_leaves_nothing_registered() {
+    let github = github_that(true).await;
+    let binary = Binary::example("github_import");
+    let server = binary.serve(&["serve"]);
+    let failed = activate(&binary, &server, &github, "first");
+    let stderr = String::from_utf8_lossy(&failed.stderr);
+    assert!(!failed.status.success());
+    assert!(stderr.contains("activating `acme` failed") && stderr.contains("500"), "{stderr}");
+    // The webhook created before the ping failed was deleted again.
+    assert_eq!(calls(&github).await, ["POST first", "DELETE 7"]);
+    let instances = binary.json(&["instances", "list", "--json"]);
+    assert!(instances.as_array().unwrap().iter().all(|instance| instance["active"] == false), "{instances}");
+    let hook_run = binary.runs().into_iter().find(|run| run["flow"] == "register_hook").expect("the hook's run");
+    let steps = &binary.run_detail(hook_run["id"].as_u64().unwrap())["history"][0]["steps"];
+    let names: Vec<&str> = steps.as_array().unwrap().iter().map(|step| step["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["GitHubApi.create_hook", "GitHubApi.ping_hook", "GitHubApi.delete_hook"]);
 }

@@ -32,6 +32,37 @@ impl Crm {
     }
 }
 
+#[derive(Serialize, Deserialize)]
+struct Subscription {
+    id: u64,
+}
+
+/// An action that declares how it is undone, if an on_activate hook fails after it.
+#[component]
+#[derive(Clone)]
+struct Events {}
+
+#[component]
+impl Events {
+    #[action(undo = unsubscribe)]
+    async fn subscribe(&self, topic: &str) -> Result<Subscription> {
+        Ok(Subscription { id: topic.len() as u64 })
+    }
+
+    #[action]
+    async fn unsubscribe(&self, subscription: &Subscription) -> std::result::Result<(), std::io::Error> {
+        let _ = subscription.id;
+        Ok(())
+    }
+}
+
+#[test]
+fn an_undoable_action_is_called_as_any_other_outside_a_run() {
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let subscription = runtime.block_on(Events {}.subscribe("orders")).unwrap();
+    assert_eq!(subscription.id, 6);
+}
+
 #[test]
 fn actions_keep_their_signatures() {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();

@@ -2,11 +2,11 @@
 //! the third-party API: each action call becomes a traced, recorded step of the run.
 
 use crate::errors::Errors;
-use crate::exports::{ARGUMENT, COMPONENT, DIGEST, DIGEST_NOTHING, DIGEST_SERIALIZED, RECORD_ACTION};
+use crate::exports::{ARGUMENT, COMPONENT, DIGEST, DIGEST_NOTHING, DIGEST_SERIALIZED, KEEP_UNDO, RECORD_ACTION};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
-use syn::{FnArg, ImplItem, ImplItemFn, Item, ItemImpl, ItemStruct, Pat, PatIdent, PatType, ReturnType};
+use syn::{FnArg, Ident, ImplItem, ImplItemFn, Item, ItemImpl, ItemStruct, Pat, PatIdent, PatType, ReturnType};
 
 pub(crate) fn component(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
@@ -67,19 +67,37 @@ fn component_impl(mut item: ItemImpl, errors: &mut Errors) -> TokenStream {
     let mut wrappers = Vec::new();
     for member in &mut item.items {
         let ImplItem::Fn(method) = member else { continue };
-        let before = method.attrs.len();
+        let Some(index) = method.attrs.iter().position(|attr| attr.path().is_ident("action")) else { continue };
+        let attr = method.attrs.remove(index);
         method.attrs.retain(|attr| !attr.path().is_ident("action"));
-        if method.attrs.len() != before {
-            wrappers.push(action_wrapper(method, errors));
-        }
+        let undo = undo_option(&attr, errors);
+        wrappers.push(action_wrapper(method, undo, errors));
     }
     item.items.extend(wrappers.into_iter().flatten().map(ImplItem::Fn));
     item.into_token_stream()
 }
 
+/// `#[action]`'s one option, `undo = method`: what removes what the action created.
+fn undo_option(attr: &syn::Attribute, errors: &mut Errors) -> Option<Ident> {
+    let syn::Meta::List(list) = &attr.meta else { return None };
+    let wrong = "#[action] takes one option, `undo = method`: the method of this component that removes what \
+                 the action created, called if an on_activate hook fails after it, e.g. #[action(undo = delete_hook)]";
+    match list.parse_args::<syn::MetaNameValue>() {
+        Ok(syn::MetaNameValue { path, value: syn::Expr::Path(method), .. })
+            if path.is_ident("undo") && method.path.get_ident().is_some() =>
+        {
+            method.path.get_ident().cloned()
+        }
+        _ => {
+            errors.at(&list.tokens, wrong);
+            None
+        }
+    }
+}
+
 /// Renames the action's body to a hidden method and puts, under the action's name, a method
-/// that runs it as a recorded step.
-fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplItemFn> {
+/// that runs it as a recorded step (and keeps how to undo it, with `undo`).
+fn action_wrapper(method: &mut ImplItemFn, undo: Option<Ident>, errors: &mut Errors) -> Option<ImplItemFn> {
     if method.sig.asyncness.is_none() {
         errors.at(
             method.sig.fn_token,
@@ -133,6 +151,17 @@ fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplIt
         ReturnType::Default => Span::call_site(),
     };
     let record = RECORD_ACTION.at(output_span);
+    let undo = match (undo, wrapper.sig.receiver()) {
+        (None, _) => None,
+        (Some(undo), Some(receiver)) if receiver.reference.is_some() => Some(undo),
+        (Some(undo), _) => {
+            errors.at(
+                &undo,
+                "an action with `undo` takes `&self`: a copy of the component is kept to call the undo with",
+            );
+            return None;
+        }
+    };
     // Each argument that serializes goes into the step's input digest (see the runtime's
     // `component/digest.rs` for how the others are left out).
     wrapper.block = syn::parse_quote! {{
@@ -153,5 +182,20 @@ fn action_wrapper(method: &mut ImplItemFn, errors: &mut Errors) -> Option<ImplIt
         )
         .await
     }};
+    if let Some(undo) = undo {
+        let keep_undo = KEEP_UNDO.at(undo.span());
+        let block = &wrapper.block;
+        wrapper.block = syn::parse_quote! {{
+            let result = #block;
+            if let ::std::result::Result::Ok(output) = &result {
+                #keep_undo(self, #action_str, output, |component: Self, output| {
+                    ::std::boxed::Box::pin(async move {
+                        component.#undo(&output).await.map(drop).map_err(|error| ::std::format!("{error:#}"))
+                    })
+                });
+            }
+            result
+        }};
+    }
     Some(wrapper)
 }

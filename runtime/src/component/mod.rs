@@ -5,6 +5,7 @@ mod digest;
 
 pub use digest::{Argument, Digest, DigestNothing, DigestSerialized};
 
+use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt::Display;
@@ -62,6 +63,47 @@ pub trait RecordedOutput: Serialize + DeserializeOwned {}
 // output must serialize) rather than serde's two bare bounds.
 #[diagnostic::do_not_recommend]
 impl<T: Serialize + DeserializeOwned> RecordedOutput for T {}
+
+/// What an `#[action(undo = …)]` is a method of: a copy is kept to call the undo with.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "an #[action(undo = …)] keeps a copy of its component to undo the call if activation fails, so `{Self}` must be `Clone`",
+    label = "this component is not `Clone`",
+    note = "derive `Clone` for it: its HTTP client and URLs clone cheaply"
+)]
+pub trait UndoableComponent: Component + Clone + Send + Sync + 'static {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Component + Clone + Send + Sync + 'static> UndoableComponent for T {}
+
+/// How an `#[action(undo = …)]` call that succeeded is undone: `undo` with a copy of the
+/// component and the call's output. Kept while an `on_activate` hook runs; if the hook fails,
+/// the calls it made are undone, last first, so a failed activation leaves nothing registered.
+#[doc(hidden)]
+pub fn keep_undo<C, T>(
+    component: &C,
+    action: &'static str,
+    output: &T,
+    undo: fn(C, T) -> BoxFuture<'static, Result<(), String>>,
+) where
+    C: UndoableComponent,
+    T: RecordedOutput + Send + 'static,
+{
+    crate::engine::keep_undo(|| {
+        // A copy through JSON, as the output is recorded: an action's output need not be `Clone`.
+        let output = serde_json::to_value(output).map_err(|error| error.to_string());
+        let component = component.clone();
+        crate::engine::Undo {
+            step: format!("{}.{action}", C::NAME),
+            run: Box::new(move || {
+                match output.and_then(|json| serde_json::from_value(json).map_err(|e| e.to_string())) {
+                    Ok(output) => undo(component, output),
+                    Err(error) => Box::pin(async move { Err(format!("its output could not be copied: {error}")) }),
+                }
+            }),
+        }
+    });
+}
 
 /// Runs one action call in its tracing span as a step of the current run.
 #[doc(hidden)]

@@ -40,6 +40,18 @@ pub(crate) async fn run_attempt(
         // A journal dropped without aborting closes the channel, which turns this branch off.
         Ok(error) = aborted => Err(error),
     };
+    // What a failed on_activate registered is removed, so that it leaves nothing behind.
+    let result = match result {
+        Err(error) => {
+            let failures = recorder.undo().instrument(span.clone()).await;
+            if failures.is_empty() {
+                Err(error)
+            } else {
+                Err(error.wrap(format!("{}; remove what remains by hand", failures.join("; "))))
+            }
+        }
+        ok => ok,
+    };
     span.in_scope(|| match &result {
         Ok(_) => tracing::debug!("attempt succeeded"),
         Err(error) => tracing::warn!(error = %format!("{error:#}"), "attempt failed"),

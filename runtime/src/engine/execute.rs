@@ -6,7 +6,7 @@ use super::attempt::{Attempted, run_attempt};
 use super::journal::Journal;
 use super::recorder::Recorder;
 use super::state::RunState;
-use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo};
+use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo, Trigger};
 use crate::store::{ClaimedRun, Finished, FinishedAttempt, Outcome};
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -81,7 +81,11 @@ impl<C: Config> Engine<C> {
             Ok(call) => {
                 let timeout = flow.map_or(Policy::DEFAULT.timeout, |flow| flow.policy.timeout);
                 let (journal, aborted) = Journal::new(self.store.clone(), run.id, run.attempt);
-                run_attempt(span, timeout, Recorder::journaled(journal), aborted, call).await
+                let mut recorder = Recorder::journaled(journal);
+                if flow.is_some_and(|flow| flow.trigger == Trigger::OnActivate) {
+                    recorder = recorder.undoing_on_failure();
+                }
+                run_attempt(span, timeout, recorder, aborted, call).await
             }
             Err(error) => Attempted { result: Err(error), steps: Vec::new(), logs: Vec::new() },
         }

@@ -17,7 +17,7 @@ mod state;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};
-pub(crate) use recorder::{RunLog, step};
+pub(crate) use recorder::{RunLog, Undo, keep_undo, step};
 pub(crate) use route::{Routed, Router};
 pub(crate) use workers::DEFAULT_WORKERS;
 

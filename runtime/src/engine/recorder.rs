@@ -3,6 +3,7 @@
 
 use super::journal::Journal;
 use crate::model::{LogLine, StepRecord};
+use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt::Display;
@@ -22,6 +23,16 @@ struct Recorded {
     steps: Vec<StepRecord>,
     logs: Vec<LogLine>,
     dropped_lines: usize,
+    /// How to undo the action calls that succeeded, in the order they were made: kept only
+    /// where a failure undoes them (`Recorder::undoing_on_failure`).
+    undos: Vec<Undo>,
+}
+
+/// Undoes one action call that succeeded (`#[action(undo = …)]`); names it and says why it
+/// could not be undone.
+pub(crate) struct Undo {
+    pub step: String,
+    pub run: Box<dyn FnOnce() -> BoxFuture<'static, Result<(), String>> + Send>,
 }
 
 /// The record of the attempt running on this task.
@@ -30,6 +41,9 @@ pub(crate) struct Recorder {
     recorded: Arc<Mutex<Recorded>>,
     /// The run's durable steps; `None` where nothing is stored (the recorder's own tests).
     journal: Option<Arc<Journal>>,
+    /// A failed attempt undoes its action calls that succeeded (an `on_activate` hook: its
+    /// failure must leave nothing registered).
+    undoes_on_failure: bool,
 }
 
 tokio::task_local! {
@@ -39,7 +53,25 @@ tokio::task_local! {
 impl Recorder {
     /// A recorder whose action calls are durable steps of `journal`'s run.
     pub(crate) fn journaled(journal: Arc<Journal>) -> Recorder {
-        Recorder { recorded: Arc::default(), journal: Some(journal) }
+        Recorder { recorded: Arc::default(), journal: Some(journal), undoes_on_failure: false }
+    }
+
+    /// A failed attempt undoes the action calls that succeeded, last first.
+    pub(crate) fn undoing_on_failure(self) -> Recorder {
+        Recorder { undoes_on_failure: true, ..self }
+    }
+
+    /// Undoes, last first, the action calls of a failed attempt that declared how; each undo
+    /// is recorded as a step. Returns what could not be undone.
+    pub(crate) async fn undo(&self) -> Vec<String> {
+        let undos = std::mem::take(&mut self.recorded.lock().expect("recorder lock").undos);
+        let mut failures = Vec::new();
+        for undo in undos.into_iter().rev() {
+            if let Err(error) = self.record((undo.run)()).await {
+                failures.push(format!("undoing `{}` failed: {error}", undo.step));
+            }
+        }
+        failures
     }
 
     /// Runs `attempt` with this recorder as the task's current one.
@@ -82,6 +114,16 @@ where
     };
     recorder.recorded.lock().expect("recorder lock").steps.push(step);
     result
+}
+
+/// Keeps how to undo an action call that succeeded, if the attempt on this task undoes its
+/// calls when it fails (else `undo` is not even made).
+pub(crate) fn keep_undo(undo: impl FnOnce() -> Undo) {
+    let _ = CURRENT.try_with(|recorder| {
+        if recorder.undoes_on_failure {
+            recorder.recorded.lock().expect("recorder lock").undos.push(undo());
+        }
+    });
 }
 
 /// A tracing layer that copies each event emitted inside an attempt into its run log.

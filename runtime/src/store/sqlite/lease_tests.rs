@@ -76,7 +76,12 @@ fn a_lifecycle_hook_whose_lease_ran_out_is_dead_with_the_reason() {
 #[test]
 fn a_claim_passes_over_the_runs_of_instances_holding_their_share() {
     let connection = with_acme();
-    connection.execute("INSERT INTO instances VALUES ('quiet', '{}', 1, 1, 0)", []).unwrap();
+    connection
+        .execute(
+            "INSERT INTO instances (name, config, active, version, updated_at) VALUES ('quiet', '{}', 1, 1, 0)",
+            [],
+        )
+        .unwrap();
     let queued = |instance: &str| {
         let entry = Entry {
             flow: "import",

@@ -137,7 +137,9 @@ fn space_freed_by_pruning_is_reused_so_the_file_stops_growing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     let mut connection = super::open_writer(&path).unwrap();
-    connection.execute("INSERT INTO instances VALUES ('acme', '{}', 1, 1, 0)", []).unwrap();
+    connection
+        .execute("INSERT INTO instances (name, config, active, version, updated_at) VALUES ('acme', '{}', 1, 1, 0)", [])
+        .unwrap();
     let size = |connection: &Connection| {
         connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
         std::fs::metadata(&path).unwrap().len()
