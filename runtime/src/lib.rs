@@ -96,6 +96,38 @@ pub use aqueduct_macros::flow;
 pub use aqueduct_macros::component;
 
 /// Marks a method of a [`component`] impl as a recorded API call; see [`component`].
+///
+/// `#[action(undo = method)]` names the method that removes what the action created; it takes
+/// the action's output by reference. When an `on_activate` hook fails after the call, the call
+/// is undone, so a failed activation leaves nothing registered. The component is then `Clone`:
+/// a copy is kept to call the undo with.
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Webhook { id: u64 }
+///
+/// #[component]
+/// #[derive(Clone)]
+/// struct Shop { base: Url, http: reqwest::Client }
+///
+/// #[component]
+/// impl Shop {
+///     #[action(undo = delete_webhook)]
+///     async fn create_webhook(&self, url: &Url) -> Result<Webhook> {
+///         let answer = self.http.post(self.base.join("webhooks")?).json(&serde_json::json!({ "url": url })).send().await?;
+///         Ok(answer.check_status()?.json().await?)
+///     }
+///
+///     #[action]
+///     async fn delete_webhook(&self, webhook: &Webhook) -> Result<()> {
+///         let url = self.base.join(&format!("webhooks/{}", webhook.id))?;
+///         self.http.delete(url).send().await?.check_status()?;
+///         Ok(())
+///     }
+/// }
+/// ```
 pub use aqueduct_macros::action;
 
 /// Lists the flows of one integration and generates its `main`: the binary's command line
