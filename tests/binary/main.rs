@@ -24,6 +24,7 @@ mod recovery;
 mod retention;
 mod retries;
 mod schedule;
+mod secrets;
 mod shutdown;
 mod signatures;
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]

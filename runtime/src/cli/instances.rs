@@ -1,4 +1,4 @@
-//! `instances activate | deactivate | list`.
+//! `instances activate | deactivate | rotate-key | list`.
 
 use super::CommandContext;
 use super::public_url::PublicUrlArg;
@@ -39,6 +39,9 @@ enum InstancesCommand {
         #[command(flatten)]
         public_url: PublicUrlArg,
     },
+    /// Encrypt every instance's configuration again with a new key, which replaces the old
+    /// one in the key file (back the new one up).
+    RotateKey,
     /// List the instances.
     List {
         /// Print JSON instead of a table.
@@ -76,6 +79,13 @@ pub(super) async fn run<C: Config>(
                 Some(run) => writeln!(out(), "deactivated {name} (on_deactivate ran as run {run})")?,
                 None => writeln!(out(), "deactivated {name}")?,
             }
+        }
+        InstancesCommand::RotateKey => {
+            let context = CommandContext::open(&integration, store_url).await?;
+            let (sealed_again, key) = context.instances.rotate_key().await?;
+            let key_file = context.instances.key_file().display().to_string();
+            writeln!(out(), "encrypted {sealed_again} instance configurations with the new key {key}")?;
+            eprintln!("the key file {key_file} holds the new key alone now: back it up, the old one opens nothing");
         }
         InstancesCommand::List { json } => {
             let instances = store::open(store_url, Role::Command).await?.instances().await?;

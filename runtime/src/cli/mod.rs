@@ -12,7 +12,7 @@ mod runs;
 mod serve;
 
 use crate::engine::Engine;
-use crate::instances::Instances;
+use crate::instances::{Instances, Sealer};
 use crate::integration::Integration;
 use crate::model::{Config, Result};
 use crate::outbound;
@@ -113,7 +113,7 @@ impl<C: Config> CommandContext<C> {
     async fn open(integration: &Integration<C>, store_url: &str) -> Result<CommandContext<C>> {
         let store = store::open(store_url, Role::Command).await?;
         let public_url = public_url::recorded_or_default(store.as_ref()).await?;
-        CommandContext::with(integration, store, public_url)
+        CommandContext::with(integration, store, public_url, store_url)
     }
 
     /// For a command whose hooks name endpoints (`instances activate`, `deactivate`).
@@ -124,11 +124,17 @@ impl<C: Config> CommandContext<C> {
     ) -> Result<CommandContext<C>> {
         let store = store::open(store_url, Role::Command).await?;
         let public_url = public_url.resolve(store.as_ref()).await?;
-        CommandContext::with(integration, store, public_url)
+        CommandContext::with(integration, store, public_url, store_url)
     }
 
-    fn with(integration: &Integration<C>, store: Arc<dyn Store>, public_url: Url) -> Result<CommandContext<C>> {
-        let instances = Arc::new(Instances::new(store.clone()));
+    fn with(
+        integration: &Integration<C>,
+        store: Arc<dyn Store>,
+        public_url: Url,
+        store_url: &str,
+    ) -> Result<CommandContext<C>> {
+        let sealer = Arc::new(Sealer::for_store(store_url));
+        let instances = Arc::new(Instances::new(store.clone(), sealer));
         let http = outbound::runs_client()?;
         let engine = Engine::new(
             integration.flows(),

@@ -1,5 +1,6 @@
 //! A process's view of which instances are active, with their typed configuration.
 
+use super::Sealer;
 use crate::model::{Config, InstanceRecord, Result, decode_config};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -10,6 +11,7 @@ use std::sync::{Arc, RwLock};
 /// inactive instance.)
 pub(super) struct InstanceCache<C> {
     known: RwLock<HashMap<String, Cached<C>>>,
+    sealer: Arc<Sealer>,
 }
 
 struct Cached<C> {
@@ -18,13 +20,11 @@ struct Cached<C> {
     config: Option<Arc<C>>,
 }
 
-impl<C> Default for InstanceCache<C> {
-    fn default() -> Self {
-        InstanceCache { known: RwLock::new(HashMap::new()) }
-    }
-}
-
 impl<C: Config> InstanceCache<C> {
+    pub(super) fn new(sealer: Arc<Sealer>) -> Self {
+        InstanceCache { known: RwLock::new(HashMap::new()), sealer }
+    }
+
     /// What the cache knows of `name`: `Some(None)` for an instance known to be inactive,
     /// `None` for one it has not seen.
     pub(super) fn get(&self, name: &str) -> Option<Option<Arc<C>>> {
@@ -48,7 +48,7 @@ impl<C: Config> InstanceCache<C> {
         let config = match (record.active, decoded) {
             (false, _) => None,
             (true, Some(config)) => Some(Arc::new(config)),
-            (true, None) => Some(Arc::new(decode_config::<C>(&record.config)?)),
+            (true, None) => Some(Arc::new(decode_config::<C>(&self.sealer.open(&record.name, &record.config)?)?)),
         };
         let mut known = self.known.write().expect("instance cache lock");
         let entry = known.entry(record.name.clone()).or_insert(Cached { version: i64::MIN, config: None });

@@ -1,8 +1,11 @@
 //! Customer instances: their stored records, and each one's typed configuration, cached.
 
 mod cache;
+mod sealing;
 
-use crate::model::{Config, InstanceRecord, ParsedConfig, Result};
+pub(crate) use sealing::Sealer;
+
+use crate::model::{Config, Error, InstanceRecord, ParsedConfig, Result};
 use crate::store::Store;
 use cache::InstanceCache;
 use std::sync::Arc;
@@ -17,11 +20,13 @@ const REFRESH: Duration = Duration::from_secs(1);
 pub(crate) struct Instances<C> {
     store: Arc<dyn Store>,
     cache: InstanceCache<C>,
+    /// Seals configurations as they are stored, opens them as they are read.
+    sealer: Arc<Sealer>,
 }
 
 impl<C: Config> Instances<C> {
-    pub(crate) fn new(store: Arc<dyn Store>) -> Instances<C> {
-        Instances { store, cache: InstanceCache::default() }
+    pub(crate) fn new(store: Arc<dyn Store>, sealer: Arc<Sealer>) -> Instances<C> {
+        Instances { store, cache: InstanceCache::new(sealer.clone()), sealer }
     }
 
     /// The configuration of the active instance `name`, or `None` when it is not active.
@@ -57,9 +62,59 @@ impl<C: Config> Instances<C> {
         Ok(records.into_iter().filter(|record| record.active).map(|record| record.name).collect())
     }
 
+    /// Every active instance's configuration opens with the key file's keys; the error names
+    /// the first that does not (a server refuses to start without its key rather than
+    /// answering every delivery 503).
+    pub(crate) async fn check_sealed(&self) -> Result<()> {
+        for record in self.store.instances().await?.iter().filter(|record| record.active) {
+            self.sealer.open(&record.name, &record.config)?;
+        }
+        Ok(())
+    }
+
+    /// Seals every instance's configuration again with a new key, then drops the old keys
+    /// from the key file; returns how many were sealed again and the new key's id. Each is
+    /// written only if unchanged since it was read; one activated meanwhile is sealed again
+    /// in the next round.
+    pub(crate) async fn rotate_key(&self) -> Result<(usize, String)> {
+        self.check_sealed_all().await?;
+        let id = self.sealer.begin_rotation()?;
+        let mut sealed_again = 0;
+        for _ in 0..3 {
+            let mut changes = Vec::new();
+            for record in self.store.instances().await? {
+                if !self.sealer.sealed_with(&record.config, &id) {
+                    let plain = self.sealer.open(&record.name, &record.config)?;
+                    changes.push((record.name.clone(), record.version, self.sealer.seal(&record.name, &plain)?));
+                }
+            }
+            if changes.is_empty() {
+                self.sealer.finish_rotation()?;
+                return Ok((sealed_again, id));
+            }
+            sealed_again += self.store.replace_configs(changes).await?;
+        }
+        Err(Error::msg(
+            "instances kept being activated while their configurations were sealed again; run `instances rotate-key` again",
+        ))
+    }
+
+    /// Where the key that seals configurations is kept.
+    pub(crate) fn key_file(&self) -> &std::path::Path {
+        self.sealer.path()
+    }
+
+    /// Every instance's configuration, active or not, opens.
+    async fn check_sealed_all(&self) -> Result<()> {
+        for record in self.store.instances().await? {
+            self.sealer.open(&record.name, &record.config)?;
+        }
+        Ok(())
+    }
+
     /// Stores `name` as active with `config`, replacing an earlier configuration.
     pub(crate) async fn activate(&self, name: &str, config: ParsedConfig<C>) -> Result<()> {
-        let record = self.store.activate_instance(name, &config.json).await?;
+        let record = self.store.activate_instance(name, &self.sealer.seal(name, &config.json)?).await?;
         self.cache.update_with(&record, Some(config.config)).map(drop)
     }
 

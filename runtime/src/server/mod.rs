@@ -7,7 +7,7 @@ mod open_files;
 
 use crate::engine::{DEFAULT_WORKERS, Engine};
 use crate::ingress::{self, Endpoints};
-use crate::instances::Instances;
+use crate::instances::{Instances, Sealer};
 use crate::integration::{Demo, Integration};
 use crate::lifecycle;
 use crate::model::{Config, Error, Flows, Result, Trigger, names_no_reachable_host, parse_config};
@@ -135,7 +135,8 @@ impl<C: Config> Server<C> {
             tracing::warn!(%public_url, "endpoint URLs name an address no third party can reach; give the server its --public-url");
         }
         move_old_delivery_ids(store.as_ref(), integration.flows()).await?;
-        let instances = Arc::new(Instances::new(store.clone()));
+        let instances = Arc::new(Instances::new(store.clone(), Arc::new(Sealer::for_store(&options.store))));
+        instances.check_sealed().await?;
         instances.all().await?;
         let workers = options.workers.clamp(1, usize::from(u16::MAX));
         let flows = integration.flows();

@@ -21,6 +21,9 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn restore_instance(&self, name: &str, previous: Option<InstanceRecord>) -> Result<InstanceRecord>;
     /// Marks the instance inactive; `None` when there is no such instance.
     async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>>;
+    /// Replaces instances' stored configurations, each `(name, version read, config)` only if
+    /// still at that version; returns how many were replaced.
+    async fn replace_configs(&self, changes: Vec<(String, i64, String)>) -> Result<usize>;
     /// Records what the instance's `on_activate` returned (JSON), for its `on_deactivate`.
     async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()>;
     async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>>;

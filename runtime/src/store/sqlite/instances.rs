@@ -58,6 +58,19 @@ pub(super) fn deactivate(connection: &Connection, name: &str) -> rusqlite::Resul
         .optional()
 }
 
+/// Each configuration replaced if its instance is still at the version read; the version goes
+/// up, so caches read it again.
+pub(super) fn replace_configs(connection: &Connection, changes: &[(String, i64, String)]) -> rusqlite::Result<usize> {
+    let mut replace = connection.prepare_cached(
+        "UPDATE instances SET config = ?3, version = version + 1, updated_at = ?4 WHERE name = ?1 AND version = ?2",
+    )?;
+    let mut replaced = 0;
+    for (name, version, config) in changes {
+        replaced += replace.execute(params![name, version, config, now()])?;
+    }
+    Ok(replaced)
+}
+
 /// Records what the instance's `on_activate` registered. The version is left alone: the
 /// configuration did not change.
 pub(super) fn record_registration(

@@ -178,6 +178,10 @@ impl Store for SqliteStore {
         self.writer.write(move |connection| instances::deactivate(connection, &name)).await
     }
 
+    async fn replace_configs(&self, changes: Vec<(String, i64, String)>) -> Result<usize> {
+        self.writer.write(move |connection| instances::replace_configs(connection, &changes)).await
+    }
+
     async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()> {
         let name = name.to_owned();
         self.writer
