@@ -137,17 +137,28 @@ async fn a_failing_reactivation_keeps_the_earlier_configuration() {
         .respond_with(ResponseTemplate::new(500))
         .mount(&fake)
         .await;
+    // The earlier registration is listed, and removed, before registering again.
+    Mock::given(method("GET"))
+        .and(path("/inventory/webhooks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&fake)
+        .await;
     let binary = Binary::example("inventory_sync");
     assert!(binary.activate("acme", &inventory_config(&fake), "http://127.0.0.1:9").status.success());
+    let stored = || -> String {
+        let database = binary.database();
+        database.query_row("SELECT config FROM instances WHERE name = 'acme'", [], |row| row.get(0)).unwrap()
+    };
+    let first = stored();
+    assert!(!first.contains("t0ken"), "the configuration is stored encrypted");
     let changed = inventory_config(&fake).replace("t0ken", "n3w");
-    assert!(!binary.activate("acme", &changed, "http://127.0.0.1:9").status.success());
+    let refused = binary.activate("acme", &changed, "http://127.0.0.1:9");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("its earlier state is restored"));
 
     let instances = binary.json(&["instances", "list", "--json"]);
     assert_eq!(instances[0]["active"], true, "{instances}");
-    let database = binary.database();
-    let config: String =
-        database.query_row("SELECT config FROM instances WHERE name = 'acme'", [], |row| row.get(0)).unwrap();
-    assert!(config.contains("t0ken") && !config.contains("n3w"), "the failed configuration was kept");
+    assert_eq!(stored(), first, "the earlier configuration, as it was stored, is back");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
