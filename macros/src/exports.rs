@@ -80,6 +80,7 @@ runtime_paths! {
     COMPONENT => "__private::Component",
     RECORD_ACTION => "__private::record_action",
     KEEP_UNDO => "__private::keep_undo",
+    RATE => "__private::Rate",
     // Lifecycle hooks that pair.
     HOOKS => "__private::Hooks",
     HOOK => "__private::Hook",

@@ -19,6 +19,7 @@ mod instances;
 mod lifecycle;
 mod limits;
 mod order;
+mod rate;
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
 mod recovery;
 mod retention;

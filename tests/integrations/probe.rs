@@ -284,6 +284,37 @@ async fn drifting(ctx: Ctx<Settings>) -> Result<()> {
     Err(Error::msg("failing after the first step, until the code changes"))
 }
 
+/// A third party that allows 10 calls a second per customer.
+#[component(rate = "10/s")]
+struct Metered {
+    base: Url,
+    http: reqwest::Client,
+}
+
+#[component]
+impl Metered {
+    #[action(timeout = "2s")]
+    async fn call(&self, query: &str) -> Result<()> {
+        let url = self.base.join(&format!("metered?{query}"))?;
+        self.http.post(url).send().await?.check_status()?;
+        Ok(())
+    }
+}
+
+#[derive(Deserialize)]
+struct MeteredQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Calls the metered API once; returns when the call returned.
+#[flow(webhook, path = "/metered", retries = 0)]
+async fn metered(ctx: Ctx<Settings>, Query(query): Query<MeteredQuery>) -> Result<jiff::Timestamp> {
+    let base = ctx.config().api_url.clone().context("this instance has no api_url")?;
+    Metered { base, http: ctx.http().clone() }.call(&query.q).await?;
+    Ok(jiff::Timestamp::now())
+}
+
 #[derive(Default, Serialize, Deserialize)]
 struct Tally {
     count: u64,
@@ -315,6 +346,6 @@ aqueduct::integration! {
     flows: [
         echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api,
                         standard, github, ordered_retry, OrderEvents, order_created, order_cancelled, slack_event, meta_event,
-        sns_notification, hang, brief, stall, three_steps, drifting, tally,
+        sns_notification, hang, brief, stall, three_steps, drifting, tally, metered,
     ],
 }

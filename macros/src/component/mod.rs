@@ -1,21 +1,30 @@
 //! `#[component]` on a struct and on its `impl`, and `#[action]` on the methods that call
 //! the third-party API: each action call becomes a traced, recorded step of the run.
 
+mod options;
+
 use crate::errors::Errors;
-use crate::exports::{ARGUMENT, COMPONENT, DIGEST, DIGEST_NOTHING, DIGEST_SERIALIZED, KEEP_UNDO, RECORD_ACTION};
+use crate::exports::{ARGUMENT, COMPONENT, DIGEST, DIGEST_NOTHING, DIGEST_SERIALIZED, KEEP_UNDO, RATE, RECORD_ACTION};
+use options::ActionOptions;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
+use std::time::Duration;
 use syn::spanned::Spanned;
-use syn::{FnArg, Ident, ImplItem, ImplItemFn, Item, ItemImpl, ItemStruct, Pat, PatIdent, PatType, ReturnType};
+use syn::{FnArg, ImplItem, ImplItemFn, Item, ItemImpl, ItemStruct, Pat, PatIdent, PatType, ReturnType};
 
 pub(crate) fn component(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    if !attr.is_empty() {
-        errors.at(&attr, "#[component] takes no options");
-    }
     let expanded = match syn::parse2::<Item>(item.clone()) {
-        Ok(Item::Struct(item)) => component_struct(item),
-        Ok(Item::Impl(item)) => component_impl(item, &mut errors),
+        Ok(Item::Struct(item)) => {
+            let rate = options::rate(attr, &mut errors);
+            component_struct(item, rate)
+        }
+        Ok(Item::Impl(item)) => {
+            if !attr.is_empty() {
+                errors.at(&attr, "#[component] on an `impl` block takes no options; `rate = …` goes on the struct");
+            }
+            component_impl(item, &mut errors)
+        }
         _ => {
             errors.at(
                 &item,
@@ -36,15 +45,23 @@ pub(crate) fn stray_action(item: TokenStream) -> TokenStream {
     [error.to_compile_error(), item].into_iter().collect()
 }
 
-fn component_struct(item: ItemStruct) -> TokenStream {
+fn component_struct(item: ItemStruct, rate: Option<(u32, Duration)>) -> TokenStream {
     let name = &item.ident;
     let name_str = name.to_string();
     let (impl_generics, type_generics, where_clause) = item.generics.split_for_impl();
+    let rate = rate.map(|(count, per)| {
+        let millis = u64::try_from(per.as_millis()).unwrap_or(u64::MAX);
+        quote! {
+            const RATE: ::std::option::Option<#RATE> =
+                ::std::option::Option::Some(#RATE { count: #count, per: ::std::time::Duration::from_millis(#millis) });
+        }
+    });
     quote! {
         #item
 
         impl #impl_generics #COMPONENT for #name #type_generics #where_clause {
             const NAME: &'static str = #name_str;
+            #rate
         }
     }
 }
@@ -70,34 +87,17 @@ fn component_impl(mut item: ItemImpl, errors: &mut Errors) -> TokenStream {
         let Some(index) = method.attrs.iter().position(|attr| attr.path().is_ident("action")) else { continue };
         let attr = method.attrs.remove(index);
         method.attrs.retain(|attr| !attr.path().is_ident("action"));
-        let undo = undo_option(&attr, errors);
-        wrappers.push(action_wrapper(method, undo, errors));
+        let options = options::action_options(&attr, errors);
+        wrappers.push(action_wrapper(method, options, errors));
     }
     item.items.extend(wrappers.into_iter().flatten().map(ImplItem::Fn));
     item.into_token_stream()
 }
 
-/// `#[action]`'s one option, `undo = method`: what removes what the action created.
-fn undo_option(attr: &syn::Attribute, errors: &mut Errors) -> Option<Ident> {
-    let syn::Meta::List(list) = &attr.meta else { return None };
-    let wrong = "#[action] takes one option, `undo = method`: the method of this component that removes what \
-                 the action created, called if an on_activate hook fails after it, e.g. #[action(undo = delete_hook)]";
-    match list.parse_args::<syn::MetaNameValue>() {
-        Ok(syn::MetaNameValue { path, value: syn::Expr::Path(method), .. })
-            if path.is_ident("undo") && method.path.get_ident().is_some() =>
-        {
-            method.path.get_ident().cloned()
-        }
-        _ => {
-            errors.at(&list.tokens, wrong);
-            None
-        }
-    }
-}
-
 /// Renames the action's body to a hidden method and puts, under the action's name, a method
 /// that runs it as a recorded step (and keeps how to undo it, with `undo`).
-fn action_wrapper(method: &mut ImplItemFn, undo: Option<Ident>, errors: &mut Errors) -> Option<ImplItemFn> {
+fn action_wrapper(method: &mut ImplItemFn, options: ActionOptions, errors: &mut Errors) -> Option<ImplItemFn> {
+    let ActionOptions { undo, timeout } = options;
     if method.sig.asyncness.is_none() {
         errors.at(
             method.sig.fn_token,
@@ -151,6 +151,13 @@ fn action_wrapper(method: &mut ImplItemFn, undo: Option<Ident>, errors: &mut Err
         ReturnType::Default => Span::call_site(),
     };
     let record = RECORD_ACTION.at(output_span);
+    let timeout = match timeout {
+        Some(timeout) => {
+            let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+            quote!(::std::option::Option::Some(::std::time::Duration::from_millis(#millis)))
+        }
+        None => quote!(::std::option::Option::None),
+    };
     let undo = match (undo, wrapper.sig.receiver()) {
         (None, _) => None,
         (Some(undo), Some(receiver)) if receiver.reference.is_some() => Some(undo),
@@ -177,6 +184,8 @@ fn action_wrapper(method: &mut ImplItemFn, undo: Option<Ident>, errors: &mut Err
         #record(
             <Self as #COMPONENT>::NAME,
             #action_str,
+            <Self as #COMPONENT>::RATE,
+            #timeout,
             input_digest,
             Self::#body_name(#(#forwarded),*),
         )

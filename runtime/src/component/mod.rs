@@ -5,11 +5,13 @@ mod digest;
 
 pub use digest::{Argument, Digest, DigestNothing, DigestSerialized};
 
+use crate::model::{ActionPolicy, DEFAULT_ACTION_TIMEOUT, Rate};
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt::Display;
 use std::future::Future;
+use std::time::Duration;
 use tracing::Instrument;
 
 /// Implemented by `#[component]` structs: the name steps are recorded under.
@@ -21,6 +23,8 @@ use tracing::Instrument;
 )]
 pub trait Component {
     const NAME: &'static str;
+    /// `#[component(rate = "10/s")]`: calls per instance, across its runs.
+    const RATE: Option<Rate> = None;
 }
 
 /// What an `#[action]` may return: a `Result`, so that its step is ok or failed.
@@ -110,6 +114,8 @@ pub fn keep_undo<C, T>(
 pub async fn record_action<F>(
     component: &'static str,
     action: &'static str,
+    rate: Option<Rate>,
+    timeout: Option<Duration>,
     input_digest: Option<String>,
     call: F,
 ) -> F::Output
@@ -120,7 +126,8 @@ where
     let span = tracing::info_span!("action", component, action);
     let name = format!("{component}.{action}");
     let call = async { call.await.into_result() };
-    let result = crate::engine::step(name, input_digest, call).instrument(span.clone()).await;
+    let policy = ActionPolicy { component, timeout: timeout.unwrap_or(DEFAULT_ACTION_TIMEOUT), rate };
+    let result = crate::engine::step(name, input_digest, policy, call).instrument(span.clone()).await;
     span.in_scope(|| match &result {
         Ok(_) => tracing::debug!("action succeeded"),
         Err(error) => tracing::warn!(error = %format!("{error:#}"), "action failed"),

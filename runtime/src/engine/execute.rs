@@ -80,7 +80,7 @@ impl<C: Config> Engine<C> {
         match self.prepare(run, flow, retries, span.clone(), state).await {
             Ok(call) => {
                 let timeout = flow.map_or(Policy::DEFAULT.timeout, |flow| flow.policy.timeout);
-                let (journal, aborted) = Journal::new(self.store.clone(), run.id, run.attempt);
+                let (journal, aborted) = Journal::new(self.store.clone(), run.id, run.attempt, &run.instance);
                 let mut recorder = Recorder::journaled(journal);
                 if flow.is_some_and(|flow| flow.trigger == Trigger::OnActivate) {
                     recorder = recorder.undoing_on_failure();

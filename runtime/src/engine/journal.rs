@@ -4,7 +4,7 @@
 //! succeeded. Steps are matched by the order they start in and their name; a flow whose code
 //! changed so that the sequence no longer matches fails for good rather than guessing.
 
-use crate::model::{Error, RunId, StepRecord};
+use crate::model::{ActionPolicy, Error, RunId, StepRecord};
 use crate::store::{CompletedStep, Store};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -20,6 +20,8 @@ pub(crate) struct Journal {
     store: Arc<dyn Store>,
     run: RunId,
     attempt: u32,
+    /// Whose calls a component's rate limit counts.
+    instance: String,
     /// What earlier attempts completed, read at the first action call: a flow that calls none
     /// costs no read.
     recorded: OnceCell<Vec<CompletedStep>>,
@@ -34,12 +36,13 @@ pub(crate) struct Journal {
 pub(crate) type Aborted = oneshot::Receiver<Error>;
 
 impl Journal {
-    pub(crate) fn new(store: Arc<dyn Store>, run: RunId, attempt: u32) -> (Arc<Journal>, Aborted) {
+    pub(crate) fn new(store: Arc<dyn Store>, run: RunId, attempt: u32, instance: &str) -> (Arc<Journal>, Aborted) {
         let (abort, aborted) = oneshot::channel();
         let journal = Journal {
             store,
             run,
             attempt,
+            instance: instance.to_owned(),
             recorded: OnceCell::new(),
             next: AtomicU32::new(0),
             abort: Mutex::new(Some(abort)),
@@ -47,12 +50,14 @@ impl Journal {
         (Arc::new(journal), aborted)
     }
 
-    /// Runs one step: its recorded output if an earlier attempt completed it, else `call`,
-    /// whose output is recorded when it succeeds. Returns its record for the run's history.
+    /// Runs one step: its recorded output if an earlier attempt completed it, else `call`
+    /// (once the component's rate allows, and within its timeout), whose output is recorded
+    /// when it succeeds. Returns its record for the run's history.
     pub(crate) async fn step<T, E, F>(
         &self,
         name: String,
         input_digest: Option<String>,
+        policy: ActionPolicy,
         call: F,
     ) -> (Result<T, E>, StepRecord)
     where
@@ -96,7 +101,18 @@ impl Journal {
                 }
             };
         }
-        let result = call.await;
+        if let Some(rate) = policy.rate {
+            super::rate::wait_turn(policy.component, rate, &self.instance).await;
+        }
+        let Ok(result) = tokio::time::timeout(policy.timeout, call).await else {
+            let slow = format!(
+                "step {} `{name}` did not finish within its timeout of {}; the attempt fails and is retried like any \
+                 failure (set `#[action(timeout = \"…\")]`)",
+                seq + 1,
+                humantime::format_duration(policy.timeout)
+            );
+            return self.abort(Error::msg(slow)).await;
+        };
         let value = match &result {
             Ok(value) => value,
             Err(error) => {

@@ -10,6 +10,7 @@ mod execute;
 mod journal;
 mod lease;
 mod prune;
+mod rate;
 mod recorder;
 mod route;
 mod shares;

@@ -2,7 +2,7 @@
 //! (tracing events). Both are collected through a task-local, so flows need not pass anything.
 
 use super::journal::Journal;
-use crate::model::{LogLine, StepRecord};
+use crate::model::{ActionPolicy, LogLine, StepRecord};
 use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -94,7 +94,12 @@ impl Recorder {
 /// Runs an action call as a step of the attempt running on this task: durable when the run
 /// is stored (see `journal.rs`), and in the attempt's history either way. Outside an attempt
 /// (a unit test calling a component) it is only called.
-pub(crate) async fn step<T, E, F>(name: String, input_digest: Option<String>, call: F) -> Result<T, E>
+pub(crate) async fn step<T, E, F>(
+    name: String,
+    input_digest: Option<String>,
+    policy: ActionPolicy,
+    call: F,
+) -> Result<T, E>
 where
     T: Serialize + DeserializeOwned,
     E: Display,
@@ -102,7 +107,7 @@ where
 {
     let Ok(recorder) = CURRENT.try_with(Recorder::clone) else { return call.await };
     let (result, step) = match &recorder.journal {
-        Some(journal) => journal.step(name, input_digest, call).await,
+        Some(journal) => journal.step(name, input_digest, policy, call).await,
         None => {
             let started_at = jiff::Timestamp::now();
             let started = std::time::Instant::now();
@@ -192,7 +197,9 @@ mod tests {
             .record(async {
                 tracing::info!(items = 2, "imported");
                 tracing::warn!("slow answer");
-                step("Crm.create".into(), None, async { Ok::<_, String>(1) }).await.unwrap();
+                let policy =
+                    ActionPolicy { component: "Crm", timeout: crate::model::DEFAULT_ACTION_TIMEOUT, rate: None };
+                step("Crm.create".into(), None, policy, async { Ok::<_, String>(1) }).await.unwrap();
             })
             .await;
         let (steps, logs) = recorder.take();

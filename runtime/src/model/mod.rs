@@ -3,6 +3,7 @@
 //! run ids, statuses, causes and records, configuration, secrets and errors. It uses no
 //! other module of the crate; every other module may use it.
 
+mod action_policy;
 mod check_status;
 mod clash;
 mod config;
@@ -24,6 +25,7 @@ mod signing;
 mod state;
 mod trigger;
 
+pub use action_policy::{ActionPolicy, DEFAULT_ACTION_TIMEOUT, Rate};
 pub use check_status::CheckStatus;
 pub use clash::{both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path, share_an_event};
 pub use config::Config;
