@@ -23,6 +23,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("integration", 5),
     ("server", 6),
     ("cli", 7),
+    ("testing", 7),
 ];
 
 #[test]

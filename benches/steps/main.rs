@@ -108,8 +108,8 @@ fn main() {
 
 /// A third party that answers `{"ok":true}`.
 async fn third_party() -> Url {
-    let router = axum::Router::new()
-        .route("/", axum::routing::post(|| async { axum::Json(serde_json::json!({ "ok": true })) }));
+    let router =
+        axum::Router::new().route("/", axum::routing::post(|| async { axum::Json(serde_json::json!({ "ok": true })) }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding");
     let address = listener.local_addr().expect("an address");
     tokio::spawn(async move { axum::serve(listener, router).await });

@@ -49,6 +49,7 @@ mod server;
 #[cfg(any(feature = "nats", feature = "amqp", feature = "mqtt"))]
 mod sources;
 mod store;
+pub mod testing;
 mod verify;
 
 pub mod prelude;

@@ -153,14 +153,5 @@ impl<C: Config> CommandContext<C> {
 /// `AQUEDUCT_LOG` (a tracing filter such as `debug` or `aqueduct=debug`) says; a run's own
 /// log keeps its events at INFO and above whatever the console shows.
 pub fn init_tracing(default: &str) {
-    use tracing_subscriber::Layer;
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("AQUEDUCT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    // Colours only on a terminal: a log file or journal would keep the escape codes.
-    let colours = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let console = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(colours).with_filter(filter);
-    let run_log = crate::engine::RunLog.with_filter(tracing_subscriber::filter::LevelFilter::INFO);
-    let _ = tracing_subscriber::registry().with(console).with(run_log).try_init();
+    crate::engine::init_tracing(default, false);
 }

@@ -74,6 +74,8 @@ pub(super) async fn serve<C: Config>(
         body_timeout: args.body_timeout,
         idle_timeout: args.idle_timeout,
         max_connections: args.max_connections.map(|cap| usize::try_from(cap).unwrap_or(usize::MAX)),
+        // AQUEDUCT_KEY_FILE, else beside the store; commands find it the same way.
+        key_file: None,
     };
     let server = Server::start(integration, options).await?;
     // Nobody may be reading standard output; the server serves regardless.

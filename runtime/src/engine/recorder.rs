@@ -131,6 +131,26 @@ pub(crate) fn keep_undo(undo: impl FnOnce() -> Undo) {
     });
 }
 
+/// Installs the process's tracing, unless it has some already: log lines to stderr (or, for
+/// `testing`, to the test's captured output) at `default` or as `AQUEDUCT_LOG` says, and each
+/// run's own events at INFO and above into its run log, whatever the console shows.
+pub(crate) fn init_tracing(default: &str, test_output: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("AQUEDUCT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    // Colours only on a terminal: a log file or journal would keep the escape codes.
+    let colours = !test_output && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let console = tracing_subscriber::fmt::layer().with_ansi(colours);
+    let console = if test_output {
+        console.with_test_writer().with_filter(filter).boxed()
+    } else {
+        console.with_writer(std::io::stderr).with_filter(filter).boxed()
+    };
+    let run_log = RunLog.with_filter(tracing_subscriber::filter::LevelFilter::INFO);
+    let _ = tracing_subscriber::registry().with(console).with(run_log).try_init();
+}
+
 /// A tracing layer that copies each event emitted inside an attempt into its run log.
 pub(crate) struct RunLog;
 

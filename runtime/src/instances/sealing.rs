@@ -173,8 +173,26 @@ impl Sealer {
         }
     }
 
+    /// A new key file at `path`, for a store made to be thrown away (a test's): no warning.
+    pub(crate) fn generate_at(path: PathBuf) -> Result<()> {
+        Sealer::at(path).write_new_key().map(drop)
+    }
+
     /// The first key, in a new key file; another process's, if it made one first.
     fn create_key_file(&self) -> Result<Key> {
+        let Some(key) = self.write_new_key()? else {
+            return self.keys()?.into_iter().next().ok_or_else(|| Error::msg("the key file is empty"));
+        };
+        tracing::warn!(
+            key_file = %self.path.display(),
+            "generated the key that encrypts instances' configurations; back it up: without it they cannot be read"
+        );
+        *self.keys.lock().expect("sealer lock") = vec![key.clone()];
+        Ok(key)
+    }
+
+    /// Writes a key file with a new key; `None` if there is one already.
+    fn write_new_key(&self) -> Result<Option<Key>> {
         let (key, encoded) = Key::generate();
         let created = std::fs::OpenOptions::new().write(true).create_new(true).mode_owner_only().open(&self.path);
         match created {
@@ -182,16 +200,9 @@ impl Sealer {
                 file.write_all(format!("{encoded}\n").as_bytes()).and_then(|()| file.sync_all()).map_err(|error| {
                     Error::msg(format!("cannot write the key file {}: {error}", self.path.display()))
                 })?;
-                tracing::warn!(
-                    key_file = %self.path.display(),
-                    "generated the key that encrypts instances' configurations; back it up: without it they cannot be read"
-                );
-                *self.keys.lock().expect("sealer lock") = vec![key.clone()];
-                Ok(key)
+                Ok(Some(key))
             }
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                self.keys()?.into_iter().next().ok_or_else(|| Error::msg("the key file is empty"))
-            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
             Err(error) => Err(Error::msg(format!("cannot create the key file {}: {error}", self.path.display()))),
         }
     }

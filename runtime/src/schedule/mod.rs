@@ -4,7 +4,7 @@ mod cron;
 
 pub(crate) use cron::Schedule;
 
-use crate::engine::{Engine, NewRun};
+use crate::engine::{Admitted, Engine, NewRun};
 use crate::instances::Instances;
 use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Request, Trigger};
 use std::sync::Arc;
@@ -45,13 +45,10 @@ async fn tick<C: Config>(
         tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
         match instances.active().await {
             Ok(active) => {
-                let key = format!("tick:{}", next.as_millisecond());
                 let admissions = active.into_iter().map(|instance| {
-                    let dedupe = Dedupe { scope: flow.name, key: key.clone(), window: TICK_MEMORY };
-                    let new_run = NewRun::new(flow, instance, Cause::Schedule, Arc::new(Request::default()));
                     let engine = &engine;
                     async move {
-                        if let Err(error) = engine.admit(new_run.deduped(Some(dedupe))).await {
+                        if let Err(error) = fire(engine, flow, instance, next).await {
                             tracing::error!(flow = flow.name, tick = %next, error = %format!("{error:#}"), "recording a tick failed");
                         }
                     }
@@ -66,4 +63,16 @@ async fn tick<C: Config>(
         // Never fire a tick twice, and skip ticks missed while the process was asleep.
         cursor = next.max(jiff::Timestamp::now());
     }
+}
+
+/// Admits the run of `flow` for `instance` at the tick `at`: once, however often it is fired.
+pub(crate) async fn fire<C: Config>(
+    engine: &Arc<Engine<C>>,
+    flow: &'static FlowDescriptor<C>,
+    instance: String,
+    at: jiff::Timestamp,
+) -> crate::model::Result<Admitted> {
+    let dedupe = Dedupe { scope: flow.name, key: format!("tick:{}", at.as_millisecond()), window: TICK_MEMORY };
+    let new_run = NewRun::new(flow, instance, Cause::Schedule, Arc::new(Request::default()));
+    engine.admit(new_run.deduped(Some(dedupe))).await
 }

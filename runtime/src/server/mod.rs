@@ -14,6 +14,7 @@ use crate::model::{Config, Error, Flows, Result, Trigger, names_no_reachable_hos
 use crate::outbound;
 use crate::schedule;
 use crate::store::{self, Role, Store};
+use axum::Router;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,6 +53,9 @@ pub struct ServerOptions {
     /// before it is closed (5 s by default). The wait for a next request also counts against
     /// the header timeout, so a longer idle timeout has that one's effect.
     pub idle_timeout: Duration,
+    /// The file of the key that encrypts instances' configurations; `None` (the default):
+    /// `AQUEDUCT_KEY_FILE`, else `PATH.key` beside a `sqlite:PATH` store.
+    pub key_file: Option<std::path::PathBuf>,
     /// Connections open at once; beyond it, new ones are closed as soon as they are accepted
     /// while those open go on being served. `None` (the default): 10,000, or half the open-file
     /// limit if that is lower, leaving the other half to the store and outbound connections.
@@ -70,6 +74,7 @@ impl Default for ServerOptions {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(5),
+            key_file: None,
             max_connections: None,
         }
     }
@@ -116,26 +121,50 @@ impl<C: Config> Server<C> {
     /// Opens the store (taking over runs a stopped server left), raises the open-file limit to
     /// its hard limit (and logs it), binds the address and starts serving, ticking and working.
     pub async fn start(integration: Integration<C>, options: ServerOptions) -> Result<Server<C>> {
-        let limits = listener::Limits::new(&options, open_files::raise_limit());
+        Server::launch(integration, options, Front::Tcp).await.map(|(server, _)| server)
+    }
+
+    /// As [`Server::start`], but answering requests only through the router it returns (no
+    /// port), and with no clock-driven schedules or broker consumers: what `testing` drives.
+    pub(crate) async fn in_process(integration: Integration<C>, options: ServerOptions) -> Result<(Server<C>, Router)> {
+        let (server, router) = Server::launch(integration, options, Front::InProcess).await?;
+        Ok((server, router.expect("an in-process server has its router")))
+    }
+
+    async fn launch(
+        integration: Integration<C>,
+        options: ServerOptions,
+        front: Front,
+    ) -> Result<(Server<C>, Option<Router>)> {
         let store = store::open(&options.store, Role::Server { queue_capacity: options.queue_capacity }).await?;
-        let listener = tokio::net::TcpListener::bind(options.listen).await.map_err(|error| {
-            Error::msg(format!(
-                "cannot listen on {}: {error}; choose another address with --listen or AQUEDUCT_LISTEN",
-                options.listen
-            ))
-        })?;
-        let address = listener.local_addr()?;
-        let public_url = match options.public_url {
+        let listener = match front {
+            Front::Tcp => Some(tokio::net::TcpListener::bind(options.listen).await.map_err(|error| {
+                Error::msg(format!(
+                    "cannot listen on {}: {error}; choose another address with --listen or AQUEDUCT_LISTEN",
+                    options.listen
+                ))
+            })?),
+            Front::InProcess => None,
+        };
+        let address = match &listener {
+            Some(listener) => listener.local_addr()?,
+            None => options.listen,
+        };
+        let public_url = match options.public_url.clone() {
             Some(url) => url,
             None => Url::parse(&format!("http://{address}")).expect("an address is a URL"),
         };
         // Commands run beside the server (`instances activate`) name endpoints with it.
         store.record_public_url(public_url.as_str()).await?;
-        if names_no_reachable_host(&public_url) {
+        if listener.is_some() && names_no_reachable_host(&public_url) {
             tracing::warn!(%public_url, "endpoint URLs name an address no third party can reach; give the server its --public-url");
         }
         move_old_delivery_ids(store.as_ref(), integration.flows()).await?;
-        let instances = Arc::new(Instances::new(store.clone(), Arc::new(Sealer::for_store(&options.store))));
+        let sealer = match &options.key_file {
+            Some(path) => Sealer::at(path.clone()),
+            None => Sealer::for_store(&options.store),
+        };
+        let instances = Arc::new(Instances::new(store.clone(), Arc::new(sealer)));
         instances.check_sealed().await?;
         instances.all().await?;
         let workers = options.workers.clamp(1, usize::from(u16::MAX));
@@ -143,17 +172,14 @@ impl<C: Config> Server<C> {
         let http = outbound::runs_client()?;
         let engine =
             Engine::new(flows, store.clone(), instances.clone(), http, public_url, workers, integration.retention());
-        schedule::start(&engine, &instances)?;
         engine.start();
-        // Pub/sub consumers, in a build with a source's feature.
-        #[cfg(any(feature = "nats", feature = "amqp", feature = "mqtt"))]
-        let sources = crate::sources::start(crate::sources::Source {
-            engine: engine.clone(),
-            instances: instances.clone(),
-            integration: integration.name(),
-        });
-        #[cfg(not(any(feature = "nats", feature = "amqp", feature = "mqtt")))]
-        let sources = Vec::new();
+        let sources = match front {
+            Front::Tcp => {
+                schedule::start(&engine, &instances)?;
+                start_sources(&engine, &instances, &integration)
+            }
+            Front::InProcess => Vec::new(),
+        };
         tokio::spawn(instances.clone().keep_fresh());
 
         let endpoints = Endpoints {
@@ -163,11 +189,21 @@ impl<C: Config> Server<C> {
             handshakes: outbound::handshake_client()?,
             body_timeout: options.body_timeout,
         };
+        let router = ingress::router(endpoints);
         let (stop, stopped) = oneshot::channel::<()>();
-        let http = tokio::spawn(listener::serve(listener, ingress::router(endpoints), limits, async move {
-            let _ = stopped.await;
-        }));
-        Ok(Server { engine, instances, store, address, stop, http, sources, drain_timeout: options.drain_timeout })
+        let (http, router) = match listener {
+            Some(listener) => {
+                let limits = listener::Limits::new(&options, open_files::raise_limit());
+                let serving = listener::serve(listener, router, limits, async move {
+                    let _ = stopped.await;
+                });
+                (tokio::spawn(serving), None)
+            }
+            None => (tokio::spawn(async move { drop(stopped.await) }), Some(router)),
+        };
+        let server =
+            Server { engine, instances, store, address, stop, http, sources, drain_timeout: options.drain_timeout };
+        Ok((server, router))
     }
 
     /// The address the server listens on.
@@ -184,6 +220,18 @@ impl<C: Config> Server<C> {
     /// config file holding `config`.
     pub async fn activate(&self, name: &str, config: serde_json::Value) -> Result<()> {
         lifecycle::activate(&self.engine, &self.instances, name, parse_config::<C>(config)?).await.map(drop)
+    }
+
+    pub(crate) fn engine(&self) -> &Arc<Engine<C>> {
+        &self.engine
+    }
+
+    pub(crate) fn instances(&self) -> &Arc<Instances<C>> {
+        &self.instances
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 
     /// A handle for the integration's demo.
@@ -210,6 +258,34 @@ impl<C: Config> Server<C> {
         self.store.close().await;
         tracing::info!("stopped");
     }
+}
+
+/// Pub/sub consumers, in a build with a source's feature.
+#[cfg(any(feature = "nats", feature = "amqp", feature = "mqtt"))]
+fn start_sources<C: Config>(
+    engine: &Arc<Engine<C>>,
+    instances: &Arc<Instances<C>>,
+    integration: &Integration<C>,
+) -> Vec<JoinHandle<()>> {
+    crate::sources::start(crate::sources::Source {
+        engine: engine.clone(),
+        instances: instances.clone(),
+        integration: integration.name(),
+    })
+}
+
+#[cfg(not(any(feature = "nats", feature = "amqp", feature = "mqtt")))]
+fn start_sources<C: Config>(_: &Arc<Engine<C>>, _: &Arc<Instances<C>>, _: &Integration<C>) -> Vec<JoinHandle<()>> {
+    Vec::new()
+}
+
+/// How requests reach a server.
+#[derive(Clone, Copy)]
+enum Front {
+    /// A TCP listener, with its limits.
+    Tcp,
+    /// The router, called in this process.
+    InProcess,
 }
 
 /// Delivery ids an older aqueduct remembered for each event flow are its endpoint's now, as

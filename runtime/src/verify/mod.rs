@@ -3,8 +3,11 @@
 //! without showing a secret or the expected signature.
 
 mod hmac_header;
+mod sign;
 mod signed_timestamp;
 mod standard_webhooks;
+
+pub(crate) use sign::sign;
 
 use crate::model::{Request, Scheme, Secret, Verifier, VerifyError};
 
