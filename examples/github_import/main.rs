@@ -7,6 +7,8 @@
 
 mod demo;
 mod fake_apps;
+#[cfg(test)]
+mod tests;
 
 use aqueduct::prelude::*;
 

@@ -6,6 +6,8 @@
 //! `cargo run --example orders_export` runs a demo against a fake product and accounting app.
 
 mod demo;
+#[cfg(test)]
+mod tests;
 
 use aqueduct::prelude::*;
 

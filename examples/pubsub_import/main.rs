@@ -7,6 +7,8 @@
 //! (started with `nats-server -js`; `AQUEDUCT_NATS_URL` points elsewhere) and a fake catalog.
 
 mod demo;
+#[cfg(test)]
+mod tests;
 
 use aqueduct::prelude::*;
 
