@@ -5,7 +5,7 @@ use super::Engine;
 use super::execute::Retries;
 use super::lease::LEASE;
 use super::shares::Slot;
-use crate::model::{Config, FlowDescriptor, Handler};
+use crate::model::{Config, FlowDescriptor, Handler, Result, RunId};
 use crate::store::{ClaimedRun, FlowClaim};
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +39,15 @@ impl<C: Config> Engine<C> {
             tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
             engine.workers.queued();
         });
+    }
+
+    /// Starts the next attempt of a failed run now rather than at its due time (`testing`
+    /// skips the waits between attempts).
+    pub(crate) async fn hurry(&self, run: RunId) -> Result<()> {
+        if self.store.make_due(run).await? {
+            self.workers.queued();
+        }
+        Ok(())
     }
 
     /// Claims runs from the inbox whenever some may be due and a worker is free, until shutdown.

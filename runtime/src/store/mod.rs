@@ -43,6 +43,8 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn finish(&self, attempt: FinishedAttempt) -> Result<Finished>;
     /// A flow's state for an instance.
     async fn state(&self, flow: &str, instance: &str) -> Result<Option<StoredState>>;
+    /// Makes a failed run waiting for its next attempt due now; `false` if it is not waiting.
+    async fn make_due(&self, run: RunId) -> Result<bool>;
     /// Extends the leases of runs this process is still executing.
     async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()>;
     /// Puts runs this process will not finish back in the inbox (shutting down).

@@ -131,7 +131,8 @@ impl<C: Config> Harness<C> {
     }
 
     /// Run `id` once it has finished (succeeded, dead or ignored); an error if it has not
-    /// within 30 seconds, saying where it is.
+    /// within 30 seconds, saying where it is. The waits between attempts are skipped: a failed
+    /// attempt's retry starts at once, whatever the backoff or `Retry-After` said.
     pub async fn run(&self, id: RunId) -> Result<RunReport> {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
@@ -140,6 +141,9 @@ impl<C: Config> Harness<C> {
             let status = detail.summary.status;
             if status.is_finished() || status == RunStatus::Ignored {
                 return Ok(RunReport::from(detail));
+            }
+            if status == RunStatus::Failed {
+                self.server.engine().hurry(id).await?;
             }
             if tokio::time::Instant::now() >= deadline {
                 return Err(Error::msg(format!(

@@ -240,6 +240,13 @@ pub(super) fn finish(
     Ok(Finished::Recorded)
 }
 
+pub(super) fn make_due(connection: &Connection, run: RunId, now: i64) -> rusqlite::Result<bool> {
+    let changed = connection
+        .prepare_cached("UPDATE runs SET due_at = ?2 WHERE id = ?1 AND status = 'failed' AND due_at > ?2")?
+        .execute(params![run.0, now])?;
+    Ok(changed == 1)
+}
+
 pub(super) fn heartbeat(connection: &Connection, runs: &[RunId], lease: Duration, now: i64) -> rusqlite::Result<()> {
     let mut extend =
         connection.prepare_cached("UPDATE runs SET lease_until = ?2 WHERE id = ?1 AND status = 'running'")?;

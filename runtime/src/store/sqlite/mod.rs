@@ -234,6 +234,10 @@ impl Store for SqliteStore {
         self.read(move |connection| state::read(connection, &flow, &instance)).await
     }
 
+    async fn make_due(&self, run: RunId) -> Result<bool> {
+        self.writer.write(move |connection| inbox::make_due(connection, run, now())).await
+    }
+
     async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()> {
         self.writer.write(move |connection| inbox::heartbeat(connection, &runs, lease, now())).await
     }
