@@ -240,7 +240,7 @@ impl Crm {
     }
 
     async fn post(&self, path: &str, body: serde_json::Value) -> Result<reqwest::Response> {
-        Ok(self.http.post(self.base.join(path)?).json(&body).send().await?.check_status()?)
+        self.http.post(self.base.join(path)?).json(&body).send().await?.check_status()
     }
 
     #[action]
