@@ -43,7 +43,9 @@ pub(crate) async fn run_attempt(
     // What a failed on_activate registered is removed, so that it leaves nothing behind.
     let result = match result {
         Err(error) => {
-            let failures = recorder.undo().instrument(span.clone()).await;
+            // Within the flow's timeout too: an undo's step that cannot be recorded waits for ever.
+            let undone = tokio::time::timeout(timeout, recorder.undo().instrument(span.clone())).await;
+            let failures = undone.unwrap_or_else(|_| vec![format!("undoing did not finish within {timeout:?}")]);
             if failures.is_empty() {
                 Err(error)
             } else {
