@@ -55,7 +55,7 @@ pub(crate) async fn run(demo: Demo<Settings>) -> Result<()> {
     println!("fake accounting app at {accounting}");
     demo.activate(
         "demo",
-        serde_json::json!({ "orders_secret": SECRET, "accounting_url": accounting, "accounting_token": "acc_demo" }),
+        serde_json::json!({ "orders_secret": SECRET, "accounting_url": accounting, "accounting": { "type": "bearer", "token": "acc_demo" } }),
     )
     .await?;
     let url = demo.endpoint::<crate::order_created>("demo");

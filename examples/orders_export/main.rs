@@ -16,7 +16,8 @@ struct Settings {
     /// Your product signs its webhooks to this integration with this secret.
     orders_secret: Secret,
     accounting_url: Url,
-    accounting_token: Secret,
+    /// How we authenticate to it, e.g. `{ type = "bearer", token = "…" }`.
+    accounting: Connection,
 }
 
 /// Your product's webhook.
@@ -86,7 +87,7 @@ impl From<&Order> for Invoice {
 #[component]
 struct Accounting {
     base: Url,
-    token: Secret,
+    connection: Connection,
     http: reqwest::Client,
 }
 
@@ -96,7 +97,7 @@ impl Accounting {
         let settings = ctx.config();
         Accounting {
             base: settings.accounting_url.clone(),
-            token: settings.accounting_token.clone(),
+            connection: settings.accounting.clone(),
             http: ctx.http().clone(),
         }
     }
@@ -104,14 +105,9 @@ impl Accounting {
     /// Creates the invoice once, however often it is sent: the order id is the idempotency key.
     #[action]
     async fn create_invoice(&self, invoice: &Invoice) -> Result<()> {
-        self.http
-            .post(self.base.join("invoices")?)
-            .bearer_auth(self.token.expose())
-            .header("idempotency-key", &invoice.reference)
-            .json(invoice)
-            .send()
-            .await?
-            .check_status()?;
+        let request = self.http.post(self.base.join("invoices")?);
+        let request = self.connection.authorize(request).header("idempotency-key", &invoice.reference).json(invoice);
+        request.send().await?.check_status()?;
         Ok(())
     }
 }

@@ -20,6 +20,7 @@ async fn an_order_becomes_one_invoice_even_when_the_accounting_app_throttles() -
     Mock::given(method("POST"))
         .and(path("/invoices"))
         .and(header("idempotency-key", "ord_1"))
+        .and(header("authorization", "Bearer acc_test"))
         .and(body_partial_json(json!({ "reference": "ord_1", "currency": "EUR", "total": "25.00" })))
         .respond_with(ResponseTemplate::new(201))
         .expect(1)
@@ -31,7 +32,7 @@ async fn an_order_becomes_one_invoice_even_when_the_accounting_app_throttles() -
     let settings = json!({
         "orders_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         "accounting_url": format!("{}/", accounting.uri()),
-        "accounting_token": "acc_test",
+        "accounting": { "type": "bearer", "token": "acc_test" },
     });
     harness.activate("acme", settings).await?;
     let order = json!({ "data": {

@@ -56,8 +56,8 @@ pub mod prelude;
 
 pub use integration::{Demo, Integration};
 pub use model::{
-    Activation, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Rejection, Request,
-    Result, RunId, Secret, State, VerifyError,
+    Activation, CheckStatus, Config, Connection, Context, Ctx, Error, FlowContext, FromRequest, Json, KeyPlace, Query,
+    Rejection, Request, Result, RunId, Secret, State, VerifyError,
 };
 pub use server::{Server, ServerOptions};
 

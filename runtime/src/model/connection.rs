@@ -1,0 +1,172 @@
+//! How a component authenticates to a third party, as each customer's configuration gives it.
+
+use super::secret::Secret;
+use base64::Engine as _;
+use serde::Deserialize;
+
+/// The credentials a component calls a third party with, read from the instance's
+/// configuration and checked at activation (a missing field, or an API key placed nowhere, is
+/// refused naming the field). Secrets in it are [`Secret`]s: never printed, never stored in
+/// the clear.
+///
+/// In the configuration, `type` says which kind:
+///
+/// ```toml
+/// [crm]
+/// type = "api_key"
+/// key = "k3y"
+/// header = "X-Api-Key"    # or: query = "api_key"
+/// ```
+///
+/// `type = "bearer"` takes `token`; `type = "basic"` takes `username` and `password`.
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Deserialize)]
+/// struct Settings { crm_url: Url, crm: Connection }
+///
+/// #[component]
+/// struct Crm { base: Url, connection: Connection, http: reqwest::Client }
+///
+/// #[component]
+/// impl Crm {
+///     #[action]
+///     async fn contact_count(&self) -> Result<u64> {
+///         let request = self.connection.authorize(self.http.get(self.base.join("contacts/count")?));
+///         Ok(request.send().await?.check_status()?.json().await?)
+///     }
+/// }
+///
+/// let settings: Settings = toml::from_str(r#"
+///     crm_url = "https://crm.example.com/"
+///     crm = { type = "bearer", token = "t0ken" }
+/// "#).unwrap();
+/// assert!(format!("{:?}", settings.crm).contains("***"));
+/// ```
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "Raw")]
+pub enum Connection {
+    /// An API key in a header, or in a query parameter.
+    ApiKey { key: Secret, placed: KeyPlace },
+    /// `Authorization: Bearer <token>`.
+    Bearer { token: Secret },
+    /// `Authorization: Basic <username:password>`.
+    Basic { username: String, password: Secret },
+}
+
+/// Where an API key goes.
+///
+/// ```
+/// use aqueduct::{Connection, KeyPlace};
+///
+/// let crm: Connection = serde_json::from_str(r#"{ "type": "api_key", "key": "k3y", "query": "api_key" }"#).unwrap();
+/// assert!(matches!(crm, Connection::ApiKey { placed: KeyPlace::Query(name), .. } if name == "api_key"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyPlace {
+    Header(String),
+    Query(String),
+}
+
+impl Connection {
+    /// `request` carrying this connection's credentials.
+    pub fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self {
+            Connection::ApiKey { key, placed: KeyPlace::Header(name) } => request.header(name, key.expose()),
+            Connection::ApiKey { key, placed: KeyPlace::Query(name) } => request.query(&[(name, key.expose())]),
+            Connection::Bearer { token } => request.bearer_auth(token.expose()),
+            Connection::Basic { username, password } => {
+                let pair = format!("{username}:{}", password.expose());
+                let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+                request.header(http::header::AUTHORIZATION, format!("Basic {encoded}"))
+            }
+        }
+    }
+}
+
+/// A connection as written, before it is checked.
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum Raw {
+    ApiKey { key: Secret, header: Option<String>, query: Option<String> },
+    Bearer { token: Secret },
+    Basic { username: String, password: Secret },
+}
+
+impl TryFrom<Raw> for Connection {
+    type Error = String;
+
+    fn try_from(raw: Raw) -> Result<Connection, String> {
+        let empty = |secret: &Secret, field: &str| {
+            if secret.expose().trim().is_empty() { Err(format!("`{field}` is empty")) } else { Ok(()) }
+        };
+        match raw {
+            Raw::ApiKey { key, header, query } => {
+                empty(&key, "key")?;
+                let placed = match (header, query) {
+                    (Some(header), None) if http::HeaderName::try_from(&header).is_ok() => KeyPlace::Header(header),
+                    (Some(header), None) => return Err(format!("`header = \"{header}\"` is not a header name")),
+                    (None, Some(query)) => KeyPlace::Query(query),
+                    _ => return Err("an API key goes in a `header = \"X-Api-Key\"` or a `query = \"api_key\"` parameter: give one of them".into()),
+                };
+                Ok(Connection::ApiKey { key, placed })
+            }
+            Raw::Bearer { token } => empty(&token, "token").map(|()| Connection::Bearer { token }),
+            Raw::Basic { username, password } => Ok(Connection::Basic { username, password }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wiremock::matchers::{header, method, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn connection(toml: &str) -> Result<Connection, String> {
+        #[derive(Deserialize)]
+        struct Settings {
+            #[allow(dead_code)]
+            crm: Connection,
+        }
+        toml::from_str::<Settings>(toml).map(|settings| settings.crm).map_err(|error| error.to_string())
+    }
+
+    /// Sends a request through the connection `written` and checks the third party saw `expected`.
+    async fn sends(crm: &MockServer, expected: impl wiremock::Match + 'static, written: &str) {
+        let _once = Mock::given(method("GET")).and(expected).respond_with(ResponseTemplate::new(204)).expect(1);
+        let _once = _once.mount_as_scoped(crm).await;
+        let request = connection(written).unwrap().authorize(reqwest::Client::new().get(crm.uri()));
+        assert_eq!(request.send().await.unwrap().status(), 204, "{written}");
+    }
+
+    #[tokio::test]
+    async fn each_kind_puts_its_credentials_where_the_third_party_reads_them() {
+        let crm = MockServer::start().await;
+        sends(&crm, header("x-api-key", "k3y"), r#"crm = { type = "api_key", key = "k3y", header = "X-Api-Key" }"#)
+            .await;
+        sends(&crm, query_param("api_key", "k3y"), r#"crm = { type = "api_key", key = "k3y", query = "api_key" }"#)
+            .await;
+        sends(&crm, header("authorization", "Bearer t0ken"), r#"crm = { type = "bearer", token = "t0ken" }"#).await;
+        // `ada:s3cr3t`, base64.
+        let basic = r#"crm = { type = "basic", username = "ada", password = "s3cr3t" }"#;
+        sends(&crm, header("authorization", "Basic YWRhOnMzY3IzdA=="), basic).await;
+    }
+
+    #[test]
+    fn an_incomplete_connection_is_refused_and_says_what_is_missing() {
+        let refused = |toml: &str| connection(toml).unwrap_err();
+        assert!(refused(r#"crm = { type = "api_key", key = "k" }"#).contains("give one of them"));
+        assert!(refused(r#"crm = { type = "bearer", token = " " }"#).contains("`token` is empty"));
+        assert!(refused(r#"crm = { type = "bearer" }"#).contains("missing field `token`"));
+        assert!(refused(r#"crm = { type = "oauth" }"#).contains("unknown variant `oauth`"));
+    }
+
+    #[test]
+    fn no_secret_shows_in_debug() {
+        let basic = connection(r#"crm = { type = "basic", username = "ada", password = "s3cr3t" }"#).unwrap();
+        let shown = format!("{basic:?}");
+        assert!(!shown.contains("s3cr3t") && shown.contains("ada"), "{shown}");
+    }
+}
