@@ -61,12 +61,12 @@ pub enum Connection {
 /// use aqueduct::{Connection, KeyPlace};
 ///
 /// let crm: Connection = serde_json::from_str(r#"{ "type": "api_key", "key": "k3y", "query": "api_key" }"#).unwrap();
-/// assert!(matches!(crm, Connection::ApiKey { placed: KeyPlace::Query(name), .. } if name == "api_key"));
+/// assert!(matches!(crm, Connection::ApiKey { placed: KeyPlace::QueryParam(name), .. } if name == "api_key"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyPlace {
     Header(String),
-    Query(String),
+    QueryParam(String),
 }
 
 impl Connection {
@@ -74,7 +74,7 @@ impl Connection {
     pub fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
         match self {
             Connection::ApiKey { key, placed: KeyPlace::Header(name) } => request.header(name, key.expose()),
-            Connection::ApiKey { key, placed: KeyPlace::Query(name) } => request.query(&[(name, key.expose())]),
+            Connection::ApiKey { key, placed: KeyPlace::QueryParam(name) } => request.query(&[(name, key.expose())]),
             Connection::Bearer { token } => request.bearer_auth(token.expose()),
             Connection::Basic { username, password } => {
                 let pair = format!("{username}:{}", password.expose());
@@ -107,7 +107,7 @@ impl TryFrom<Raw> for Connection {
                 let placed = match (header, query) {
                     (Some(header), None) if http::HeaderName::try_from(&header).is_ok() => KeyPlace::Header(header),
                     (Some(header), None) => return Err(format!("`header = \"{header}\"` is not a header name")),
-                    (None, Some(query)) => KeyPlace::Query(query),
+                    (None, Some(query)) => KeyPlace::QueryParam(query),
                     _ => return Err("an API key goes in a `header = \"X-Api-Key\"` or a `query = \"api_key\"` parameter: give one of them".into()),
                 };
                 Ok(Connection::ApiKey { key, placed })
