@@ -8,6 +8,7 @@
 
 mod call;
 mod component;
+mod duration;
 mod errors;
 mod exports;
 mod flow;

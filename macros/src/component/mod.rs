@@ -3,6 +3,7 @@
 
 mod options;
 
+use crate::duration::{duration_tokens, optional_duration_tokens};
 use crate::errors::Errors;
 use crate::exports::{ARGUMENT, COMPONENT, DIGEST, DIGEST_NOTHING, DIGEST_SERIALIZED, KEEP_UNDO, RATE, RECORD_ACTION};
 use options::ActionOptions;
@@ -50,10 +51,9 @@ fn component_struct(item: ItemStruct, rate: Option<(u32, Duration)>) -> TokenStr
     let name_str = name.to_string();
     let (impl_generics, type_generics, where_clause) = item.generics.split_for_impl();
     let rate = rate.map(|(count, per)| {
-        let millis = u64::try_from(per.as_millis()).unwrap_or(u64::MAX);
+        let per = duration_tokens(per);
         quote! {
-            const RATE: ::std::option::Option<#RATE> =
-                ::std::option::Option::Some(#RATE { count: #count, per: ::std::time::Duration::from_millis(#millis) });
+            const RATE: ::std::option::Option<#RATE> = ::std::option::Option::Some(#RATE { count: #count, per: #per });
         }
     });
     quote! {
@@ -151,13 +151,7 @@ fn action_wrapper(method: &mut ImplItemFn, options: ActionOptions, errors: &mut 
         ReturnType::Default => Span::call_site(),
     };
     let record = RECORD_ACTION.at(output_span);
-    let timeout = match timeout {
-        Some(timeout) => {
-            let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-            quote!(::std::option::Option::Some(::std::time::Duration::from_millis(#millis)))
-        }
-        None => quote!(::std::option::Option::None),
-    };
+    let timeout = optional_duration_tokens(timeout);
     let undo = match (undo, wrapper.sig.receiver()) {
         (None, _) => None,
         (Some(undo), Some(receiver)) if receiver.reference.is_some() => Some(undo),

@@ -1,6 +1,7 @@
 //! Generates the cross-flow `const` assertions and `fn main`.
 
 use super::parse::Integration;
+use crate::duration::optional_duration_tokens;
 use crate::errors::written;
 use crate::exports::{
     BOTH_ON_ACTIVATE, BOTH_ON_DEACTIVATE, FLOW, HOOKS, INTEGRATION, NO_HOOK, OR, PAIRED, PREPROCESS_LISTED, RETENTION,
@@ -136,14 +137,7 @@ fn hooks_paired(flows: &[Path]) -> TokenStream {
 /// reported by the check, and left out here).
 fn retention(integration: &Integration) -> TokenStream {
     let kept = |text: &Option<syn::LitStr>| {
-        let millis = text
-            .as_ref()
-            .and_then(|text| humantime::parse_duration(text.value().trim()).ok())
-            .map(|duration| u64::try_from(duration.as_millis()).unwrap_or(u64::MAX));
-        match millis {
-            Some(millis) => quote!(::std::option::Option::Some(::std::time::Duration::from_millis(#millis))),
-            None => quote!(::std::option::Option::None),
-        }
+        optional_duration_tokens(text.as_ref().and_then(|text| humantime::parse_duration(text.value().trim()).ok()))
     };
     let (keep, keep_dead, keep_payload) =
         (kept(&integration.keep), kept(&integration.keep_dead), kept(&integration.keep_payload));

@@ -1,6 +1,7 @@
 //! A flow's descriptor as a `const` expression: its trigger, policy, signature check,
 //! handshake, broker URL and handler.
 
+use crate::duration::{duration_tokens, optional_duration_tokens};
 use crate::exports::{
     BROKER, BROKER_URL, ENCODING, FLOW_DESCRIPTOR, FLOW_RESULT, HANDLER, HANDSHAKE, POLICY, PREPROCESS_FLOW,
     REQUEST_KEY, RETENTION, SCHEME, SECRET, SECRET_FIELD, TRIGGER, VERIFIER,
@@ -11,7 +12,7 @@ use crate::flow::parse::{HandshakeAttr, RequestKey, Scheme, VerifyAttr};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Ident, ReturnType, Type};
+use syn::{Ident, Type};
 
 pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let name_str = def.name.to_string();
@@ -81,17 +82,13 @@ fn trigger(kind: &KindDef) -> TokenStream {
 
 /// `Policy { …the options given…, ..Policy::DEFAULT }`.
 fn policy(policy: &PolicyDef) -> TokenStream {
-    let millis = |duration: std::time::Duration| -> u64 { duration.as_millis().try_into().unwrap_or(u64::MAX) };
     let mut fields = Vec::new();
     if let Some(retries) = policy.retries {
         fields.push(quote!(retries: #retries,));
     }
     if let Some((min, max)) = policy.backoff {
-        let (min, max) = (millis(min), millis(max));
-        fields.push(quote!(
-            backoff_min: ::std::time::Duration::from_millis(#min),
-            backoff_max: ::std::time::Duration::from_millis(#max),
-        ));
+        let (min, max) = (duration_tokens(min), duration_tokens(max));
+        fields.push(quote!(backoff_min: #min, backoff_max: #max,));
     }
     if let Some(concurrency) = policy.concurrency {
         fields.push(quote!(concurrency: ::std::option::Option::Some(#concurrency),));
@@ -104,22 +101,19 @@ fn policy(policy: &PolicyDef) -> TokenStream {
         fields.push(quote!(dedupe: ::std::option::Option::Some(#dedupe),));
     }
     if let Some(window) = policy.dedupe_window {
-        let window = millis(window);
-        fields.push(quote!(dedupe_window: ::std::time::Duration::from_millis(#window),));
+        let window = duration_tokens(window);
+        fields.push(quote!(dedupe_window: #window,));
     }
     if let Some(max_body) = policy.max_body {
         let max_body = max_body as usize;
         fields.push(quote!(max_body: #max_body,));
     }
     if let Some(timeout) = policy.timeout {
-        let timeout = millis(timeout);
-        fields.push(quote!(timeout: ::std::time::Duration::from_millis(#timeout),));
+        let timeout = duration_tokens(timeout);
+        fields.push(quote!(timeout: #timeout,));
     }
-    let kept = |duration: Option<std::time::Duration>| match duration.map(millis) {
-        Some(millis) => quote!(::std::option::Option::Some(::std::time::Duration::from_millis(#millis))),
-        None => quote!(::std::option::Option::None),
-    };
     if policy.keep.is_some() || policy.keep_dead.is_some() || policy.keep_payload.is_some() {
+        let kept = optional_duration_tokens;
         let (keep, keep_dead, keep_payload) = (kept(policy.keep), kept(policy.keep_dead), kept(policy.keep_payload));
         fields.push(quote!(retention: #RETENTION { keep: #keep, keep_dead: #keep_dead, keep_payload: #keep_payload },));
     }
@@ -227,10 +221,7 @@ fn broker_url(field: &Ident, config: &Type) -> TokenStream {
 fn handler(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let FlowItem::Function(function) = item else { return quote!(#HANDLER::Dispatch) };
     let name = &def.name;
-    let result_type = match &function.sig.output {
-        ReturnType::Type(_, ty) => ty.as_ref().clone(),
-        ReturnType::Default => syn::parse_quote!(()),
-    };
+    let result_type = super::result_type(function);
     // Spanned at the return type, so a result that is not `Result<T: Serialize>` is reported there.
     let flow_result = FLOW_RESULT.at(result_type.span());
     let into_output = quote_spanned! {result_type.span()=> <#result_type as #flow_result>::into_output };

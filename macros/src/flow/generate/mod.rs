@@ -67,15 +67,20 @@ pub(crate) fn flow(item: &FlowItem, def: &FlowDef) -> TokenStream {
     }
 }
 
+/// What the flow function returns (`()` when it says nothing).
+fn result_type(function: &syn::ItemFn) -> syn::Type {
+    match &function.sig.output {
+        ReturnType::Type(_, ty) => ty.as_ref().clone(),
+        ReturnType::Default => syn::parse_quote!(()),
+    }
+}
+
 /// What the flow registers or removes, for `integration!`'s check that the hooks pair.
 fn hooks_impl(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let name = &def.name;
     let (activates, deactivates) = match (&def.kind, item) {
         (KindDef::OnActivate, FlowItem::Function(function)) => {
-            let result = match &function.sig.output {
-                ReturnType::Type(_, ty) => ty.as_ref().clone(),
-                ReturnType::Default => syn::parse_quote!(()),
-            };
+            let result = result_type(function);
             let registration = quote_spanned!(result.span()=> <#result as #HOOK_RESULT>::Registration);
             (quote!(#HOOK<#registration>), quote!(#NO_HOOK))
         }
