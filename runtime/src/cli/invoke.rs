@@ -4,7 +4,7 @@ use super::CommandContext;
 use crate::engine::{Admitted, Execution, NewRun};
 use crate::instances::Instances;
 use crate::integration::Integration;
-use crate::model::{Cause, Config, Error, Handler, Request, Result, Trigger};
+use crate::model::{Cause, Config, Error, Request, Result, Trigger};
 use clap::Args;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -35,21 +35,12 @@ pub(super) async fn invoke<C: Config>(
     let flow = flows.named(&args.flow).ok_or_else(|| {
         Error::msg(format!("there is no flow `{}`; the flows are: {}", args.flow, flows.names().join(", ")))
     })?;
-    if !matches!(flow.handler, Handler::Event { .. }) {
-        return Err(Error::msg(format!(
-            "`{}` runs no code of its own: a lifecycle hook runs with `instances activate` and `instances deactivate`, \
-             a pre-process endpoint hands its deliveries to its event flows",
-            flow.name
-        )));
-    }
     if matches!(flow.trigger, Trigger::Schedule { .. }) && (args.payload.is_some() || args.query.is_some()) {
         return Err(Error::msg(format!("`{}` is a schedule flow; it takes no payload", flow.name)));
     }
     let request =
         Arc::new(Request::new(args.query.as_deref(), Default::default(), read_payload(args.payload.as_ref())?));
-    flow.check(&request).map_err(|rejection| {
-        Error::msg(format!("the payload is refused ({}): {rejection}", rejection.status().as_u16()))
-    })?;
+    flow.check_invocation(&request)?;
 
     let context = CommandContext::open(&integration, store_url).await?;
     let instance = match args.instance {

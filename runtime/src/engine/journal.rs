@@ -146,7 +146,8 @@ impl Journal {
     }
 }
 
-fn record(
+/// The step as the attempt's history keeps it, its duration measured from `started`.
+pub(super) fn record(
     name: String,
     started_at: jiff::Timestamp,
     started: Instant,

@@ -1,7 +1,7 @@
 //! What an attempt records while it runs: its steps (action calls) and its log lines
 //! (tracing events). Both are collected through a task-local, so flows need not pass anything.
 
-use super::journal::Journal;
+use super::journal::{self, Journal};
 use crate::model::{ActionPolicy, LogLine, StepRecord};
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -109,12 +109,10 @@ where
     let (result, step) = match &recorder.journal {
         Some(journal) => journal.step(name, input_digest, policy, call).await,
         None => {
-            let started_at = jiff::Timestamp::now();
-            let started = std::time::Instant::now();
+            let (started_at, started) = (jiff::Timestamp::now(), std::time::Instant::now());
             let result = call.await;
             let error = result.as_ref().err().map(|error| format!("{error:#}"));
-            let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-            (result, StepRecord { name, started_at, duration_ms, error, replayed: false })
+            (result, journal::record(name, started_at, started, error, false))
         }
     };
     recorder.recorded.lock().expect("recorder lock").steps.push(step);

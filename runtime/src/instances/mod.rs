@@ -62,11 +62,11 @@ impl<C: Config> Instances<C> {
         Ok(records.into_iter().filter(|record| record.active).map(|record| record.name).collect())
     }
 
-    /// Every active instance's configuration opens with the key file's keys; the error names
-    /// the first that does not (a server refuses to start without its key rather than
-    /// answering every delivery 503).
-    pub(crate) async fn check_sealed(&self) -> Result<()> {
-        for record in self.store.instances().await?.iter().filter(|record| record.active) {
+    /// Every instance's configuration (`active_only`: every active one's) opens with the key
+    /// file's keys; the error names the first that does not (a server refuses to start without
+    /// its key rather than answering every delivery 503).
+    pub(crate) async fn check_sealed(&self, active_only: bool) -> Result<()> {
+        for record in self.store.instances().await?.iter().filter(|record| record.active || !active_only) {
             self.sealer.open(&record.name, &record.config)?;
         }
         Ok(())
@@ -77,7 +77,7 @@ impl<C: Config> Instances<C> {
     /// written only if unchanged since it was read; one activated meanwhile is sealed again
     /// in the next round.
     pub(crate) async fn rotate_key(&self) -> Result<(usize, String)> {
-        self.check_sealed_all().await?;
+        self.check_sealed(false).await?;
         let id = self.sealer.begin_rotation()?;
         let mut sealed_again = 0;
         for _ in 0..3 {
@@ -102,14 +102,6 @@ impl<C: Config> Instances<C> {
     /// Where the key that seals configurations is kept.
     pub(crate) fn key_file(&self) -> &std::path::Path {
         self.sealer.path()
-    }
-
-    /// Every instance's configuration, active or not, opens.
-    async fn check_sealed_all(&self) -> Result<()> {
-        for record in self.store.instances().await? {
-            self.sealer.open(&record.name, &record.config)?;
-        }
-        Ok(())
     }
 
     /// Stores `name` as active with `config`, replacing an earlier configuration.

@@ -58,21 +58,28 @@ pub(crate) async fn activate<C: Config>(
             };
         }
     };
-    if let Some(hook) = &hook {
-        instances.record_registration(name, hook.registered.clone()).await?;
-    }
+    let hook_run = keep_registration(instances, name, hook).await?;
     let public_url = engine.public_url();
     let endpoints =
         engine.flows().endpoints().map(|(flow, path)| (flow.name, endpoint_url(public_url, name, path))).collect();
-    Ok(Activated { endpoints, hook_run: hook.map(|hook| hook.run) })
+    Ok(Activated { endpoints, hook_run })
 }
 
 /// Runs `on_activate` under the configuration the instance has again, after a failed change.
 async fn reregister<C: Config>(engine: &Arc<Engine<C>>, instances: &Instances<C>, name: &str) -> Result<()> {
-    if let Some(hook) = run_hook(engine, Trigger::OnActivate, name).await? {
-        instances.record_registration(name, hook.registered).await?;
-    }
-    Ok(())
+    let hook = run_hook(engine, Trigger::OnActivate, name).await?;
+    keep_registration(instances, name, hook).await.map(drop)
+}
+
+/// Keeps with the instance what its `on_activate` run returned; that run, if there was one.
+async fn keep_registration<C: Config>(
+    instances: &Instances<C>,
+    name: &str,
+    hook: Option<HookRun>,
+) -> Result<Option<RunId>> {
+    let Some(HookRun { run, registered }) = hook else { return Ok(None) };
+    instances.record_registration(name, registered).await?;
+    Ok(Some(run))
 }
 
 /// Runs `on_deactivate` (with what `on_activate` registered) for the active instance `name`,

@@ -135,8 +135,9 @@ mod tests {
 
     /// Sends a request through the connection `written` and checks the third party saw `expected`.
     async fn sends(crm: &MockServer, expected: impl wiremock::Match + 'static, written: &str) {
-        let _once = Mock::given(method("GET")).and(expected).respond_with(ResponseTemplate::new(204)).expect(1);
-        let _once = _once.mount_as_scoped(crm).await;
+        let once = Mock::given(method("GET")).and(expected).respond_with(ResponseTemplate::new(204)).expect(1);
+        // Verified when the guard goes, at the end of this call.
+        let _guard = once.mount_as_scoped(crm).await;
         let request = connection(written).unwrap().authorize(reqwest::Client::new().get(crm.uri()));
         assert_eq!(request.send().await.unwrap().status(), 204, "{written}");
     }

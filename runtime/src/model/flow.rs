@@ -1,7 +1,7 @@
 //! Flow descriptors: what `#[flow]` emits beside each flow and the runtime reads.
 
 use super::context::{Activation, Ctx};
-use super::error::Result;
+use super::error::{Error, Result};
 use super::extract::Rejection;
 use super::handshake::Handshake;
 use super::policy::Policy;
@@ -75,6 +75,21 @@ impl<C: 'static> FlowDescriptor<C> {
             Handler::Event { check, .. } => check(request),
             Handler::Lifecycle(_) | Handler::Dispatch => Ok(()),
         }
+    }
+
+    /// Whether the flow can be invoked (`invoke`, `testing`) with `request` as its input: it
+    /// runs code of its own, and the request fits it.
+    pub(crate) fn check_invocation(&self, request: &Request) -> Result<()> {
+        if !matches!(self.handler, Handler::Event { .. }) {
+            return Err(Error::msg(format!(
+                "`{}` runs no code of its own: a lifecycle hook runs with `instances activate` and `instances deactivate`, \
+                 a pre-process endpoint hands its deliveries to its event flows",
+                self.name
+            )));
+        }
+        self.check(request).map_err(|rejection| {
+            Error::msg(format!("the payload is refused ({}): {rejection}", rejection.status().as_u16()))
+        })
     }
 }
 

@@ -165,7 +165,7 @@ impl<C: Config> Server<C> {
             None => Sealer::for_store(&options.store),
         };
         let instances = Arc::new(Instances::new(store.clone(), Arc::new(sealer)));
-        instances.check_sealed().await?;
+        instances.check_sealed(true).await?;
         instances.all().await?;
         let workers = options.workers.clamp(1, usize::from(u16::MAX));
         let flows = integration.flows();

@@ -47,9 +47,7 @@ pub use report::{AttemptReport, RunReport, StepReport};
 use crate::engine::{Admitted, Execution, NewRun};
 use crate::integration::Integration;
 use crate::lifecycle;
-use crate::model::{
-    Cause, Config, Error, Flow, FlowDescriptor, Request, Result, RunId, RunStatus, WebhookFlow, parse_config,
-};
+use crate::model::{Cause, Config, Error, Flow, FlowDescriptor, Request, Result, RunId, RunStatus, WebhookFlow};
 use crate::server::{Server, ServerOptions};
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -90,8 +88,7 @@ impl<C: Config> Harness<C> {
     /// Activates (or re-configures) `instance` with `config`, running `on_activate`, as
     /// `instances activate` does.
     pub async fn activate(&self, instance: &str, config: serde_json::Value) -> Result<()> {
-        let config = parse_config::<C>(config)?;
-        lifecycle::activate(self.server.engine(), self.server.instances(), instance, config).await.map(drop)
+        self.server.activate(instance, config).await
     }
 
     /// Runs `on_deactivate` and retires `instance`.
@@ -122,7 +119,7 @@ impl<C: Config> Harness<C> {
         let flow = self.descriptor::<F>();
         let body = if payload.is_null() { bytes::Bytes::new() } else { payload.to_string().into() };
         let request = Arc::new(Request::new(None, Default::default(), body));
-        flow.check(&request).map_err(|rejection| Error::msg(format!("the payload is refused: {rejection}")))?;
+        flow.check_invocation(&request)?;
         let new_run = NewRun::new(flow, instance, Cause::Invoke, request).executed_by(Execution::Caller);
         match self.server.engine().admit(new_run).await? {
             Admitted::Ran { id, .. } => self.run(id).await,
