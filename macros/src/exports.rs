@@ -85,6 +85,7 @@ runtime_paths! {
     HOOKS => "__private::Hooks",
     HOOK => "__private::Hook",
     NO_HOOK => "__private::NoHook",
+    UNCHECKED => "__private::Unchecked",
     HOOK_RESULT => "__private::HookResult",
     OR => "__private::Or",
     PAIRED => "__private::paired",

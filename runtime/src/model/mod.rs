@@ -39,7 +39,7 @@ pub use extract::{FromRequest, Json, Query, Rejection};
 pub use flow::{Flow, FlowDescriptor, FlowResult, Handler, Output, PreprocessFlow, WebhookFlow};
 pub use flows::Flows;
 pub use handshake::Handshake;
-pub use pairing::{Hook, HookResult, Hooks, NoHook, Or, Undoes, paired};
+pub use pairing::{Hook, HookResult, Hooks, NoHook, Or, Unchecked, Undoes, paired};
 pub use policy::Policy;
 pub(crate) use records::{AttemptRecord, InstanceRecord, LogLine, RunDetail, RunSummary, StepRecord};
 pub use request::Request;

@@ -17,6 +17,11 @@ pub trait Hooks {
 #[doc(hidden)]
 pub struct NoHook;
 
+/// A flow whose definition did not check: its own error is reported, so it pairs with
+/// anything rather than add a second error.
+#[doc(hidden)]
+pub struct Unchecked;
+
 /// A hook that registers, or removes, a `T`.
 #[doc(hidden)]
 pub struct Hook<T>(std::marker::PhantomData<T>);
@@ -50,6 +55,14 @@ impl<T, U> Or<Hook<U>> for Hook<T> {
     type Out = Hook<T>;
 }
 
+impl<T> Or<Unchecked> for Hook<T> {
+    type Out = Unchecked;
+}
+
+impl<B> Or<B> for Unchecked {
+    type Out = Unchecked;
+}
+
 /// The integration's `on_deactivate` (`Self`) removes what its `on_activate` (`A`) registers.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
@@ -64,6 +77,9 @@ impl Undoes<NoHook> for NoHook {}
 impl<T> Undoes<Hook<T>> for Hook<T> {}
 impl Undoes<Hook<()>> for NoHook {}
 impl Undoes<NoHook> for Hook<()> {}
+impl<A> Undoes<A> for Unchecked {}
+impl Undoes<Unchecked> for NoHook {}
+impl<T> Undoes<Unchecked> for Hook<T> {}
 
 /// Compiles when `D` removes what `A` registers; `integration!` calls it.
 #[doc(hidden)]

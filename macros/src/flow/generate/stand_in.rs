@@ -4,7 +4,7 @@
 //! mistake gives one error, not one more at each use of the flow.
 
 use super::{preprocess_impl, webhook_impl};
-use crate::exports::{FLOW, FLOW_DESCRIPTOR, HOOKS, NO_HOOK, PREPROCESS_FLOW};
+use crate::exports::{FLOW, FLOW_DESCRIPTOR, HOOKS, PREPROCESS_FLOW, UNCHECKED};
 use crate::flow::FlowItem;
 use crate::flow::kind::Kind;
 use proc_macro2::TokenStream;
@@ -62,8 +62,8 @@ pub(crate) fn stand_in(item: &FlowItem, known: &Known) -> TokenStream {
 
         // Pairs with anything, so a hook with a mistake is reported once.
         impl #HOOKS for #name {
-            type Activates = #NO_HOOK;
-            type Deactivates = #NO_HOOK;
+            type Activates = #UNCHECKED;
+            type Deactivates = #UNCHECKED;
         }
 
         #preprocess
