@@ -105,9 +105,8 @@ impl Accounting {
     /// Creates the invoice once, however often it is sent: the order id is the idempotency key.
     #[action]
     async fn create_invoice(&self, invoice: &Invoice) -> Result<()> {
-        let request = self.http.post(self.base.join("invoices")?);
-        let request = self.connection.authorize(request).header("idempotency-key", &invoice.reference).json(invoice);
-        request.send().await?.check_status()?;
+        let request = self.http.post(self.base.join("invoices")?).header("idempotency-key", &invoice.reference);
+        self.connection.send(request.json(invoice)).await?.check_status()?;
         Ok(())
     }
 }

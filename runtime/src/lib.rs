@@ -54,10 +54,11 @@ mod verify;
 
 pub mod prelude;
 
+pub use component::{Connection, KeyPlace, OAuth2};
 pub use integration::{Demo, Integration};
 pub use model::{
-    Activation, CheckStatus, Config, Connection, Context, Ctx, Error, FlowContext, FromRequest, Json, KeyPlace, Query,
-    Rejection, Request, Result, RunId, Secret, State, VerifyError,
+    Activation, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Rejection, Request,
+    Result, RunId, Secret, State, VerifyError,
 };
 pub use server::{Server, ServerOptions};
 

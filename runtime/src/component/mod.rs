@@ -1,8 +1,11 @@
 //! Components wrap one third-party API; each `#[action]` call becomes a durable step of the
 //! run: recorded with its output, and not called again when the run is retried or replayed.
+//! A component reaches its third party through a [`Connection`] from the configuration.
 
+mod connection;
 mod digest;
 
+pub use connection::{Connection, KeyPlace, OAuth2};
 pub use digest::{Argument, Digest, DigestNothing, DigestSerialized};
 
 use crate::model::{ActionPolicy, DEFAULT_ACTION_TIMEOUT, Rate};

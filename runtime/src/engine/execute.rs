@@ -81,7 +81,7 @@ impl<C: Config> Engine<C> {
             Ok(call) => {
                 let timeout = flow.map_or(Policy::DEFAULT.timeout, |flow| flow.policy.timeout);
                 let (journal, aborted) = Journal::new(self.store.clone(), run.id, run.attempt, &run.instance);
-                let mut recorder = Recorder::journaled(journal);
+                let mut recorder = Recorder::journaled(journal).with_tokens(self.instances.tokens(&run.instance));
                 if flow.is_some_and(|flow| flow.trigger == Trigger::OnActivate) {
                     recorder = recorder.undoing_on_failure();
                 }

@@ -18,7 +18,7 @@ mod state;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};
-pub(crate) use recorder::{Undo, init_tracing, keep_undo, step};
+pub(crate) use recorder::{Undo, current_tokens, init_tracing, keep_undo, step};
 pub(crate) use route::{Routed, Router};
 pub(crate) use workers::DEFAULT_WORKERS;
 

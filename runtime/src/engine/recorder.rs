@@ -2,6 +2,7 @@
 //! (tracing events). Both are collected through a task-local, so flows need not pass anything.
 
 use super::journal::{self, Journal};
+use crate::instances::Tokens;
 use crate::model::{ActionPolicy, LogLine, StepRecord};
 use futures::future::BoxFuture;
 use serde::Serialize;
@@ -44,6 +45,8 @@ pub(crate) struct Recorder {
     /// A failed attempt undoes its action calls that succeeded (an `on_activate` hook: its
     /// failure must leave nothing registered).
     undoes_on_failure: bool,
+    /// Where the run's instance keeps its connections' OAuth2 tokens.
+    tokens: Option<Tokens>,
 }
 
 tokio::task_local! {
@@ -53,7 +56,12 @@ tokio::task_local! {
 impl Recorder {
     /// A recorder whose action calls are durable steps of `journal`'s run.
     pub(crate) fn journaled(journal: Arc<Journal>) -> Recorder {
-        Recorder { recorded: Arc::default(), journal: Some(journal), undoes_on_failure: false }
+        Recorder { recorded: Arc::default(), journal: Some(journal), undoes_on_failure: false, tokens: None }
+    }
+
+    /// Connections called during the attempt keep their OAuth2 tokens in `tokens`.
+    pub(crate) fn with_tokens(self, tokens: Tokens) -> Recorder {
+        Recorder { tokens: Some(tokens), ..self }
     }
 
     /// A failed attempt undoes the action calls that succeeded, last first.
@@ -89,6 +97,12 @@ impl Recorder {
         }
         (std::mem::take(&mut recorded.steps), logs)
     }
+}
+
+/// The stored OAuth2 tokens of the instance whose attempt runs on this task; `None` outside an
+/// attempt (a unit test calling a component), where tokens are kept in memory only.
+pub(crate) fn current_tokens() -> Option<Tokens> {
+    CURRENT.try_with(|recorder| recorder.tokens.clone()).ok().flatten()
 }
 
 /// Runs an action call as a step of the attempt running on this task: durable when the run

@@ -2,8 +2,10 @@
 
 mod cache;
 mod sealing;
+mod tokens;
 
 pub(crate) use sealing::Sealer;
+pub(crate) use tokens::Tokens;
 
 use crate::model::{Config, Error, InstanceRecord, ParsedConfig, Result};
 use crate::store::Store;
@@ -62,20 +64,28 @@ impl<C: Config> Instances<C> {
         Ok(records.into_iter().filter(|record| record.active).map(|record| record.name).collect())
     }
 
-    /// Every instance's configuration (`active_only`: every active one's) opens with the key
-    /// file's keys; the error names the first that does not (a server refuses to start without
-    /// its key rather than answering every delivery 503).
+    /// Every instance's configuration (`active_only`: every active one's) and every stored
+    /// OAuth2 token opens with the key file's keys; the error names the first that does not (a
+    /// server refuses to start without its key rather than answering every delivery 503).
     pub(crate) async fn check_sealed(&self, active_only: bool) -> Result<()> {
         for record in self.store.instances().await?.iter().filter(|record| record.active || !active_only) {
             self.sealer.open(&record.name, &record.config)?;
         }
+        for token in self.store.tokens().await? {
+            tokens::open(&self.sealer, &token)?;
+        }
         Ok(())
     }
 
-    /// Seals every instance's configuration again with a new key, then drops the old keys
-    /// from the key file; returns how many were sealed again and the new key's id. Each is
-    /// written only if unchanged since it was read; one activated meanwhile is sealed again
-    /// in the next round.
+    /// The stored OAuth2 tokens of `instance`'s connections.
+    pub(crate) fn tokens(&self, instance: &str) -> Tokens {
+        Tokens::new(self.store.clone(), self.sealer.clone(), instance)
+    }
+
+    /// Seals every instance's configuration and every stored token again with a new key, then
+    /// drops the old keys from the key file; returns how many configurations were sealed again
+    /// and the new key's id. Each is written only if unchanged since it was read; one activated
+    /// (or refreshed) meanwhile is sealed again in the next round.
     pub(crate) async fn rotate_key(&self) -> Result<(usize, String)> {
         self.check_sealed(false).await?;
         let id = self.sealer.begin_rotation()?;
@@ -88,14 +98,22 @@ impl<C: Config> Instances<C> {
                     changes.push((record.name.clone(), record.version, self.sealer.seal(&record.name, &plain)?));
                 }
             }
-            if changes.is_empty() {
+            let mut token_changes = Vec::new();
+            for token in self.store.tokens().await? {
+                if !self.sealer.sealed_with(&token.sealed, &id) {
+                    let sealed = tokens::seal_again(&self.sealer, &token)?;
+                    token_changes.push((token, sealed));
+                }
+            }
+            if changes.is_empty() && token_changes.is_empty() {
                 self.sealer.finish_rotation()?;
                 return Ok((sealed_again, id));
             }
             sealed_again += self.store.replace_configs(changes).await?;
+            self.store.replace_tokens(token_changes).await?;
         }
         Err(Error::msg(
-            "instances kept being activated while their configurations were sealed again; run `instances rotate-key` again",
+            "instances kept being activated (or their tokens refreshed) while they were sealed again; run `instances rotate-key` again",
         ))
     }
 

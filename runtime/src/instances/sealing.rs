@@ -1,7 +1,8 @@
 //! Instances' configurations at rest: sealed with XChaCha20-Poly1305 under a key kept in a
 //! file beside the store (or where `AQUEDUCT_KEY_FILE` says), so that whoever reads the store
-//! file reads no customer's secrets. The instance's name is bound in as associated data: a
-//! sealed configuration copied to another instance does not open.
+//! file reads no customer's secrets; connections' OAuth2 tokens are sealed the same way. What
+//! a sealed text belongs to (the instance's name) is bound in as associated data: a sealed
+//! configuration copied to another instance does not open.
 //!
 //! The key file holds one key per line, base64: the first seals, every one opens (a rotation
 //! writes the new key first and the old one after it until every configuration is sealed
@@ -68,26 +69,36 @@ impl Sealer {
     /// `config` sealed for `instance` with the first key, made (and its file written) if
     /// there is none yet.
     pub(crate) fn seal(&self, instance: &str, config: &str) -> Result<String> {
-        let key = match self.keys()?.into_iter().next() {
-            Some(key) => key,
-            None => self.create_key_file()?,
-        };
-        Ok(seal_with(&key, instance, config))
+        self.seal_bound(instance, config)
     }
 
     /// The configuration `stored` for `instance` holds: opened if sealed, as it is if it was
     /// stored before configurations were sealed.
     pub(crate) fn open(&self, instance: &str, stored: &str) -> Result<String> {
+        self.open_bound(instance, &format!("the instance `{instance}`'s configuration"), stored)
+    }
+
+    /// `text` sealed with the first key, bound to `context`: it opens only for the same.
+    pub(crate) fn seal_bound(&self, context: &str, text: &str) -> Result<String> {
+        let key = match self.keys()?.into_iter().next() {
+            Some(key) => key,
+            None => self.create_key_file()?,
+        };
+        Ok(seal_with(&key, context, text))
+    }
+
+    /// What `stored`, sealed for `context`, holds (`what` names it in errors); text that is not
+    /// sealed is returned as it is.
+    pub(crate) fn open_bound(&self, context: &str, what: &str, stored: &str) -> Result<String> {
         let Some(sealed) = stored.strip_prefix(PREFIX) else { return Ok(stored.to_owned()) };
-        let (key_id, sealed) = sealed
-            .split_once(':')
-            .ok_or_else(|| Error::msg(format!("the instance `{instance}`'s stored configuration is damaged")))?;
+        let damaged = || Error::msg(format!("{what} is damaged in the store"));
+        let (key_id, sealed) = sealed.split_once(':').ok_or_else(damaged)?;
         let key = match self.key(key_id, false)? {
             Some(key) => key,
             None => self.key(key_id, true)?.ok_or_else(|| {
                 Error::msg(format!(
-                    "the instance `{instance}`'s configuration is encrypted with the key {key_id}, which the key file {} \
-                     does not hold; give the key file it was stored with (AQUEDUCT_KEY_FILE)",
+                    "{what} is encrypted with the key {key_id}, which the key file {} does not hold; give the key \
+                     file it was stored with (AQUEDUCT_KEY_FILE)",
                     self.path.display()
                 ))
             })?,
@@ -96,19 +107,13 @@ impl Sealer {
             .decode(sealed)
             .ok()
             .filter(|bytes| bytes.len() > NONCE_LEN)
-            .ok_or_else(|| Error::msg(format!("the instance `{instance}`'s stored configuration is damaged")))?;
+            .ok_or_else(damaged)?;
         let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-        let plain = key
-            .cipher
-            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: instance.as_bytes() })
-            .map_err(|_| {
-                Error::msg(format!(
-                    "the instance `{instance}`'s stored configuration does not open with key {key_id}: it was altered, \
-                     or copied from another instance"
-                ))
-            })?;
-        String::from_utf8(plain)
-            .map_err(|_| Error::msg(format!("the instance `{instance}`'s configuration is not text")))
+        let plain =
+            key.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() }).map_err(
+                |_| Error::msg(format!("{what} does not open with key {key_id}: it was altered, or copied from elsewhere")),
+            )?;
+        String::from_utf8(plain).map_err(|_| Error::msg(format!("{what} is not text")))
     }
 
     /// Starts a rotation: a new key first in the key file, the old ones kept after it so that
@@ -227,11 +232,11 @@ impl Sealer {
     }
 }
 
-fn seal_with(key: &Key, instance: &str, config: &str) -> String {
+fn seal_with(key: &Key, context: &str, text: &str) -> String {
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
     let ciphertext = key
         .cipher
-        .encrypt(&nonce, Payload { msg: config.as_bytes(), aad: instance.as_bytes() })
+        .encrypt(&nonce, Payload { msg: text.as_bytes(), aad: context.as_bytes() })
         .expect("encrypting in memory does not fail");
     let mut bytes = nonce.to_vec();
     bytes.extend(ciphertext);
@@ -267,7 +272,7 @@ mod tests {
         assert!(sealed.starts_with(PREFIX) && !sealed.contains("s3cr3t"));
         assert_eq!(sealer.open("acme", &sealed).unwrap(), r#"{"token":"s3cr3t"}"#);
         let error = sealer.open("globex", &sealed).unwrap_err().to_string();
-        assert!(error.contains("copied from another instance"), "{error}");
+        assert!(error.contains("copied from elsewhere"), "{error}");
         assert_eq!(sealer.open("acme", r#"{"plain":1}"#).unwrap(), r#"{"plain":1}"#, "stored before sealing");
     }
 

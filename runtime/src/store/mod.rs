@@ -19,7 +19,7 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn activate_instance(&self, name: &str, config: &str) -> Result<InstanceRecord>;
     /// Puts back the instance as `previous` was (inactive if there was none), after a failed activation.
     async fn restore_instance(&self, name: &str, previous: Option<InstanceRecord>) -> Result<InstanceRecord>;
-    /// Marks the instance inactive; `None` when there is no such instance.
+    /// Marks the instance inactive and forgets its connections' tokens; `None` when there is no such instance.
     async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>>;
     /// Replaces instances' stored configurations, each `(name, version read, config)` only if
     /// still at that version; returns how many were replaced.
@@ -27,6 +27,14 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// Records what the instance's `on_activate` returned (JSON), for its `on_deactivate`.
     async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()>;
     async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>>;
+    /// The sealed OAuth2 token of an instance's connection.
+    async fn token(&self, instance: &str, connection: &str) -> Result<Option<String>>;
+    /// Stores a connection's OAuth2 token, replacing the one before.
+    async fn save_token(&self, token: StoredToken) -> Result<()>;
+    /// Every stored token.
+    async fn tokens(&self) -> Result<Vec<StoredToken>>;
+    /// Replaces tokens' sealed text, each only if still as read; returns how many were replaced.
+    async fn replace_tokens(&self, changes: Vec<(StoredToken, String)>) -> Result<usize>;
     async fn instances(&self) -> Result<Vec<InstanceRecord>>;
 
     /// Adds a run to the inbox, unless its instance is not active, its delivery id was seen, or

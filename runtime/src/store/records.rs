@@ -145,6 +145,15 @@ pub(crate) struct StoredState {
     pub version: i64,
 }
 
+/// A connection's OAuth2 token for an instance, sealed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StoredToken {
+    pub instance: String,
+    /// A digest of the connection's settings: which of the instance's connections.
+    pub connection: String,
+    pub sealed: String,
+}
+
 /// A change to a flow's state for an instance, committed only if the state is still as read.
 pub(crate) struct StateWrite {
     pub flow: String,

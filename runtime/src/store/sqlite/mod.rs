@@ -17,12 +17,13 @@ mod state;
 mod steps;
 #[cfg(test)]
 mod test_store;
+mod tokens;
 mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
     ClaimedRun, CompletedStep, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable,
-    Role, RunFilter, Store, StoredRun, StoredState, WhenFull,
+    Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
@@ -175,7 +176,12 @@ impl Store for SqliteStore {
 
     async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
         let name = name.to_owned();
-        self.writer.write(move |connection| instances::deactivate(connection, &name)).await
+        self.writer
+            .write(move |connection| {
+                tokens::forget(connection, &name)?;
+                instances::deactivate(connection, &name)
+            })
+            .await
     }
 
     async fn replace_configs(&self, changes: Vec<(String, i64, String)>) -> Result<usize> {
@@ -196,6 +202,23 @@ impl Store for SqliteStore {
 
     async fn instances(&self) -> Result<Vec<InstanceRecord>> {
         self.read(instances::all).await
+    }
+
+    async fn token(&self, instance: &str, connection: &str) -> Result<Option<String>> {
+        let (instance, connection) = (instance.to_owned(), connection.to_owned());
+        self.read(move |reader| tokens::read(reader, &instance, &connection)).await
+    }
+
+    async fn save_token(&self, token: StoredToken) -> Result<()> {
+        self.writer.write(move |connection| tokens::write(connection, &token, now())).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<StoredToken>> {
+        self.read(tokens::all).await
+    }
+
+    async fn replace_tokens(&self, changes: Vec<(StoredToken, String)>) -> Result<usize> {
+        self.writer.write(move |connection| tokens::replace(connection, &changes, now())).await
     }
 
     async fn enqueue(&self, entry: Entry, when_full: WhenFull) -> Result<Enqueued> {

@@ -123,6 +123,18 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (flow, instance)
     ) STRICT, WITHOUT ROWID;
 "#,
+    r#"
+    -- OAuth2 tokens each instance's connections were last given, sealed like configurations,
+    -- so that a restart neither authorises again nor uses a rotated refresh token. `connection`
+    -- is a digest of the connection's settings; an instance's tokens go when it is deactivated.
+    CREATE TABLE tokens (
+        instance TEXT NOT NULL,
+        connection TEXT NOT NULL,
+        sealed TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (instance, connection)
+    ) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the database up to the newest schema.

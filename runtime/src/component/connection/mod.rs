@@ -1,6 +1,10 @@
 //! How a component authenticates to a third party, as each customer's configuration gives it.
 
-use super::secret::Secret;
+mod oauth;
+
+pub use oauth::OAuth2;
+
+use crate::model::{Result, Secret};
 use base64::Engine as _;
 use serde::Deserialize;
 
@@ -18,7 +22,12 @@ use serde::Deserialize;
 /// header = "X-Api-Key"    # or: query = "api_key"
 /// ```
 ///
-/// `type = "bearer"` takes `token`; `type = "basic"` takes `username` and `password`.
+/// `type = "bearer"` takes `token`; `type = "basic"` takes `username` and `password`;
+/// `type = "oauth2_client_credentials"` and `type = "oauth2_refresh_token"` take a token
+/// endpoint and a client (see [`OAuth2`]).
+///
+/// Send requests with [`Connection::send`]: it adds the credentials, and for OAuth2 fetches
+/// and refreshes the access token as needed.
 ///
 /// ```
 /// use aqueduct::prelude::*;
@@ -33,8 +42,8 @@ use serde::Deserialize;
 /// impl Crm {
 ///     #[action]
 ///     async fn contact_count(&self) -> Result<u64> {
-///         let request = self.connection.authorize(self.http.get(self.base.join("contacts/count")?));
-///         Ok(request.send().await?.check_status()?.json().await?)
+///         let request = self.http.get(self.base.join("contacts/count")?);
+///         Ok(self.connection.send(request).await?.check_status()?.json().await?)
 ///     }
 /// }
 ///
@@ -53,6 +62,8 @@ pub enum Connection {
     Bearer { token: Secret },
     /// `Authorization: Basic <username:password>`.
     Basic { username: String, password: Secret },
+    /// `Authorization: Bearer <access token>`, the token obtained from an OAuth2 token endpoint.
+    OAuth2(OAuth2),
 }
 
 /// Where an API key goes.
@@ -70,9 +81,44 @@ pub enum KeyPlace {
 }
 
 impl Connection {
-    /// `request` carrying this connection's credentials.
-    pub fn authorize(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match self {
+    /// Sends `request` with this connection's credentials. An OAuth2 connection answered
+    /// `401 Unauthorized` refreshes its token and sends the request once more (when its body
+    /// can be sent twice: not a stream); a second 401 is returned as it is.
+    ///
+    /// ```no_run
+    /// # async fn example(crm: aqueduct::Connection) -> aqueduct::Result<()> {
+    /// use aqueduct::CheckStatus;
+    ///
+    /// let request = reqwest::Client::new().get("https://crm.example.com/contacts");
+    /// let contacts: serde_json::Value = crm.send(request).await?.check_status()?.json().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response> {
+        let Connection::OAuth2(oauth2) = self else { return Ok(self.authorize(request).await?.send().await?) };
+        let again = request.try_clone();
+        let token = oauth2.access_token().await?;
+        let response = request.bearer_auth(token.expose()).send().await?;
+        match again {
+            Some(again) if response.status() == http::StatusCode::UNAUTHORIZED => {
+                oauth2.expire(&token).await;
+                Ok(again.bearer_auth(oauth2.access_token().await?.expose()).send().await?)
+            }
+            _ => Ok(response),
+        }
+    }
+
+    /// `request` carrying this connection's credentials, for a caller that sends it itself
+    /// (an OAuth2 access token is fetched or refreshed first if it is missing or expiring).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> aqueduct::Result<()> {
+    /// let crm: aqueduct::Connection = serde_json::from_str(r#"{ "type": "bearer", "token": "t0ken" }"#)?;
+    /// let request = crm.authorize(reqwest::Client::new().get("https://crm.example.com/")).await?.build()?;
+    /// assert_eq!(request.headers()["authorization"], "Bearer t0ken");
+    /// # Ok(()) }
+    /// ```
+    pub async fn authorize(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder> {
+        Ok(match self {
             Connection::ApiKey { key, placed: KeyPlace::Header(name) } => request.header(name, key.expose()),
             Connection::ApiKey { key, placed: KeyPlace::QueryParam(name) } => request.query(&[(name, key.expose())]),
             Connection::Bearer { token } => request.bearer_auth(token.expose()),
@@ -81,7 +127,8 @@ impl Connection {
                 let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
                 request.header(http::header::AUTHORIZATION, format!("Basic {encoded}"))
             }
-        }
+            Connection::OAuth2(oauth2) => request.bearer_auth(oauth2.access_token().await?.expose()),
+        })
     }
 }
 
@@ -89,21 +136,48 @@ impl Connection {
 #[derive(Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 enum Raw {
-    ApiKey { key: Secret, header: Option<String>, query: Option<String> },
-    Bearer { token: Secret },
-    Basic { username: String, password: Secret },
+    ApiKey {
+        key: Secret,
+        header: Option<String>,
+        query: Option<String>,
+    },
+    Bearer {
+        token: Secret,
+    },
+    Basic {
+        username: String,
+        password: Secret,
+    },
+    #[serde(rename = "oauth2_client_credentials")]
+    OAuth2ClientCredentials {
+        token_url: url::Url,
+        client_id: String,
+        client_secret: Secret,
+        #[serde(default)]
+        scopes: Vec<String>,
+        #[serde(default)]
+        client_auth: oauth::ClientAuth,
+    },
+    #[serde(rename = "oauth2_refresh_token")]
+    OAuth2RefreshToken {
+        token_url: url::Url,
+        client_id: String,
+        client_secret: Option<Secret>,
+        refresh_token: Secret,
+        #[serde(default)]
+        scopes: Vec<String>,
+        #[serde(default)]
+        client_auth: oauth::ClientAuth,
+    },
 }
 
 impl TryFrom<Raw> for Connection {
     type Error = String;
 
     fn try_from(raw: Raw) -> Result<Connection, String> {
-        let empty = |secret: &Secret, field: &str| {
-            if secret.expose().trim().is_empty() { Err(format!("`{field}` is empty")) } else { Ok(()) }
-        };
         match raw {
             Raw::ApiKey { key, header, query } => {
-                empty(&key, "key")?;
+                not_empty(&key, "key")?;
                 let placed = match (header, query) {
                     (Some(header), None) if http::HeaderName::try_from(&header).is_ok() => KeyPlace::Header(header),
                     (Some(header), None) => return Err(format!("`header = \"{header}\"` is not a header name")),
@@ -112,10 +186,24 @@ impl TryFrom<Raw> for Connection {
                 };
                 Ok(Connection::ApiKey { key, placed })
             }
-            Raw::Bearer { token } => empty(&token, "token").map(|()| Connection::Bearer { token }),
+            Raw::Bearer { token } => not_empty(&token, "token").map(|()| Connection::Bearer { token }),
             Raw::Basic { username, password } => Ok(Connection::Basic { username, password }),
+            Raw::OAuth2ClientCredentials { token_url, client_id, client_secret, scopes, client_auth } => {
+                not_empty(&client_secret, "client_secret")?;
+                let client = oauth::Client { token_url, client_id, client_secret: Some(client_secret), scopes, client_auth };
+                OAuth2::new(client, oauth::Grant::ClientCredentials).map(Connection::OAuth2)
+            }
+            Raw::OAuth2RefreshToken { token_url, client_id, client_secret, refresh_token, scopes, client_auth } => {
+                not_empty(&refresh_token, "refresh_token")?;
+                let client = oauth::Client { token_url, client_id, client_secret, scopes, client_auth };
+                OAuth2::new(client, oauth::Grant::RefreshToken(refresh_token)).map(Connection::OAuth2)
+            }
         }
     }
+}
+
+fn not_empty(secret: &Secret, field: &str) -> Result<(), String> {
+    if secret.expose().trim().is_empty() { Err(format!("`{field}` is empty")) } else { Ok(()) }
 }
 
 #[cfg(test)]
@@ -138,8 +226,8 @@ mod tests {
         let once = Mock::given(method("GET")).and(expected).respond_with(ResponseTemplate::new(204)).expect(1);
         // Verified when the guard goes, at the end of this call.
         let _guard = once.mount_as_scoped(crm).await;
-        let request = connection(written).unwrap().authorize(reqwest::Client::new().get(crm.uri()));
-        assert_eq!(request.send().await.unwrap().status(), 204, "{written}");
+        let response = connection(written).unwrap().send(reqwest::Client::new().get(crm.uri())).await.unwrap();
+        assert_eq!(response.status(), 204, "{written}");
     }
 
     #[tokio::test]
