@@ -18,6 +18,7 @@ mod handshakes;
 mod instances;
 mod lifecycle;
 mod limits;
+mod oauth2;
 mod order;
 mod rate;
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]

@@ -29,7 +29,7 @@ async fn deliver(server: &Server) -> u16 {
 }
 
 /// Every file of the store (the database, its WAL), as bytes.
-fn store_bytes(binary: &Binary) -> Vec<u8> {
+pub(crate) fn store_bytes(binary: &Binary) -> Vec<u8> {
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(binary.dir()).unwrap() {
         let path = entry.unwrap().path();
@@ -40,7 +40,7 @@ fn store_bytes(binary: &Binary) -> Vec<u8> {
     bytes
 }
 
-fn holds(haystack: &[u8], needle: &str) -> bool {
+pub(crate) fn holds(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
 }
 

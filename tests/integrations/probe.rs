@@ -18,6 +18,8 @@ struct Settings {
     slack_secret: Option<Secret>,
     /// The `hub.verify_token` a subscription handshake to `/meta` must present.
     hub_token: Option<Secret>,
+    /// How `/contacts` authenticates to the API at `api_url`.
+    crm: Option<Connection>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -340,12 +342,38 @@ async fn tally(ctx: Ctx<Settings>, Query(query): Query<TallyQuery>) -> Result<u6
     Ok(tally.count)
 }
 
+/// The instance's API at `api_url`, reached through its `crm` connection.
+#[component]
+struct Contacts {
+    base: Url,
+    connection: Connection,
+    http: reqwest::Client,
+}
+
+#[component]
+impl Contacts {
+    #[action]
+    async fn count(&self) -> Result<u64> {
+        let request = self.http.get(self.base.join("contacts")?);
+        self.connection.send(request).await?.check_status()?;
+        Ok(1)
+    }
+}
+
+/// Calls the API once through the instance's connection.
+#[flow(webhook, path = "/contacts", retries = 0)]
+async fn contacts(ctx: Ctx<Settings>) -> Result<u64> {
+    let base = ctx.config().api_url.clone().context("this instance has no api_url")?;
+    let connection = ctx.config().crm.clone().context("this instance has no crm connection")?;
+    Contacts { base, connection, http: ctx.http().clone() }.count().await
+}
+
 aqueduct::integration! {
     name: "probe",
     config: Settings,
     flows: [
         echo, tick, fail, flaky, permanent, fixable, noop, slow, deduped, deduped_json, small, ordered, limited, call_api,
                         standard, github, ordered_retry, OrderEvents, order_created, order_cancelled, slack_event, meta_event,
-        sns_notification, hang, brief, stall, three_steps, drifting, tally, metered,
+        sns_notification, hang, brief, stall, three_steps, drifting, tally, metered, contacts,
     ],
 }

@@ -109,10 +109,12 @@ impl Sealer {
             .filter(|bytes| bytes.len() > NONCE_LEN)
             .ok_or_else(damaged)?;
         let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
-        let plain =
-            key.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() }).map_err(
-                |_| Error::msg(format!("{what} does not open with key {key_id}: it was altered, or copied from elsewhere")),
-            )?;
+        let plain = key
+            .cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: context.as_bytes() })
+            .map_err(|_| {
+                Error::msg(format!("{what} does not open with key {key_id}: it was altered, or copied from elsewhere"))
+            })?;
         String::from_utf8(plain).map_err(|_| Error::msg(format!("{what} is not text")))
     }
 

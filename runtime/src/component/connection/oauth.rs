@@ -7,8 +7,8 @@ use crate::instances::Tokens;
 use crate::model::{Error, Result, Secret};
 use ::oauth2::basic::{BasicClient, BasicErrorResponse, BasicErrorResponseType};
 use ::oauth2::{
-    AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RefreshToken, RequestTokenError, Scope,
-    TokenResponse, TokenUrl,
+    AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RefreshToken, RequestTokenError, Scope, TokenResponse,
+    TokenUrl,
 };
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -178,7 +178,11 @@ impl OAuth2 {
         let Some(tokens) = tokens else { return Err(refused) };
         match self.load(tokens).await? {
             Some(stored) if held.is_none_or(|held| held.access_token != stored.access_token) => {
-                if stored.fresh() { Ok(stored) } else { self.request(Some(&stored)).await }
+                if stored.fresh() {
+                    Ok(stored)
+                } else {
+                    self.request(Some(&stored)).await
+                }
             }
             _ => Err(refused),
         }

@@ -63,8 +63,7 @@ async fn a_client_credentials_token_is_fetched_once_and_shared_by_clones() {
         .mount(&crm)
         .await;
     accepting(&crm, "A1").await;
-    let connection =
-        connection(&crm, "oauth2_client_credentials", serde_json::json!({ "scopes": ["contacts.read"] }));
+    let connection = connection(&crm, "oauth2_client_credentials", serde_json::json!({ "scopes": ["contacts.read"] }));
     for connection in [connection.clone(), connection.clone(), connection] {
         assert_eq!(call(&crm, &connection).await, 200);
     }
@@ -113,7 +112,9 @@ async fn a_second_401_is_answered_as_it_is_without_renewing_again() {
 async fn a_rotated_refresh_token_is_the_one_used_next() {
     let crm = MockServer::start().await;
     let endpoint = |refresh: &str| {
-        Mock::given(method("POST")).and(path("/oauth/token")).and(body_string_contains(format!("refresh_token={refresh}")))
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .and(body_string_contains(format!("refresh_token={refresh}")))
     };
     endpoint("R0").respond_with(token("A1", 30, Some("R1"))).mount(&crm).await;
     endpoint("R1").respond_with(token("A2", 3600, None)).mount(&crm).await;
