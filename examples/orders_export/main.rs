@@ -11,10 +11,13 @@ mod tests;
 
 use aqueduct::prelude::*;
 
-#[derive(Deserialize)]
+/// Exporting your product's orders to a customer's accounting system.
+// `JsonSchema`: `instances schema` prints this type, doc comments and all, for a marketplace form.
+#[derive(Deserialize, JsonSchema)]
 struct Settings {
     /// Your product signs its webhooks to this integration with this secret.
     orders_secret: Secret,
+    /// The accounting system's API.
     accounting_url: Url,
     /// How we authenticate to it, e.g. `{ type = "bearer", token = "…" }`.
     accounting: Connection,

@@ -41,6 +41,9 @@ runtime_paths! {
     // The integration.
     INTEGRATION => "Integration",
     RUN_MAIN => "__private::run_main",
+    SCHEMA_OF => "__private::SchemaOf",
+    CONFIG_SCHEMA => "__private::ConfigSchema",
+    NO_CONFIG_SCHEMA => "__private::NoConfigSchema",
     // A flow's descriptor.
     FLOW => "__private::Flow",
     FLOW_DESCRIPTOR => "__private::FlowDescriptor",

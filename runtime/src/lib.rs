@@ -172,7 +172,7 @@ pub mod __private {
         ActionResult, Argument, Component, Digest, DigestNothing, DigestSerialized, UndoableComponent, keep_undo,
         record_action,
     };
-    pub use crate::integration::Integration;
+    pub use crate::integration::{ConfigSchema, Integration, NoConfigSchema, SchemaOf};
     pub use crate::model::{
         Broker, BrokerUrl, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler, Handshake, Hook,
         HookResult, Hooks, NoHook, Or, Policy, PreprocessFlow, Rate, Rejection, Request, RequestKey, Retention, Scheme,

@@ -16,5 +16,7 @@ pub use crate::{
 };
 pub use bytes::Bytes;
 pub use http::HeaderMap;
+// The derive writes paths into `schemars`: an integration that derives it depends on `schemars` too.
+pub use schemars::JsonSchema;
 pub use serde::{Deserialize, Serialize};
 pub use url::Url;

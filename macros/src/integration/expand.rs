@@ -4,8 +4,8 @@ use super::parse::Integration;
 use crate::duration::optional_duration_tokens;
 use crate::errors::written;
 use crate::exports::{
-    BOTH_ON_ACTIVATE, BOTH_ON_DEACTIVATE, FLOW, HOOKS, INTEGRATION, NO_HOOK, OR, PAIRED, PREPROCESS_LISTED, RETENTION,
-    RUN_MAIN, RuntimePath, SHARE_A_NAME, SHARE_A_PATH, SHARE_AN_EVENT,
+    BOTH_ON_ACTIVATE, BOTH_ON_DEACTIVATE, CONFIG_SCHEMA, FLOW, HOOKS, INTEGRATION, NO_CONFIG_SCHEMA, NO_HOOK, OR,
+    PAIRED, PREPROCESS_LISTED, RETENTION, RUN_MAIN, RuntimePath, SCHEMA_OF, SHARE_A_NAME, SHARE_A_PATH, SHARE_AN_EVENT,
 };
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -47,6 +47,14 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
     let run_main = RUN_MAIN.at(config.span());
     let run_main = quote_spanned!(config.span()=> #run_main::<#config>);
     let hooks_paired = hooks_paired(flows);
+    // The schema when the config type derives `JsonSchema`, else `None` (see `SchemaOf`).
+    let schema = quote! {
+        || {
+            use #CONFIG_SCHEMA as _;
+            use #NO_CONFIG_SCHEMA as _;
+            (&#SCHEMA_OF::<#config>::new()).schema()
+        }
+    };
     quote! {
         #(#pair_checks)*
         #(#source_checks)*
@@ -57,7 +65,7 @@ pub(crate) fn expand(integration: &Integration) -> TokenStream {
         const _: () = { #( let _ = #flows::list_this_flow_in_integration; )* };
 
         /// The integration, for tests, benchmarks and custom `main`s (`aqueduct::Server::start`).
-        pub const INTEGRATION: #INTEGRATION<#config> = #INTEGRATION::new(#name, &[#(#descriptors),*], #demo, #retention);
+        pub const INTEGRATION: #INTEGRATION<#config> = #INTEGRATION::new(#name, &[#(#descriptors),*], #demo, #retention, #schema);
 
         // Unused when `integration!` stands in a module, as in a test or a benchmark.
         #[allow(dead_code)]

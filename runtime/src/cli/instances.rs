@@ -1,10 +1,10 @@
-//! `instances activate | deactivate | rotate-key | list`.
+//! `instances activate | deactivate | rotate-key | list | schema`.
 
 use super::CommandContext;
 use super::public_url::PublicUrlArg;
 use crate::integration::Integration;
 use crate::lifecycle::{self, config_file};
-use crate::model::{Config, Result};
+use crate::model::{Config, Error, Result};
 use crate::report::table;
 use crate::store::{self, Role};
 use clap::{Args, Subcommand};
@@ -48,6 +48,9 @@ enum InstancesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Print the configuration type as JSON Schema, for a form that collects a customer's
+    /// configuration; secret fields are marked `"writeOnly": true, "x-secret": true`.
+    Schema,
 }
 
 pub(super) async fn run<C: Config>(
@@ -107,6 +110,17 @@ pub(super) async fn run<C: Config>(
                     .collect();
                 table::write(out, &["NAME", "STATUS", "VERSION", "UPDATED"], &rows)?;
             }
+        }
+        InstancesCommand::Schema => {
+            let schema = integration.config_schema().ok_or_else(|| {
+                Error::msg(format!(
+                    "the configuration type `{}` has no JSON Schema: derive `JsonSchema` for it (and for the types \
+                     of its fields), `#[derive(Deserialize, JsonSchema)]`, with `schemars = \"1\"` among your \
+                     dependencies",
+                    std::any::type_name::<C>()
+                ))
+            })?;
+            writeln!(out(), "{}", serde_json::to_string_pretty(&schema)?)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,10 +1,12 @@
 //! One integration as `integration!` assembles it: its name, flows and optional demo.
 
 mod demo;
+mod schema;
 
 use crate::model::{FlowDescriptor, Flows, Result, Retention};
 pub use demo::Demo;
 use futures::future::BoxFuture;
+pub use schema::{ConfigSchema, NoConfigSchema, SchemaFn, SchemaOf};
 
 /// The demo `integration!` may name: started beside the server when the binary runs with no command.
 #[doc(hidden)]
@@ -38,6 +40,8 @@ pub struct Integration<C: 'static> {
     demo: Option<DemoFn<C>>,
     /// How long runs are kept where a flow does not say.
     retention: Retention,
+    /// The configuration type's JSON Schema, if it derives `JsonSchema`.
+    schema: SchemaFn,
 }
 
 impl<C> Clone for Integration<C> {
@@ -55,8 +59,9 @@ impl<C: 'static> Integration<C> {
         flows: &'static [FlowDescriptor<C>],
         demo: Option<DemoFn<C>>,
         retention: Retention,
+        schema: SchemaFn,
     ) -> Self {
-        Integration { name, flows: Flows::new(flows), demo, retention }
+        Integration { name, flows: Flows::new(flows), demo, retention, schema }
     }
 
     /// The integration's name, as `integration!` gives it.
@@ -75,5 +80,10 @@ impl<C: 'static> Integration<C> {
 
     pub(crate) fn demo(&self) -> Option<DemoFn<C>> {
         self.demo
+    }
+
+    /// The configuration type's JSON Schema; `None` when it does not derive `JsonSchema`.
+    pub(crate) fn config_schema(&self) -> Option<serde_json::Value> {
+        (self.schema)()
     }
 }

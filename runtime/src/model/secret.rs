@@ -48,3 +48,24 @@ impl fmt::Display for Secret {
         f.write_str("***")
     }
 }
+
+/// A secret field, as `instances schema` shows it: a string marked `"writeOnly": true` (given,
+/// never shown back) and `"x-secret": true`, so a form renders it as a password field.
+///
+/// ```
+/// let schema = schemars::schema_for!(aqueduct::Secret);
+/// assert_eq!(schema.get("x-secret"), Some(&serde_json::json!(true)));
+/// ```
+impl schemars::JsonSchema for Secret {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "minLength": 1, "writeOnly": true, "x-secret": true })
+    }
+}

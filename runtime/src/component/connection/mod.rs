@@ -1,6 +1,7 @@
 //! How a component authenticates to a third party, as each customer's configuration gives it.
 
 mod oauth;
+mod schema;
 
 pub use oauth::OAuth2;
 
