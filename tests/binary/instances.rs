@@ -259,12 +259,19 @@ fn instances_schema_prints_the_config_type_with_its_secrets_marked_or_says_what_
     let properties = &schema["properties"];
     assert_eq!(schema["required"], serde_json::json!(["orders_secret", "accounting_url", "accounting"]), "{schema}");
     assert_eq!(properties["orders_secret"]["x-secret"], true, "{schema}");
-    assert_eq!(properties["orders_secret"]["description"], "Your product signs its webhooks to this integration with this secret.");
+    assert_eq!(
+        properties["orders_secret"]["description"],
+        "Your product signs its webhooks to this integration with this secret."
+    );
     assert_eq!(properties["accounting_url"]["format"], "uri", "{schema}");
     // The connection: one object per kind, its secrets marked.
     let connection = &schema["$defs"]["Connection"];
-    let kinds: Vec<&str> =
-        connection["oneOf"].as_array().unwrap().iter().map(|kind| kind["properties"]["type"]["const"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = connection["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|kind| kind["properties"]["type"]["const"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["api_key", "bearer", "basic", "oauth2_client_credentials", "oauth2_refresh_token"]);
     assert_eq!(connection["oneOf"][4]["properties"]["refresh_token"]["writeOnly"], true, "{schema}");
 
