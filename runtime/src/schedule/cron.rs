@@ -59,6 +59,67 @@ mod tests {
         assert_eq!(next.time_zone().iana_name(), Some("Europe/Berlin"));
     }
 
+    /// The fire times after `from`, as local times with their offsets.
+    fn fires(cron: &str, tz: &str, from: &str, count: usize) -> Vec<String> {
+        let schedule = Schedule::parse(cron, tz).unwrap();
+        let mut at: jiff::Timestamp = from.parse().unwrap();
+        (0..count)
+            .map(|_| {
+                let next = schedule.next_after(at).unwrap();
+                at = next.timestamp();
+                next.strftime("%F %T%:z").to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_time_the_clocks_skip_fires_at_the_first_time_after_the_gap() {
+        // Berlin, 29 March 2026: 02:00 CET becomes 03:00 CEST, so 02:30 does not happen.
+        assert_eq!(
+            fires("30 2 * * *", "Europe/Berlin", "2026-03-28T12:00:00Z", 2),
+            ["2026-03-29 03:00:00+02:00", "2026-03-30 02:30:00+02:00"]
+        );
+        // New York, 8 March 2026: 02:00 EST becomes 03:00 EDT.
+        assert_eq!(
+            fires("30 2 * * *", "America/New_York", "2026-03-07T12:00:00Z", 2),
+            ["2026-03-08 03:00:00-04:00", "2026-03-09 02:30:00-04:00"]
+        );
+        // An hourly schedule loses the hour that does not exist, and fires no tick twice.
+        assert_eq!(
+            fires("0 * * * *", "Europe/Berlin", "2026-03-28T23:30:00Z", 3),
+            ["2026-03-29 01:00:00+01:00", "2026-03-29 03:00:00+02:00", "2026-03-29 04:00:00+02:00"]
+        );
+    }
+
+    #[test]
+    fn a_time_the_clocks_repeat_fires_once_unless_the_schedule_runs_every_hour() {
+        // Berlin, 25 October 2026: 03:00 CEST becomes 02:00 CET, so 02:00–03:00 happens twice.
+        // A fixed time fires at its first occurrence only…
+        assert_eq!(
+            fires("30 2 * * *", "Europe/Berlin", "2026-10-24T12:00:00Z", 2),
+            ["2026-10-25 02:30:00+02:00", "2026-10-26 02:30:00+01:00"]
+        );
+        // …while a schedule that fires every hour fires in both of them, an hour apart.
+        assert_eq!(
+            fires("0 * * * *", "Europe/Berlin", "2026-10-24T23:30:00Z", 3),
+            ["2026-10-25 02:00:00+02:00", "2026-10-25 02:00:00+01:00", "2026-10-25 03:00:00+01:00"]
+        );
+        // New York, 1 November 2026: 02:00 EDT becomes 01:00 EST.
+        assert_eq!(
+            fires("*/30 * * * *", "America/New_York", "2026-11-01T04:40:00Z", 4),
+            [
+                "2026-11-01 01:00:00-04:00",
+                "2026-11-01 01:30:00-04:00",
+                "2026-11-01 01:00:00-05:00",
+                "2026-11-01 01:30:00-05:00"
+            ]
+        );
+        assert_eq!(
+            fires("30 1 * * *", "America/New_York", "2026-10-31T12:00:00Z", 2),
+            ["2026-11-01 01:30:00-04:00", "2026-11-02 01:30:00-05:00"]
+        );
+    }
+
     #[test]
     fn seconds_field_and_strictly_after() {
         let schedule = Schedule::parse("*/10 * * * * *", "UTC").unwrap();
