@@ -50,6 +50,7 @@ runtime_paths! {
     WEBHOOK_FLOW => "__private::WebhookFlow",
     PREPROCESS_FLOW => "__private::PreprocessFlow",
     TRIGGER => "__private::Trigger",
+    OVERLAP => "__private::Overlap",
     BROKER => "__private::Broker",
     BROKER_URL => "__private::BrokerUrl",
     POLICY => "__private::Policy",

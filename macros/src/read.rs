@@ -61,6 +61,14 @@ impl OptionValue<'_> {
         }
     }
 
+    /// `key = word`, one of a few words; anything else gets `usage`, which says what they mean.
+    pub(crate) fn word_or(&self, usage: &str, errors: &mut Errors) -> Option<Ident> {
+        match self.value {
+            Expr::Path(ExprPath { path, .. }) if path.get_ident().is_some() => path.get_ident().cloned(),
+            _ => self.refuse(usage.to_owned(), errors),
+        }
+    }
+
     /// `key = broker_url`, a field of the configuration.
     pub(crate) fn field(&self, example: &str, errors: &mut Errors) -> Option<Ident> {
         match self.value {

@@ -58,7 +58,7 @@ pub use component::{Connection, KeyPlace, OAuth2};
 pub use integration::{Demo, Integration};
 pub use model::{
     Activation, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Rejection, Request,
-    Result, RunId, Secret, State, VerifyError,
+    Result, RunId, Secret, State, Tick, VerifyError,
 };
 pub use server::{Server, ServerOptions};
 
@@ -175,9 +175,9 @@ pub mod __private {
     pub use crate::integration::{ConfigSchema, Integration, NoConfigSchema, SchemaOf};
     pub use crate::model::{
         Broker, BrokerUrl, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler, Handshake, Hook,
-        HookResult, Hooks, NoHook, Or, Policy, PreprocessFlow, Rate, Rejection, Request, RequestKey, Retention, Scheme,
-        SecretField, Trigger, Unchecked, Undoes, Verifier, WebhookFlow, both_on_activate, both_on_deactivate, paired,
-        preprocess_listed, share_a_name, share_a_path, share_an_event,
+        HookResult, Hooks, NoHook, Or, Overlap, Policy, PreprocessFlow, Rate, Rejection, Request, RequestKey,
+        Retention, Scheme, SecretField, Trigger, Unchecked, Undoes, Verifier, WebhookFlow, both_on_activate,
+        both_on_deactivate, paired, preprocess_listed, share_a_name, share_a_path, share_an_event,
     };
 }
 

@@ -12,7 +12,7 @@
 
 pub use crate::{
     Activation, CheckStatus, Connection, Context, Ctx, Demo, Error, FlowContext, FromRequest, Json, Query, Rejection,
-    Request, Result, RunId, Secret, State, VerifyError, action, component, flow, integration,
+    Request, Result, RunId, Secret, State, Tick, VerifyError, action, component, flow, integration,
 };
 pub use bytes::Bytes;
 pub use http::HeaderMap;

@@ -22,12 +22,29 @@ pub(crate) struct FlowDef {
 /// What triggers the flow, and how it is called.
 pub(crate) enum KindDef {
     Webhook { path: LitStr, endpoint: EndpointDef },
-    Schedule { cron: LitStr, tz: LitStr },
+    Schedule { cron: LitStr, tz: LitStr, timing: TimingDef },
     OnActivate,
     OnDeactivate,
     Preprocess { path: LitStr, route: RequestKey, reject_unhandled: bool, endpoint: EndpointDef },
     Event { event: LitStr, from: Path },
     Source { broker: BrokerDef, url: Option<Ident> },
+}
+
+/// When a schedule flow's ticks run besides its cron: overlap, catch-up and jitter.
+#[derive(Default)]
+pub(crate) struct TimingDef {
+    pub overlap: Overlap,
+    pub catch_up: Option<Duration>,
+    pub jitter: Option<Duration>,
+}
+
+/// `overlap = skip | queue | allow`.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Overlap {
+    #[default]
+    Skip,
+    Queue,
+    Allow,
 }
 
 /// What an endpoint does with a delivery before it is stored.

@@ -132,6 +132,17 @@ const ENDPOINTS: &[Kind] = &[Kind::Webhook, Kind::Preprocess];
 pub(crate) const OPTIONS: &[OptionRule] = &[
     OptionRule { key: "path", kinds: ENDPOINTS, meaning: "the URL path of an endpoint, under /hooks/{instance}" },
     OptionRule { key: "tz", kinds: &[Kind::Schedule], meaning: "the time zone a schedule flow's cron is read in" },
+    OptionRule {
+        key: "overlap",
+        kinds: &[Kind::Schedule],
+        meaning: "what a schedule flow does with a tick while its previous run is unfinished",
+    },
+    OptionRule {
+        key: "catch_up",
+        kinds: &[Kind::Schedule],
+        meaning: "how far back a schedule flow runs the ticks missed while the process was down",
+    },
+    OptionRule { key: "jitter", kinds: &[Kind::Schedule], meaning: "the most a schedule flow's ticks are delayed" },
     OptionRule { key: "retries", kinds: QUEUED, meaning: "how often a failed run is tried again" },
     OptionRule { key: "backoff", kinds: QUEUED, meaning: "the range of delays between attempts" },
     OptionRule { key: "concurrency", kinds: QUEUED, meaning: "how many runs of a flow may execute at once" },
@@ -181,6 +192,10 @@ pub(crate) const OPTIONS: &[OptionRule] = &[
 /// What `unhandled` takes.
 pub(crate) const UNHANDLED_USAGE: &str =
     "`unhandled` is \"ignore\" (answer 202 and record the delivery as ignored) or \"reject\" (answer 404)";
+
+/// What `overlap` takes.
+pub(crate) const OVERLAP_USAGE: &str = "`overlap` is `skip` (a tick while the previous run is unfinished does not run; the \
+     default), `queue` (it runs after it, in order) or `allow` (it runs beside it)";
 
 /// What `qos` takes, and why.
 pub(crate) const QOS_USAGE: &str = "`qos` is 1: a durable consumer acknowledges each message, which QoS 0 cannot, and QoS 2's \

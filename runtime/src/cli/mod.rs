@@ -40,12 +40,8 @@ struct Cli {
 enum Command {
     /// Run the webhook server, the scheduler and the workers (the default when no command is given).
     Serve(serve::ServeArgs),
-    /// List the flows: kind, path or schedule, next fire times.
-    Flows {
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    /// List the flows: kind, path or schedule, next fire times; pause and resume schedules.
+    Flows(flows::FlowsArgs),
     /// Check the integration and the store, and print the manifest.
     Check,
     /// Manage customer instances.
@@ -85,7 +81,7 @@ async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<Ex
     match cli.command {
         None => serve::serve(integration, &store, cli.serve, true).await,
         Some(Command::Serve(args)) => serve::serve(integration, &store, args, false).await,
-        Some(Command::Flows { json }) => flows::flows(&integration, json),
+        Some(Command::Flows(args)) => flows::run(&integration, &store, args).await,
         Some(Command::Check) => flows::check(&integration, &store).await,
         Some(Command::Instances(args)) => instances::run(integration, &store, args).await,
         Some(Command::Invoke(args)) => invoke::invoke(integration, &store, args).await,

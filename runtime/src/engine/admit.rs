@@ -22,6 +22,7 @@ pub(crate) struct NewRun<C: 'static> {
     replay: Option<Replay>,
     execution: Execution,
     when_full: WhenFull,
+    skip_if_unfinished: bool,
 }
 
 /// Who runs a new run.
@@ -52,7 +53,14 @@ impl<C> NewRun<C> {
             replay: None,
             execution: Execution::Worker,
             when_full: WhenFull::Wait,
+            skip_if_unfinished: false,
         }
+    }
+
+    /// Not stored while a run of the flow for the instance is unfinished (a schedule's
+    /// `overlap = skip`): [`Admitted::Unfinished`].
+    pub(crate) fn skipped_while_unfinished(self) -> NewRun<C> {
+        NewRun { skip_if_unfinished: true, ..self }
     }
 
     /// With a delivery id: a repeat within its window is a duplicate.
@@ -94,6 +102,8 @@ pub(crate) enum Admitted {
     Busy,
     /// Not stored: the run to replay was replayed already, as this run.
     ReplayedAlready(RunId),
+    /// Not stored: this run of the flow for the instance is unfinished.
+    Unfinished(RunId),
 }
 
 impl<C: Config> Engine<C> {
@@ -121,7 +131,7 @@ impl<C: Config> Engine<C> {
 
     /// Stores the run, and hands it to a worker if one was free.
     async fn commit(self: &Arc<Self>, run: NewRun<C>) -> Result<Committed> {
-        let NewRun { flow, instance, cause, request, dedupe, replay, execution, when_full } = run;
+        let NewRun { flow, instance, cause, request, dedupe, replay, execution, when_full, skip_if_unfinished } = run;
         let slot = match execution {
             Execution::Worker => self.reserve(flow, &instance),
             Execution::Caller | Execution::Ignored(_) => None,
@@ -140,6 +150,7 @@ impl<C: Config> Engine<C> {
             start,
             replay,
             ordered: flow.policy.ordered,
+            skip_if_unfinished,
         };
         let id = match self.store.enqueue(entry, when_full).await? {
             Enqueued::Created(id) => id,
@@ -147,6 +158,7 @@ impl<C: Config> Engine<C> {
             Enqueued::ReplayedAlready(id) => return Ok(Committed::Done(Admitted::ReplayedAlready(id))),
             Enqueued::InstanceInactive => return Ok(Committed::Done(Admitted::InstanceInactive)),
             Enqueued::Busy => return Ok(Committed::Done(Admitted::Busy)),
+            Enqueued::Unfinished(id) => return Ok(Committed::Done(Admitted::Unfinished(id))),
         };
         let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, request };
         Ok(match (execution, slot) {

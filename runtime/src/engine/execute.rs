@@ -139,12 +139,17 @@ impl<C: Config> Engine<C> {
         })?;
         match flow.handler {
             Handler::Event { run: call, .. } => {
+                // A tick's run carries its tick as its body (`schedule::fire`).
+                let tick = matches!(flow.trigger, Trigger::Schedule { .. })
+                    .then(|| serde_json::from_slice(run.request.body()).ok())
+                    .flatten();
                 let info = RunInfo {
                     instance: run.instance.clone(),
                     flow: flow.name,
                     run_id: run.id,
                     attempt: run.attempt,
                     span,
+                    tick,
                 };
                 Ok(call(Ctx::new(config, info, self.http.clone(), state), run.request.clone()))
             }

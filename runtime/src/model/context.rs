@@ -5,6 +5,7 @@ use super::error::{Error, Result};
 use super::flow::{Flow, WebhookFlow};
 use super::run::RunId;
 use super::state::{State, StateSlot};
+use super::tick::Tick;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -40,6 +41,8 @@ pub(crate) struct RunInfo {
     pub run_id: RunId,
     pub attempt: u32,
     pub span: tracing::Span,
+    /// A schedule flow's tick.
+    pub tick: Option<Tick>,
 }
 
 impl<C> Ctx<C> {
@@ -70,6 +73,12 @@ impl<C> Ctx<C> {
     /// Which attempt this is, starting at 1.
     pub fn attempt(&self) -> u32 {
         self.run.attempt
+    }
+
+    /// The tick this run of a schedule flow stands for; `None` for other flows, and for a run
+    /// of a schedule flow started by `invoke`.
+    pub fn tick(&self) -> Option<&Tick> {
+        self.run.tick.as_ref()
     }
 
     /// The run's tracing span; events inside the flow are recorded in it already.

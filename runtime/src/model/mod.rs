@@ -23,6 +23,7 @@ mod run;
 mod secret;
 mod signing;
 mod state;
+mod tick;
 mod trigger;
 
 pub use action_policy::{ActionPolicy, DEFAULT_ACTION_TIMEOUT, Rate};
@@ -49,4 +50,6 @@ pub use secret::Secret;
 pub use signing::{Encoding, Scheme, SecretField, Verifier, VerifyError};
 pub use state::State;
 pub(crate) use state::StateSlot;
-pub use trigger::{Broker, BrokerUrl, Trigger};
+pub(crate) use tick::MAX_COVERED;
+pub use tick::Tick;
+pub use trigger::{Broker, BrokerUrl, Overlap, Trigger};

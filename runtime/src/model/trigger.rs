@@ -1,6 +1,7 @@
 //! What starts a flow: its trigger, as `#[flow]` declares it.
 
 use super::request_key::RequestKey;
+use std::time::Duration;
 
 /// What starts a flow.
 #[doc(hidden)]
@@ -8,8 +9,16 @@ use super::request_key::RequestKey;
 pub enum Trigger {
     /// A POST to `/hooks/{instance}{path}`.
     Webhook { path: &'static str },
-    /// A cron schedule read in a time zone.
-    Schedule { cron: &'static str, tz: &'static str },
+    /// A cron schedule read in a time zone, with what its ticks do besides.
+    Schedule {
+        cron: &'static str,
+        tz: &'static str,
+        overlap: Overlap,
+        /// How far back ticks missed while no process ran are run (as one run) at start.
+        catch_up: Option<Duration>,
+        /// The most each tick is delayed, per instance.
+        jitter: Option<Duration>,
+    },
     /// Activation of a customer instance.
     OnActivate,
     /// Deactivation of a customer instance.
@@ -41,6 +50,30 @@ impl Trigger {
             Trigger::Source { broker: Broker::Amqp { .. } } => "amqp",
             Trigger::Source { broker: Broker::Mqtt { .. } } => "mqtt",
             Trigger::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+/// What a schedule flow does with a tick while an earlier run of it is unfinished for the
+/// instance (`#[flow(schedule = …, overlap = …)]`).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlap {
+    /// The tick does not run.
+    Skip,
+    /// The tick runs after the earlier runs, one at a time, in order (`ordered`).
+    Queue,
+    /// The tick runs beside them.
+    Allow,
+}
+
+impl Overlap {
+    /// As `flows` prints it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Overlap::Skip => "skip",
+            Overlap::Queue => "queue",
+            Overlap::Allow => "allow",
         }
     }
 }

@@ -1,78 +1,149 @@
-//! The scheduler: each schedule flow fires once per tick for every active instance.
+//! The scheduler: each schedule flow fires once per tick for every active instance it is not
+//! paused for. What a tick does while the instance's previous run is unfinished is the flow's
+//! `overlap`; ticks missed while no process ran are run as one at start (`catch_up.rs`); each
+//! instance's tick may be delayed by up to the flow's `jitter` (`jitter.rs`).
 
+mod catch_up;
 mod cron;
+mod jitter;
 
 pub(crate) use cron::Schedule;
+pub(crate) use jitter::delay as jitter_delay;
 
 use crate::engine::{Admitted, Engine, NewRun};
 use crate::instances::Instances;
-use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Request, Trigger};
+use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Overlap, Request, Result, Tick, Trigger};
+use crate::store::Store;
+use jiff::Timestamp;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a tick is remembered, so it fires once per instance however many processes tick.
 const TICK_MEMORY: Duration = Duration::from_secs(24 * 3600);
 
-/// Starts one ticking task per schedule flow.
-pub(crate) fn start<C: Config>(engine: &Arc<Engine<C>>, instances: &Arc<Instances<C>>) -> crate::model::Result<()> {
+/// Starts one ticking task per schedule flow, each catching up first if its flow says so.
+pub(crate) fn start<C: Config>(
+    engine: &Arc<Engine<C>>,
+    instances: &Arc<Instances<C>>,
+    store: &Arc<dyn Store>,
+) -> Result<()> {
     for flow in engine.flows().iter() {
-        if let Trigger::Schedule { cron, tz } = flow.trigger {
-            let schedule = Schedule::parse(cron, tz)?;
-            tokio::spawn(tick(engine.clone(), instances.clone(), flow, schedule));
+        if let Trigger::Schedule { cron, tz, .. } = flow.trigger {
+            let ticker = Ticker {
+                engine: engine.clone(),
+                instances: instances.clone(),
+                store: store.clone(),
+                flow,
+                schedule: Schedule::parse(cron, tz)?,
+            };
+            tokio::spawn(ticker.run());
         }
     }
     Ok(())
 }
 
-/// Sleeps until each fire time and admits that tick's run for every active instance. Each is
-/// deduplicated by (flow, instance, tick), so a tick fires once per instance.
-async fn tick<C: Config>(
+/// One schedule flow's ticks.
+struct Ticker<C: 'static> {
     engine: Arc<Engine<C>>,
     instances: Arc<Instances<C>>,
+    store: Arc<dyn Store>,
     flow: &'static FlowDescriptor<C>,
     schedule: Schedule,
-) {
-    let mut cursor = jiff::Timestamp::now();
-    loop {
-        let next = match schedule.next_after(cursor) {
-            Ok(next) => next.timestamp(),
+}
+
+impl<C: Config> Ticker<C> {
+    /// Catches up, then sleeps until each fire time and fires it.
+    async fn run(self) {
+        let started = Timestamp::now();
+        if let Err(error) = catch_up::run(&self, started).await {
+            tracing::error!(flow = self.flow.name, error = %format!("{error:#}"), "catching up missed ticks failed");
+        }
+        let mut cursor = started;
+        loop {
+            let next = match self.schedule.next_after(cursor) {
+                Ok(next) => next.timestamp(),
+                Err(error) => {
+                    tracing::error!(flow = self.flow.name, %error, "the schedule stopped");
+                    return;
+                }
+            };
+            tokio::time::sleep(Duration::try_from(Timestamp::now().duration_until(next)).unwrap_or_default()).await;
+            self.fire_for_all(Tick::at(next)).await;
+            // Never fire a tick twice, and skip ticks missed while the process was asleep.
+            cursor = next.max(Timestamp::now());
+        }
+    }
+
+    /// Fires `tick` for every active instance the flow is not paused for, each after its
+    /// jitter, then records the tick as passed (so a later start does not catch it up).
+    async fn fire_for_all(&self, tick: Tick) {
+        let flow = self.flow;
+        let instances = match self.firing_instances().await {
+            Ok(instances) => instances,
             Err(error) => {
-                tracing::error!(flow = flow.name, %error, "the schedule stopped");
-                return;
+                let error = format!("{error:#}");
+                return tracing::error!(flow = flow.name, tick = %tick.at, %error, "listing the instances to tick failed");
             }
         };
-        let wait = jiff::Timestamp::now().duration_until(next);
-        tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
-        match instances.active().await {
-            Ok(active) => {
-                let admissions = active.into_iter().map(|instance| {
-                    let engine = &engine;
-                    async move {
-                        if let Err(error) = fire(engine, flow, instance, next).await {
-                            tracing::error!(flow = flow.name, tick = %next, error = %format!("{error:#}"), "recording a tick failed");
-                        }
+        let admissions: Vec<_> = instances
+            .into_iter()
+            .map(|instance| {
+                let (engine, tick) = (self.engine.clone(), tick.clone());
+                let delay = jitter::delay(flow, &instance, tick.at);
+                async move {
+                    tokio::time::sleep(delay).await;
+                    let at = tick.at;
+                    if let Err(error) = fire(&engine, flow, instance, tick).await {
+                        tracing::error!(flow = flow.name, tick = %at, error = %format!("{error:#}"), "recording a tick failed");
                     }
-                });
-                // Admitted together, so the store commits them in one go.
-                futures::future::join_all(admissions).await;
+                }
+            })
+            .collect();
+        let store = self.store.clone();
+        let passed = async move {
+            // Admitted together, so the store commits them in one go (unless jittered apart).
+            futures::future::join_all(admissions).await;
+            if let Err(error) = store.record_tick(flow.name, tick.at.as_millisecond()).await {
+                tracing::warn!(flow = flow.name, tick = %tick.at, %error, "recording the tick as passed failed");
             }
-            Err(error) => {
-                tracing::error!(flow = flow.name, tick = %next, %error, "listing the instances to tick failed")
-            }
+        };
+        // Jittered admissions wait beside the ticker, which goes on to the next fire time.
+        if jitter::of(flow).is_some() {
+            tokio::spawn(passed);
+        } else {
+            passed.await;
         }
-        // Never fire a tick twice, and skip ticks missed while the process was asleep.
-        cursor = next.max(jiff::Timestamp::now());
+    }
+
+    /// The active instances the flow is not paused for.
+    async fn firing_instances(&self) -> Result<Vec<String>> {
+        let paused = self.store.paused().await?;
+        let active = self.instances.active().await?;
+        Ok(active
+            .into_iter()
+            .filter(|instance| !paused.iter().any(|paused| paused.covers(self.flow.name, instance)))
+            .collect())
     }
 }
 
-/// Admits the run of `flow` for `instance` at the tick `at`: once, however often it is fired.
+/// Admits the run of `flow` for `instance` at `tick`: once, however often it is fired. Under
+/// `overlap = skip` nothing is admitted while a run of the flow for the instance is unfinished.
 pub(crate) async fn fire<C: Config>(
     engine: &Arc<Engine<C>>,
     flow: &'static FlowDescriptor<C>,
     instance: String,
-    at: jiff::Timestamp,
-) -> crate::model::Result<Admitted> {
-    let dedupe = Dedupe { scope: flow.name, key: format!("tick:{}", at.as_millisecond()), window: TICK_MEMORY };
-    let new_run = NewRun::new(flow, instance, Cause::Schedule, Arc::new(Request::default()));
-    engine.admit(new_run.deduped(Some(dedupe))).await
+    tick: Tick,
+) -> Result<Admitted> {
+    let dedupe = Dedupe { scope: flow.name, key: format!("tick:{}", tick.at.as_millisecond()), window: TICK_MEMORY };
+    // The run carries its tick, for `ctx.tick()`.
+    let request = Request::new(None, Default::default(), serde_json::to_vec(&tick)?);
+    let mut new_run = NewRun::new(flow, instance, Cause::Schedule, Arc::new(request)).deduped(Some(dedupe));
+    if matches!(flow.trigger, Trigger::Schedule { overlap: Overlap::Skip, .. }) {
+        new_run = new_run.skipped_while_unfinished();
+    }
+    let admitted = engine.admit(new_run).await?;
+    if let Admitted::Unfinished(running) = &admitted {
+        tracing::info!(flow = flow.name, tick = %tick.at, unfinished = %running, "skipped a tick: the flow's previous run is unfinished (overlap = skip)");
+    }
+    Ok(admitted)
 }

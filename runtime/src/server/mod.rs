@@ -175,7 +175,7 @@ impl<C: Config> Server<C> {
         engine.start();
         let sources = match front {
             Front::Tcp => {
-                schedule::start(&engine, &instances)?;
+                schedule::start(&engine, &instances, &store)?;
                 start_sources(&engine, &instances, &integration)
             }
             Front::InProcess => Vec::new(),

@@ -73,6 +73,15 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>>;
     async fn run(&self, id: RunId) -> Result<Option<RunDetail>>;
 
+    /// The last tick a schedule flow's ticker passed (ms since the epoch).
+    async fn last_tick(&self, flow: &str) -> Result<Option<i64>>;
+    /// Records a tick as passed; an earlier one than recorded changes nothing.
+    async fn record_tick(&self, flow: &str, tick: i64) -> Result<()>;
+    /// The schedule flows paused, per instance or for all.
+    async fn paused(&self) -> Result<Vec<Paused>>;
+    /// Pauses or resumes; `false` when it was so already.
+    async fn set_paused(&self, paused: Paused, pause: bool) -> Result<bool>;
+
     /// Records the URL third parties reach the serving process at.
     async fn record_public_url(&self, url: &str) -> Result<()>;
     /// The public URL the last server recorded, if one has served this store.

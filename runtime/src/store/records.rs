@@ -17,6 +17,8 @@ pub(crate) struct Entry {
     pub replay: Option<Replay>,
     /// The flow runs an instance's runs one at a time, in order (`ordered = true`).
     pub ordered: bool,
+    /// Not stored while a run of the flow for the instance is unfinished (`overlap = skip`).
+    pub skip_if_unfinished: bool,
 }
 
 /// A replay of a finished run, and whether a run replayed before may be replayed again
@@ -78,6 +80,8 @@ pub(crate) enum Enqueued {
     Busy,
     /// The run to replay was replayed already, as this run, and may not be again; nothing was stored.
     ReplayedAlready(RunId),
+    /// A run of the flow for the instance is unfinished, and the entry skips then; nothing was stored.
+    Unfinished(RunId),
 }
 
 /// What a worker may claim of one flow.
@@ -143,6 +147,20 @@ pub(crate) struct StoredState {
     pub json: String,
     /// Goes up at every commit.
     pub version: i64,
+}
+
+/// A schedule flow paused for one instance, or (`instance: None`) for all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Paused {
+    pub flow: String,
+    pub instance: Option<String>,
+}
+
+impl Paused {
+    /// Whether this pauses `flow`'s ticks for `instance`.
+    pub(crate) fn covers(&self, flow: &str, instance: &str) -> bool {
+        self.flow == flow && self.instance.as_deref().is_none_or(|paused| paused == instance)
+    }
 }
 
 /// A connection's OAuth2 token for an instance, sealed.

@@ -47,7 +47,7 @@ pub use report::{AttemptReport, RunReport, StepReport};
 use crate::engine::{Admitted, Execution, NewRun};
 use crate::integration::Integration;
 use crate::lifecycle;
-use crate::model::{Cause, Config, Error, Flow, FlowDescriptor, Request, Result, RunId, RunStatus, WebhookFlow};
+use crate::model::{Cause, Config, Error, Flow, FlowDescriptor, Request, Result, RunId, RunStatus, Tick, WebhookFlow};
 use crate::server::{Server, ServerOptions};
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -105,7 +105,7 @@ impl<C: Config> Harness<C> {
     /// again admits nothing); returns its run.
     pub async fn tick<F: Flow<C>>(&self, instance: &str, at: jiff::Timestamp) -> Result<RunId> {
         let flow = self.descriptor::<F>();
-        match crate::schedule::fire(self.server.engine(), flow, instance.to_owned(), at).await? {
+        match crate::schedule::fire(self.server.engine(), flow, instance.to_owned(), Tick::at(at)).await? {
             Admitted::Accepted(id) | Admitted::Duplicate(id) => Ok(id),
             other => {
                 Err(Error::msg(format!("the tick of `{}` for `{instance}` was not admitted: {other:?}", flow.name)))

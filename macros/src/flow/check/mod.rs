@@ -7,7 +7,7 @@ mod signature;
 pub(crate) mod values;
 
 use super::FlowItem;
-use super::def::{BrokerDef, EndpointDef, FlowDef, KindDef, PolicyDef};
+use super::def::{BrokerDef, EndpointDef, FlowDef, KindDef, PolicyDef, TimingDef};
 use super::kind::Kind;
 use super::parse::{EndpointOptions, FlowAttr, HandshakeAttr, PreprocessAttr};
 use crate::errors::Errors;
@@ -140,9 +140,14 @@ fn define(
             let path = required.need(path, PATH, errors);
             path.zip(endpoint).map(|(path, endpoint)| KindDef::Webhook { path, endpoint })
         }
-        FlowAttr::Schedule { cron, tz, .. } => {
+        FlowAttr::Schedule { cron, tz, overlap, catch_up, jitter, .. } => {
             let tz = tz.unwrap_or_else(|| LitStr::new("UTC", Span::call_site()));
-            cron.map(|cron| KindDef::Schedule { cron, tz })
+            let timing = TimingDef {
+                overlap: overlap.as_ref().and_then(|word| values::overlap(word, errors)).unwrap_or_default(),
+                catch_up: catch_up.as_ref().and_then(|text| values::duration("catch_up", text, errors)),
+                jitter: jitter.as_ref().and_then(|text| values::duration("jitter", text, errors)),
+            };
+            cron.map(|cron| KindDef::Schedule { cron, tz, timing })
         }
         FlowAttr::OnActivate => Some(KindDef::OnActivate),
         FlowAttr::OnDeactivate => Some(KindDef::OnDeactivate),

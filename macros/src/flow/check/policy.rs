@@ -6,7 +6,7 @@ use crate::errors::Errors;
 use crate::flow::def::PolicyDef;
 use crate::flow::parse::{EndpointOptions, FlowAttr, PreprocessAttr, RunOptions};
 use std::time::Duration;
-use syn::LitStr;
+use syn::{Ident, LitBool, LitStr};
 
 /// More retries than this are a mistake: a run that failed 100 times needs a person.
 const MAX_RETRIES: u64 = 100;
@@ -41,12 +41,32 @@ pub(super) fn check(attr: &FlowAttr, errors: &mut Errors) -> PolicyDef {
         policy.keep_dead = duration_of("keep_dead", keep_dead, errors);
         policy.keep_payload = duration_of("keep_payload", keep_payload, errors);
     }
+    if let FlowAttr::Schedule { overlap: Some(word), run, .. } = attr {
+        policy.ordered = ordered_by_overlap(word, run.ordered.as_ref(), errors).or(policy.ordered);
+    }
     if let Some(EndpointOptions { dedupe, dedupe_window, max_body: size, .. }) = endpoint {
         policy.dedupe = dedupe.as_ref().filter(|key| request_key(key, errors)).cloned();
         policy.dedupe_window = dedupe_window.as_ref().and_then(|window| duration("dedupe_window", window, errors));
         policy.max_body = size.as_ref().and_then(|size| max_body(size, errors));
     }
     policy
+}
+
+/// `overlap = queue` runs an instance's ticks one at a time, in order: it is `ordered = true`,
+/// and contradicts `ordered = false` (as `allow` contradicts `ordered = true`).
+fn ordered_by_overlap(overlap: &Ident, ordered: Option<&LitBool>, errors: &mut Errors) -> Option<bool> {
+    let queue = overlap == "queue";
+    if let Some(ordered) = ordered.filter(|ordered| ordered.value != queue && (queue || overlap == "allow")) {
+        errors.at(
+            ordered,
+            format!(
+                "`overlap = {overlap}` and `ordered = {}` contradict each other: `overlap = queue` runs an instance's \
+                 ticks one at a time, in order, and `overlap = allow` runs them side by side; drop `ordered`",
+                ordered.value
+            ),
+        );
+    }
+    queue.then_some(true)
 }
 
 /// `"MIN..MAX"`: the first retry waits about MIN, each later one twice as long, never more than MAX.

@@ -2,10 +2,11 @@
 //! JSON pointers, source addresses. Each error says what the value takes.
 
 use crate::errors::Errors;
-use crate::flow::kind::{Kind, QOS_USAGE, UNHANDLED_USAGE};
+use crate::flow::def::Overlap;
+use crate::flow::kind::{Kind, OVERLAP_USAGE, QOS_USAGE, UNHANDLED_USAGE};
 use crate::flow::parse::RequestKey;
 use std::time::Duration;
-use syn::{LitInt, LitStr};
+use syn::{Ident, LitInt, LitStr};
 
 /// A whole number from `min` to `max`.
 pub(super) fn whole_number(key: &str, number: &LitInt, min: u64, max: u64, errors: &mut Errors) -> Option<u64> {
@@ -124,6 +125,19 @@ pub(super) fn qos(qos: &LitInt, errors: &mut Errors) -> bool {
 
 /// `unhandled = "ignore"` (the default: answered 202, recorded as ignored) or `"reject"` (404);
 /// whether to reject.
+/// `overlap = skip | queue | allow`.
+pub(super) fn overlap(word: &Ident, errors: &mut Errors) -> Option<Overlap> {
+    match word.to_string().as_str() {
+        "skip" => Some(Overlap::Skip),
+        "queue" => Some(Overlap::Queue),
+        "allow" => Some(Overlap::Allow),
+        _ => {
+            errors.at(word, OVERLAP_USAGE);
+            None
+        }
+    }
+}
+
 pub(super) fn unhandled(text: &LitStr, errors: &mut Errors) -> Option<bool> {
     match text.value().as_str() {
         "ignore" => Some(false),

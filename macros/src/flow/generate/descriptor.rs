@@ -3,11 +3,11 @@
 
 use crate::duration::{duration_tokens, optional_duration_tokens};
 use crate::exports::{
-    BROKER, BROKER_URL, ENCODING, FLOW_DESCRIPTOR, FLOW_RESULT, HANDLER, HANDSHAKE, POLICY, PREPROCESS_FLOW,
+    BROKER, BROKER_URL, ENCODING, FLOW_DESCRIPTOR, FLOW_RESULT, HANDLER, HANDSHAKE, OVERLAP, POLICY, PREPROCESS_FLOW,
     REQUEST_KEY, RETENTION, SCHEME, SECRET, SECRET_FIELD, TRIGGER, VERIFIER,
 };
 use crate::flow::FlowItem;
-use crate::flow::def::{BrokerDef, EndpointDef, FlowDef, KindDef, PolicyDef};
+use crate::flow::def::{BrokerDef, EndpointDef, FlowDef, KindDef, Overlap, PolicyDef};
 use crate::flow::parse::{HandshakeAttr, RequestKey, Scheme, VerifyAttr};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -47,7 +47,16 @@ pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
 fn trigger(kind: &KindDef) -> TokenStream {
     match kind {
         KindDef::Webhook { path, .. } => quote!(#TRIGGER::Webhook { path: #path }),
-        KindDef::Schedule { cron, tz } => quote!(#TRIGGER::Schedule { cron: #cron, tz: #tz }),
+        KindDef::Schedule { cron, tz, timing } => {
+            let overlap = match timing.overlap {
+                Overlap::Skip => quote!(#OVERLAP::Skip),
+                Overlap::Queue => quote!(#OVERLAP::Queue),
+                Overlap::Allow => quote!(#OVERLAP::Allow),
+            };
+            let (catch_up, jitter) =
+                (optional_duration_tokens(timing.catch_up), optional_duration_tokens(timing.jitter));
+            quote!(#TRIGGER::Schedule { cron: #cron, tz: #tz, overlap: #overlap, catch_up: #catch_up, jitter: #jitter })
+        }
         KindDef::OnActivate => quote!(#TRIGGER::OnActivate),
         KindDef::OnDeactivate => quote!(#TRIGGER::OnDeactivate),
         KindDef::Preprocess { path, route, reject_unhandled, .. } => {

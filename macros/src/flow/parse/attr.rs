@@ -6,7 +6,7 @@ use super::handshake::HandshakeAttr;
 use super::request_key::RequestKey;
 use super::verify::VerifyAttr;
 use crate::errors::Errors;
-use crate::flow::kind::{Kind, QOS_USAGE, UNHANDLED_USAGE, all_keys, option_rule};
+use crate::flow::kind::{Kind, OVERLAP_USAGE, QOS_USAGE, UNHANDLED_USAGE, all_keys, option_rule};
 use crate::read::OptionValue;
 use crate::suggest::did_you_mean;
 use proc_macro2::{Span, TokenStream};
@@ -26,6 +26,9 @@ pub(crate) enum FlowAttr {
     Schedule {
         cron: Option<LitStr>,
         tz: Option<LitStr>,
+        overlap: Option<Ident>,
+        catch_up: Option<LitStr>,
+        jitter: Option<LitStr>,
         run: RunOptions,
     },
     OnActivate,
@@ -141,6 +144,9 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Option<FlowAttr> 
         Kind::Schedule => FlowAttr::Schedule {
             cron: value("*/5 * * * *", errors),
             tz: options.string("tz", "Europe/Berlin", errors),
+            overlap: options.value("overlap", errors).and_then(|value| value.word_or(OVERLAP_USAGE, errors)),
+            catch_up: options.string("catch_up", "1h", errors),
+            jitter: options.string("jitter", "30s", errors),
             run: options.run(errors),
         },
         Kind::OnActivate => FlowAttr::OnActivate,

@@ -21,6 +21,7 @@ fn delivery(connection: &Connection, flow: &'static str, scope: &'static str, ke
         start: Start::Queued,
         replay: None,
         ordered: false,
+        skip_if_unfinished: false,
     };
     enqueue(connection, &entry, b"", now).unwrap()
 }

@@ -35,6 +35,11 @@ pub(super) fn enqueue(connection: &Connection, entry: &Entry, headers: &[u8], no
             return Ok(Enqueued::ReplayedAlready(RunId(replayed_as)));
         }
     }
+    if entry.skip_if_unfinished
+        && let Some(unfinished) = unfinished_run(connection, entry.flow, &entry.instance)?
+    {
+        return Ok(Enqueued::Unfinished(unfinished));
+    }
     let (status, attempts, lease_until, finished_at, reason) = match &entry.start {
         Start::Queued => ("queued", 0, None, None, None),
         Start::Leased(lease) => ("running", 1, Some(later(now, *lease)), None, None),
@@ -99,6 +104,22 @@ pub(super) fn enqueue(connection: &Connection, entry: &Entry, headers: &[u8], no
         }
     }
     Ok(Enqueued::Created(RunId(id)))
+}
+
+/// An unfinished run of `flow` for `instance`. Two queries, each with the condition of a
+/// partial index (`runs_due`, `runs_leased`), so neither scans the runs.
+fn unfinished_run(connection: &Connection, flow: &str, instance: &str) -> rusqlite::Result<Option<RunId>> {
+    for query in [
+        "SELECT id FROM runs WHERE flow = ?1 AND status IN ('queued', 'failed') AND instance = ?2 LIMIT 1",
+        "SELECT id FROM runs WHERE flow = ?1 AND status = 'running' AND instance = ?2 LIMIT 1",
+    ] {
+        if let Some(id) =
+            connection.prepare_cached(query)?.query_row(params![flow, instance], |row| row.get(0)).optional()?
+        {
+            return Ok(Some(RunId(id)));
+        }
+    }
+    Ok(None)
 }
 
 /// A claimed run as stored; [`ClaimedRow::decode`] turns it into a [`ClaimedRun`] off the

@@ -23,6 +23,7 @@ fn leased(connection: &Connection, flow: &'static str, cause: Cause) -> RunId {
         start: Start::Leased(LEASE),
         replay: None,
         ordered: false,
+        skip_if_unfinished: false,
     };
     match enqueue(connection, &entry, b"", START).unwrap() {
         Enqueued::Created(id) => id,
@@ -92,6 +93,7 @@ fn a_claim_passes_over_the_runs_of_instances_holding_their_share() {
             start: Start::Queued,
             replay: None,
             ordered: false,
+            skip_if_unfinished: false,
         };
         let Enqueued::Created(id) = enqueue(&connection, &entry, b"", START).unwrap() else { panic!("not stored") };
         id

@@ -12,6 +12,7 @@ mod lease_tests;
 mod prune;
 #[cfg(test)]
 mod prune_tests;
+mod schedules;
 mod schema;
 mod state;
 mod steps;
@@ -22,8 +23,8 @@ mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, CompletedStep, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Pruned, Pruning, Replayable,
-    Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
+    ClaimedRun, CompletedStep, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Paused, Pruned, Pruning,
+    Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
@@ -297,6 +298,24 @@ impl Store for SqliteStore {
 
     async fn run(&self, id: RunId) -> Result<Option<RunDetail>> {
         self.read(move |connection| history::detail(connection, id)).await
+    }
+
+    async fn last_tick(&self, flow: &str) -> Result<Option<i64>> {
+        let flow = flow.to_owned();
+        self.read(move |connection| schedules::last_tick(connection, &flow)).await
+    }
+
+    async fn record_tick(&self, flow: &str, tick: i64) -> Result<()> {
+        let flow = flow.to_owned();
+        self.writer.write(move |connection| schedules::record_tick(connection, &flow, tick)).await
+    }
+
+    async fn paused(&self) -> Result<Vec<Paused>> {
+        self.read(schedules::paused).await
+    }
+
+    async fn set_paused(&self, paused: Paused, pause: bool) -> Result<bool> {
+        self.writer.write(move |connection| schedules::set_paused(connection, &paused, pause)).await
     }
 
     async fn record_public_url(&self, url: &str) -> Result<()> {

@@ -31,6 +31,7 @@ fn run(connection: &Connection, at: i64, status: Option<&str>, delivery: Option<
         start: Start::Queued,
         replay: None,
         ordered: false,
+        skip_if_unfinished: false,
     };
     let Enqueued::Created(id) = enqueue(connection, &entry, b"", at).unwrap() else { panic!("not stored") };
     if let Some(status) = status {
@@ -128,6 +129,7 @@ fn a_delivery_id_is_remembered_for_its_window_after_its_run_is_pruned() {
         start: Start::Queued,
         replay: None,
         ordered: false,
+        skip_if_unfinished: false,
     };
     assert_eq!(enqueue(&connection, &again, b"", now).unwrap(), Enqueued::Duplicate(first));
 }

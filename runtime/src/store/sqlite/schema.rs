@@ -135,6 +135,21 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (instance, connection)
     ) STRICT, WITHOUT ROWID;
 "#,
+    r#"
+    -- The last tick each schedule flow's ticker passed (fired, skipped or paused), in
+    -- milliseconds: a process that starts again runs the ticks missed since (`catch_up`).
+    CREATE TABLE schedule_ticks (
+        flow TEXT PRIMARY KEY,
+        last_tick INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+
+    -- Schedule flows paused (`flows pause`), for one instance or, where `instance` is '', all.
+    CREATE TABLE paused (
+        flow TEXT NOT NULL,
+        instance TEXT NOT NULL,
+        PRIMARY KEY (flow, instance)
+    ) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the database up to the newest schema.
