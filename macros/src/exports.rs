@@ -51,6 +51,8 @@ runtime_paths! {
     PREPROCESS_FLOW => "__private::PreprocessFlow",
     TRIGGER => "__private::Trigger",
     OVERLAP => "__private::Overlap",
+    CRON => "__private::Cron",
+    CRON_FIELD => "__private::CronField",
     BROKER => "__private::Broker",
     BROKER_URL => "__private::BrokerUrl",
     POLICY => "__private::Policy",

@@ -65,6 +65,8 @@ impl OptionValue<'_> {
     pub(crate) fn word_or(&self, usage: &str, errors: &mut Errors) -> Option<Ident> {
         match self.value {
             Expr::Path(ExprPath { path, .. }) if path.get_ident().is_some() => path.get_ident().cloned(),
+            Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => self
+                .refuse(format!("{usage}; write the word without quotes: `{} = {}`", self.key, text.value()), errors),
             _ => self.refuse(usage.to_owned(), errors),
         }
     }

@@ -174,10 +174,10 @@ pub mod __private {
     };
     pub use crate::integration::{ConfigSchema, Integration, NoConfigSchema, SchemaOf};
     pub use crate::model::{
-        Broker, BrokerUrl, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler, Handshake, Hook,
-        HookResult, Hooks, NoHook, Or, Overlap, Policy, PreprocessFlow, Rate, Rejection, Request, RequestKey,
-        Retention, Scheme, SecretField, Trigger, Unchecked, Undoes, Verifier, WebhookFlow, both_on_activate,
-        both_on_deactivate, paired, preprocess_listed, share_a_name, share_a_path, share_an_event,
+        Broker, BrokerUrl, Cron, CronField, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler,
+        Handshake, Hook, HookResult, Hooks, NoHook, Or, Overlap, Policy, PreprocessFlow, Rate, Rejection, Request,
+        RequestKey, Retention, Scheme, SecretField, Trigger, Unchecked, Undoes, Verifier, WebhookFlow,
+        both_on_activate, both_on_deactivate, paired, preprocess_listed, share_a_name, share_a_path, share_an_event,
     };
 }
 

@@ -33,7 +33,7 @@ fn a_per_second_schedule_fires_for_each_active_instance() {
 fn clock(work_ms: u64, flows: &[&str]) -> Binary {
     let binary = Binary::example("clock");
     assert!(binary.activate("a", &format!("work_ms = {work_ms}"), "http://127.0.0.1:9").status.success());
-    for flow in ["skipping", "queueing", "allowing", "catching_up", "not_catching_up"] {
+    for flow in ["skipping", "queueing", "allowing", "catching_up", "not_catching_up", "configured"] {
         if !flows.contains(&flow) {
             binary.ok(&["flows", "pause", flow]);
         }
@@ -131,11 +131,56 @@ fn a_paused_schedule_starts_no_run_until_it_is_resumed() {
     let flows = binary.json(&["flows", "--json"]);
     let skipping = flows.as_array().unwrap().iter().find(|flow| flow["name"] == "skipping").unwrap();
     assert_eq!(skipping["paused"], serde_json::json!(["a"]), "{skipping}");
-    assert_eq!(skipping["instances"], serde_json::json!([{ "name": "a", "next": null, "paused": true }]));
+    assert_eq!(
+        skipping["instances"],
+        serde_json::json!([{ "name": "a", "next": null, "paused": true, "schedule": null }])
+    );
     assert!(binary.ok(&["flows"]).contains("(paused for a)"));
 
     assert_eq!(binary.ok(&["flows", "resume", "skipping", "--instance", "a"]).trim(), "resumed `skipping` for `a`");
     eventually(PATIENCE, "a tick after resuming", || (runs_of(&binary, "skipping").len() > paused_at).then_some(()));
     let refused = binary.run(&["flows", "pause", "nope"]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("`nope` is not a schedule flow"));
+}
+
+/// The instances a flow ran for, each with how many runs.
+fn runs_per_instance(binary: &Binary, flow: &str) -> BTreeMap<String, i64> {
+    let database = binary.database();
+    let mut query = database.prepare("SELECT instance, count(*) FROM runs WHERE flow = ?1 GROUP BY instance").unwrap();
+    let rows = query.query_map([flow], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))).unwrap();
+    rows.map(|row| row.unwrap()).collect()
+}
+
+#[test]
+fn a_cron_from_the_configuration_is_checked_at_activation_and_each_instance_ticks_on_its_own() {
+    let binary = clock(0, &["configured"]);
+    let refused = binary.activate("bad", "work_ms = 0\nsync_cron = \"every day\"", "http://127.0.0.1:9");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && said.contains("`sync_cron` (the flow `configured`'s schedule)"), "{said}");
+    // `a` (from `clock`) has no cron; `b` ticks every second, `c` at 00:00 on 1 January.
+    for (name, cron) in [("b", "* * * * * *"), ("c", "0 0 1 1 *")] {
+        let config = format!("work_ms = 0\nsync_cron = \"{cron}\"");
+        assert!(binary.activate(name, &config, "http://127.0.0.1:9").status.success());
+    }
+    let _server = binary.serve(&["serve"]);
+    eventually(PATIENCE, "three runs for b", || {
+        (runs_per_instance(&binary, "configured").get("b") >= Some(&3)).then_some(())
+    });
+    let ran = runs_per_instance(&binary, "configured");
+    assert_eq!(ran.keys().collect::<Vec<_>>(), ["b"], "only b's cron was due: {ran:?}");
+
+    let flows = binary.json(&["flows", "--json"]);
+    let configured = flows.as_array().unwrap().iter().find(|flow| flow["name"] == "configured").unwrap();
+    assert_eq!(configured["schedule"], "config(sync_cron)");
+    let instances = configured["instances"].as_array().unwrap();
+    assert_eq!(instances[0]["next"], serde_json::Value::Null, "a has no cron: {configured}");
+    assert_eq!(instances[2]["schedule"], "0 0 1 1 *");
+    assert!(instances[2]["next"].as_str().unwrap().ends_with("-01-01T00:00:00Z"), "{configured}");
+
+    // Re-configured to the yearly cron, b stops within the second the server looks again.
+    assert!(binary.activate("b", "work_ms = 0\nsync_cron = \"0 0 1 1 *\"", "http://127.0.0.1:9").status.success());
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    let settled = runs_per_instance(&binary, "configured")["b"];
+    std::thread::sleep(std::time::Duration::from_millis(2000));
+    assert_eq!(runs_per_instance(&binary, "configured")["b"], settled, "b still ran every second");
 }

@@ -8,6 +8,8 @@ use std::time::Duration;
 struct Settings {
     /// How long each run works.
     work_ms: u64,
+    /// This instance's cron for `configured`; without one, `configured` does not run for it.
+    sync_cron: Option<String>,
 }
 
 /// When a run worked, and the tick it stood for.
@@ -54,8 +56,14 @@ async fn not_catching_up(ctx: Ctx<Settings>) -> Result<Worked> {
     work(&ctx).await
 }
 
+/// Each instance on the cron in its configuration.
+#[flow(schedule = config(sync_cron))]
+async fn configured(ctx: Ctx<Settings>) -> Result<Worked> {
+    work(&ctx).await
+}
+
 aqueduct::integration! {
     name: "clock",
     config: Settings,
-    flows: [skipping, queueing, allowing, catching_up, not_catching_up],
+    flows: [skipping, queueing, allowing, catching_up, not_catching_up, configured],
 }

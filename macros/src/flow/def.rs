@@ -1,7 +1,7 @@
 //! A flow's definition once checked: what generation reads, with every required part present
 //! and every value valid.
 
-use super::parse::{HandshakeAttr, RequestKey, VerifyAttr};
+use super::parse::{CronAttr, HandshakeAttr, RequestKey, VerifyAttr};
 use std::time::Duration;
 use syn::{Ident, LitStr, Path, Type, Visibility};
 
@@ -22,7 +22,7 @@ pub(crate) struct FlowDef {
 /// What triggers the flow, and how it is called.
 pub(crate) enum KindDef {
     Webhook { path: LitStr, endpoint: EndpointDef },
-    Schedule { cron: LitStr, tz: LitStr, timing: TimingDef },
+    Schedule { cron: CronAttr, tz: LitStr, timing: TimingDef },
     OnActivate,
     OnDeactivate,
     Preprocess { path: LitStr, route: RequestKey, reject_unhandled: bool, endpoint: EndpointDef },

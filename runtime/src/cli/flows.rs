@@ -1,14 +1,15 @@
 //! `flows`, `flows pause | resume` and `check`: what the integration is made of.
 
+use super::CommandContext;
 use crate::integration::Integration;
-use crate::model::{Broker, Config, Error, FlowDescriptor, RequestKey, Result, Trigger};
+use crate::model::{Broker, Config, Cron, Error, FlowDescriptor, RequestKey, Result, Schedule, Trigger};
 use crate::report::table;
-use crate::schedule::Schedule;
-use crate::store::{self, Paused, Role, Store};
+use crate::store::Paused;
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// How many upcoming fire times `flows` shows for a schedule.
 const UPCOMING: usize = 3;
@@ -43,9 +44,10 @@ enum FlowsCommand {
 }
 
 pub(super) async fn run<C: Config>(integration: &Integration<C>, store_url: &str, args: FlowsArgs) -> Result<ExitCode> {
-    let store = store::open(store_url, Role::Command).await?;
+    let context = CommandContext::open(integration, store_url).await?;
+    let store = &context.store;
     let (flow, instance, pause) = match args.command {
-        None => return list(integration, store.as_ref(), args.json).await,
+        None => return list(integration, &context, args.json).await,
         Some(FlowsCommand::Pause { flow, instance }) => (flow, instance, true),
         Some(FlowsCommand::Resume { flow, instance }) => (flow, instance, false),
     };
@@ -66,9 +68,9 @@ pub(super) async fn run<C: Config>(integration: &Integration<C>, store_url: &str
     Ok(ExitCode::SUCCESS)
 }
 
-async fn list<C: Config>(integration: &Integration<C>, store: &dyn Store, json: bool) -> Result<ExitCode> {
-    let paused = store.paused().await?;
-    let active = active_instances(store).await?;
+async fn list<C: Config>(integration: &Integration<C>, context: &CommandContext<C>, json: bool) -> Result<ExitCode> {
+    let paused = context.store.paused().await?;
+    let active = configured(context).await?;
     let out = &mut std::io::stdout().lock();
     if json {
         let flows: Vec<Value> =
@@ -81,13 +83,13 @@ async fn list<C: Config>(integration: &Integration<C>, store: &dyn Store, json: 
 }
 
 pub(super) async fn check<C: Config>(integration: &Integration<C>, store_url: &str) -> Result<ExitCode> {
-    let store = store::open(store_url, Role::Command).await?;
-    let paused = store.paused().await?;
-    let active = active_instances(store.as_ref()).await?;
+    let context = CommandContext::open(integration, store_url).await?;
+    let paused = context.store.paused().await?;
+    let active = configured(&context).await?;
     for flow in integration.flows().iter() {
         describe(flow, &paused, &active)?;
     }
-    let instances = store.instances().await?;
+    let instances = context.store.instances().await?;
     let active = instances.iter().filter(|instance| instance.active).count();
     let out = &mut std::io::stdout().lock();
     writeln!(out, "integration  {}", integration.name())?;
@@ -110,7 +112,12 @@ fn write_table<C>(out: &mut impl Write, integration: &Integration<C>, paused: &[
             Trigger::Source { broker: Broker::Amqp { queue } } => (format!("queue {queue}"), String::new()),
             Trigger::Source { broker: Broker::Mqtt { topic } } => (format!("{topic} (QoS 1)"), String::new()),
             Trigger::Schedule { cron, tz, .. } => {
-                let next = Schedule::parse(cron, tz)?.upcoming(1).first().map(ToString::to_string).unwrap_or_default();
+                let next = match cron {
+                    Cron::Written(cron) => {
+                        Schedule::parse(cron, tz)?.upcoming(1).first().map(ToString::to_string).unwrap_or_default()
+                    }
+                    Cron::Config(_) => "each instance's own (flows --json)".to_owned(),
+                };
                 let next = match paused_for(flow.name, paused) {
                     Some(whose) => format!("{next} (paused for {whose})"),
                     None => next,
@@ -125,9 +132,15 @@ fn write_table<C>(out: &mut impl Write, integration: &Integration<C>, paused: &[
     Ok(ExitCode::SUCCESS)
 }
 
-async fn active_instances(store: &dyn Store) -> Result<Vec<String>> {
-    let instances = store.instances().await?;
-    Ok(instances.into_iter().filter(|instance| instance.active).map(|instance| instance.name).collect())
+/// The active instances with their configuration (`None` for one whose stored configuration
+/// no longer fits the type).
+async fn configured<C: Config>(context: &CommandContext<C>) -> Result<Vec<(String, Option<Arc<C>>)>> {
+    let mut configured = Vec::new();
+    for instance in context.instances.active().await? {
+        let config = context.instances.config(&instance).await.ok().flatten();
+        configured.push((instance, config));
+    }
+    Ok(configured)
 }
 
 /// Whom `flow` is paused for, as `flows` says it: `every instance`, or names.
@@ -139,7 +152,7 @@ fn paused_for(flow: &str, paused: &[Paused]) -> Option<String> {
 }
 
 /// One flow as `flows --json` prints it.
-fn describe<C>(flow: &FlowDescriptor<C>, paused: &[Paused], active: &[String]) -> Result<Value> {
+fn describe<C>(flow: &FlowDescriptor<C>, paused: &[Paused], active: &[(String, Option<Arc<C>>)]) -> Result<Value> {
     let mut described = json!({ "name": flow.name, "kind": flow.trigger.kind() });
     match flow.trigger {
         Trigger::Webhook { path } => described["path"] = json!(path),
@@ -165,24 +178,31 @@ fn describe<C>(flow: &FlowDescriptor<C>, paused: &[Paused], active: &[String]) -
             described["qos"] = json!(1);
         }
         Trigger::Schedule { cron, tz, overlap, catch_up, jitter } => {
-            let upcoming = Schedule::parse(cron, tz)?.upcoming(UPCOMING);
-            // Each active instance's next run: the next fire time, delayed by its jitter; none while paused.
+            let upcoming = match cron {
+                Cron::Written(cron) => Schedule::parse(cron, tz)?.upcoming(UPCOMING),
+                Cron::Config(_) => Vec::new(),
+            };
+            // Each active instance's next run: its schedule's next fire time, delayed by its
+            // jitter; none while paused, or without a schedule.
             let instances: Vec<Value> = active
                 .iter()
-                .map(|instance| {
+                .map(|(instance, config)| {
                     let is_paused = paused.iter().any(|paused| paused.covers(flow.name, instance));
-                    let next = upcoming.first().filter(|_| !is_paused).map(|next| {
-                        let delay = crate::schedule::jitter_delay(flow, instance, next.timestamp());
-                        (next.timestamp() + delay).to_string()
-                    });
-                    json!({ "name": instance, "next": next, "paused": is_paused })
+                    let schedule = config.as_ref().and_then(|config| Schedule::of(flow, config).ok().flatten());
+                    let next =
+                        schedule.and_then(|schedule| schedule.upcoming(1).pop()).filter(|_| !is_paused).map(|next| {
+                            let delay = crate::schedule::jitter_delay(flow, instance, next.timestamp());
+                            (next.timestamp() + delay).to_string()
+                        });
+                    let cron = config.as_ref().and_then(|config| flow.from_config.and_then(|read| read(config)));
+                    json!({ "name": instance, "next": next, "paused": is_paused, "schedule": cron })
                 })
                 .collect();
             let upcoming: Vec<String> = upcoming.iter().map(|time| time.timestamp().to_string()).collect();
             let duration = |duration: Option<std::time::Duration>| {
                 duration.map(|duration| humantime::format_duration(duration).to_string())
             };
-            described["schedule"] = json!(cron);
+            described["schedule"] = json!(cron.to_string());
             described["tz"] = json!(tz);
             described["next"] = json!(upcoming);
             described["overlap"] = json!(overlap.as_str());

@@ -2,12 +2,12 @@
 //! configuration that would make an endpoint refuse every delivery is refused itself, naming
 //! the field, and nothing is stored.
 
-use crate::model::{Config, Error, Flows, Handshake, Result, Verifier};
+use crate::model::{Config, Cron, Error, Flows, Handshake, Result, Schedule, Trigger, Verifier};
 use crate::verify::check_secret;
 
 /// Every secret a flow verifies deliveries or handshakes with: set, and well-formed for its
-/// scheme. (Fields of type `Option<Secret>` that are unset are not checked: the integration's
-/// author made them optional.)
+/// scheme; every cron a schedule flow takes from the configuration: valid. (Fields of type
+/// `Option<…>` that are unset are not checked: the integration's author made them optional.)
 pub(crate) fn check_config<C: Config>(flows: Flows<C>, config: &C) -> Result<()> {
     let mut problems = Vec::new();
     // A field two flows share is named once.
@@ -23,6 +23,11 @@ pub(crate) fn check_config<C: Config>(flows: Flows<C>, config: &C) -> Result<()>
                         .push(format!("`{field}` (the flow `{}` verifies deliveries with it): {reason}", flow.name));
                 }
             }
+        }
+        if matches!(flow.trigger, Trigger::Schedule { cron: Cron::Config(_), .. })
+            && let Err(error) = Schedule::of(flow, config)
+        {
+            problems.push(error.to_string());
         }
         if let Some(Handshake::HubChallenge { verify_token }) = &flow.handshake {
             for (field, token) in verify_token(config) {

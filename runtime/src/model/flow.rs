@@ -41,8 +41,9 @@ pub struct FlowDescriptor<C: 'static> {
     pub verify: Option<Verifier<C>>,
     /// How an endpoint answers a provider's subscription handshake.
     pub handshake: Option<Handshake<C>>,
-    /// A source's broker URL, from the instance's configuration (`url = field`).
-    pub broker_url: Option<fn(&C) -> Option<String>>,
+    /// What the flow reads from the instance's configuration: a source's broker URL
+    /// (`url = field`), a schedule's cron (`schedule = config(field)`).
+    pub from_config: Option<fn(&C) -> Option<String>>,
     pub handler: Handler<C>,
 }
 
@@ -56,7 +57,7 @@ impl<C: 'static> FlowDescriptor<C> {
             policy: Policy::DEFAULT,
             verify: None,
             handshake: None,
-            broker_url: None,
+            from_config: None,
             handler: Handler::Dispatch,
         }
     }

@@ -11,7 +11,7 @@ pub enum Trigger {
     Webhook { path: &'static str },
     /// A cron schedule read in a time zone, with what its ticks do besides.
     Schedule {
-        cron: &'static str,
+        cron: Cron,
         tz: &'static str,
         overlap: Overlap,
         /// How far back ticks missed while no process ran are run (as one run) at start.
@@ -51,6 +51,49 @@ impl Trigger {
             Trigger::Source { broker: Broker::Mqtt { .. } } => "mqtt",
             Trigger::Invalid { .. } => "invalid",
         }
+    }
+}
+
+/// Where a schedule flow's cron is.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cron {
+    /// In the attribute: `schedule = "…"`.
+    Written(&'static str),
+    /// In this field of each instance's configuration: `schedule = config(field)`
+    /// (`FlowDescriptor::from_config` reads it).
+    Config(&'static str),
+}
+
+impl std::fmt::Display for Cron {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cron::Written(cron) => f.write_str(cron),
+            Cron::Config(field) => write!(f, "config({field})"),
+        }
+    }
+}
+
+/// A configuration field that holds a schedule's cron (`schedule = config(field)`).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a cron field must be a `String`, not `{Self}`",
+    label = "named by `schedule = config(…)`",
+    note = "each instance's cron, e.g. \"0 */6 * * *\", checked when the instance is activated; `Option<String>` leaves an instance without one unscheduled"
+)]
+pub trait CronField {
+    fn read(&self) -> Option<String>;
+}
+
+impl CronField for String {
+    fn read(&self) -> Option<String> {
+        Some(self.clone())
+    }
+}
+
+impl CronField for Option<String> {
+    fn read(&self) -> Option<String> {
+        self.clone()
     }
 }
 
@@ -99,29 +142,29 @@ pub enum Broker {
     note = "a `Secret` keeps credentials in the URL out of logs; `Option<…>` falls back to the environment"
 )]
 pub trait BrokerUrl {
-    fn broker_url(&self) -> Option<String>;
+    fn read(&self) -> Option<String>;
 }
 
 impl BrokerUrl for String {
-    fn broker_url(&self) -> Option<String> {
+    fn read(&self) -> Option<String> {
         Some(self.clone())
     }
 }
 
 impl BrokerUrl for url::Url {
-    fn broker_url(&self) -> Option<String> {
+    fn read(&self) -> Option<String> {
         Some(self.to_string())
     }
 }
 
 impl BrokerUrl for crate::Secret {
-    fn broker_url(&self) -> Option<String> {
+    fn read(&self) -> Option<String> {
         Some(self.expose().to_owned())
     }
 }
 
 impl<T: BrokerUrl> BrokerUrl for Option<T> {
-    fn broker_url(&self) -> Option<String> {
-        self.as_ref().and_then(BrokerUrl::broker_url)
+    fn read(&self) -> Option<String> {
+        self.as_ref().and_then(BrokerUrl::read)
     }
 }

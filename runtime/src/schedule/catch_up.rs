@@ -3,8 +3,8 @@
 //! the latest of them, knowing which ticks it covers. Without `catch_up`, or on a store no
 //! process has ticked on yet, nothing is caught up.
 
-use super::{Schedule, Ticker};
-use crate::model::{Config, MAX_COVERED, Result, Tick, Trigger};
+use super::Ticker;
+use crate::model::{Config, MAX_COVERED, Result, Schedule, Tick, Trigger};
 use jiff::{SignedDuration, Timestamp};
 
 /// Past this many missed fire times, counting stops (a per-second schedule and a window of
@@ -15,7 +15,7 @@ const MAX_COUNTED: usize = 1_000_000;
 pub(super) async fn run<C: Config>(ticker: &Ticker<C>, now: Timestamp) -> Result<()> {
     let flow = ticker.flow;
     let Trigger::Schedule { catch_up: Some(window), .. } = flow.trigger else { return Ok(()) };
-    let Some(last) = ticker.store.last_tick(flow.name).await? else { return Ok(()) };
+    let Some(last) = ticker.handles.store.last_tick(&ticker.tick_key()).await? else { return Ok(()) };
     let window = SignedDuration::try_from(window).unwrap_or(SignedDuration::MAX);
     let since = Timestamp::from_millisecond(last)?.max(now.checked_sub(window).unwrap_or(Timestamp::MIN));
     let Some(tick) = missed(&ticker.schedule, since, now) else { return Ok(()) };

@@ -1,18 +1,19 @@
 //! The scheduler: each schedule flow fires once per tick for every active instance it is not
-//! paused for. What a tick does while the instance's previous run is unfinished is the flow's
-//! `overlap`; ticks missed while no process ran are run as one at start (`catch_up.rs`); each
-//! instance's tick may be delayed by up to the flow's `jitter` (`jitter.rs`).
+//! paused for; a flow whose cron is in the configuration ticks for each instance on its own
+//! (`per_instance.rs`). What a tick does while the instance's previous run is unfinished is
+//! the flow's `overlap`; ticks missed while no process ran are run as one at start
+//! (`catch_up.rs`); each instance's tick may be delayed by up to the flow's `jitter`
+//! (`jitter.rs`).
 
 mod catch_up;
-mod cron;
 mod jitter;
+mod per_instance;
 
-pub(crate) use cron::Schedule;
 pub(crate) use jitter::delay as jitter_delay;
 
 use crate::engine::{Admitted, Engine, NewRun};
 use crate::instances::Instances;
-use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Overlap, Request, Result, Tick, Trigger};
+use crate::model::{Cause, Config, Cron, Dedupe, FlowDescriptor, Overlap, Request, Result, Schedule, Tick, Trigger};
 use crate::store::Store;
 use jiff::Timestamp;
 use std::sync::Arc;
@@ -28,27 +29,40 @@ pub(crate) fn start<C: Config>(
     store: &Arc<dyn Store>,
 ) -> Result<()> {
     for flow in engine.flows().iter() {
-        if let Trigger::Schedule { cron, tz, .. } = flow.trigger {
-            let ticker = Ticker {
-                engine: engine.clone(),
-                instances: instances.clone(),
-                store: store.clone(),
-                flow,
-                schedule: Schedule::parse(cron, tz)?,
-            };
-            tokio::spawn(ticker.run());
+        let handles = Handles { engine: engine.clone(), instances: instances.clone(), store: store.clone() };
+        match flow.trigger {
+            Trigger::Schedule { cron: Cron::Written(cron), tz, .. } => {
+                let ticker = Ticker { handles, flow, schedule: Schedule::parse(cron, tz)?, only: None };
+                tokio::spawn(ticker.run());
+            }
+            Trigger::Schedule { cron: Cron::Config(_), .. } => {
+                tokio::spawn(per_instance::supervise(handles, flow));
+            }
+            _ => {}
         }
     }
     Ok(())
 }
 
-/// One schedule flow's ticks.
-struct Ticker<C: 'static> {
+/// What a ticker uses.
+struct Handles<C: 'static> {
     engine: Arc<Engine<C>>,
     instances: Arc<Instances<C>>,
     store: Arc<dyn Store>,
+}
+
+impl<C> Clone for Handles<C> {
+    fn clone(&self) -> Self {
+        Handles { engine: self.engine.clone(), instances: self.instances.clone(), store: self.store.clone() }
+    }
+}
+
+/// One schedule flow's ticks: for every instance, or (`only`) one whose cron is its own.
+struct Ticker<C: 'static> {
+    handles: Handles<C>,
     flow: &'static FlowDescriptor<C>,
     schedule: Schedule,
+    only: Option<String>,
 }
 
 impl<C: Config> Ticker<C> {
@@ -88,7 +102,7 @@ impl<C: Config> Ticker<C> {
         let admissions: Vec<_> = instances
             .into_iter()
             .map(|instance| {
-                let (engine, tick) = (self.engine.clone(), tick.clone());
+                let (engine, tick) = (self.handles.engine.clone(), tick.clone());
                 let delay = jitter::delay(flow, &instance, tick.at);
                 async move {
                     tokio::time::sleep(delay).await;
@@ -99,11 +113,11 @@ impl<C: Config> Ticker<C> {
                 }
             })
             .collect();
-        let store = self.store.clone();
+        let (store, key) = (self.handles.store.clone(), self.tick_key());
         let passed = async move {
             // Admitted together, so the store commits them in one go (unless jittered apart).
             futures::future::join_all(admissions).await;
-            if let Err(error) = store.record_tick(flow.name, tick.at.as_millisecond()).await {
+            if let Err(error) = store.record_tick(&key, tick.at.as_millisecond()).await {
                 tracing::warn!(flow = flow.name, tick = %tick.at, %error, "recording the tick as passed failed");
             }
         };
@@ -115,14 +129,23 @@ impl<C: Config> Ticker<C> {
         }
     }
 
-    /// The active instances the flow is not paused for.
+    /// The active instances (of those it ticks for) the flow is not paused for.
     async fn firing_instances(&self) -> Result<Vec<String>> {
-        let paused = self.store.paused().await?;
-        let active = self.instances.active().await?;
+        let paused = self.handles.store.paused().await?;
+        let active = self.handles.instances.active().await?;
         Ok(active
             .into_iter()
+            .filter(|instance| self.only.as_ref().is_none_or(|only| only == instance))
             .filter(|instance| !paused.iter().any(|paused| paused.covers(self.flow.name, instance)))
             .collect())
+    }
+
+    /// Under which name the last tick passed is kept: the flow's, or the flow's for its instance.
+    fn tick_key(&self) -> String {
+        match &self.only {
+            Some(instance) => format!("{}/{instance}", self.flow.name),
+            None => self.flow.name.to_owned(),
+        }
     }
 }
 

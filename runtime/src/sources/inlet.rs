@@ -40,7 +40,7 @@ impl<C: Config> Inlet<C> {
             Broker::Mqtt { .. } => ("AQUEDUCT_MQTT_URL", "mqtt://127.0.0.1:1883"),
         };
         let url = flow
-            .broker_url
+            .from_config
             .and_then(|read| read(&config))
             .or_else(|| std::env::var(variable).ok())
             .unwrap_or_else(|| default.to_owned());

@@ -9,7 +9,7 @@ pub(crate) mod values;
 use super::FlowItem;
 use super::def::{BrokerDef, EndpointDef, FlowDef, KindDef, PolicyDef, TimingDef};
 use super::kind::Kind;
-use super::parse::{EndpointOptions, FlowAttr, HandshakeAttr, PreprocessAttr};
+use super::parse::{CronAttr, EndpointOptions, FlowAttr, HandshakeAttr, PreprocessAttr};
 use crate::errors::Errors;
 use crate::schedule::{check_cron, check_time_zone};
 use proc_macro2::Span;
@@ -82,7 +82,12 @@ fn without_invalid_values(mut attr: FlowAttr, errors: &mut Errors) -> FlowAttr {
             drop_invalid(route, values::request_key, errors);
         }
         FlowAttr::Schedule { cron, tz, .. } => {
-            drop_invalid(cron, |cron, errors| reported(check_cron(&cron.value()), cron, errors), errors);
+            let written = |cron: &CronAttr, errors: &mut Errors| match cron {
+                CronAttr::Written(cron) => reported(check_cron(&cron.value()), cron, errors),
+                // Each instance's is checked when it is activated.
+                CronAttr::Config(_) => true,
+            };
+            drop_invalid(cron, written, errors);
             drop_invalid(tz, |tz, errors| reported(check_time_zone(&tz.value()), tz, errors), errors);
         }
         FlowAttr::Source { kind, address, qos, .. } => {

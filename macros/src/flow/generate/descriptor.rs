@@ -1,14 +1,14 @@
 //! A flow's descriptor as a `const` expression: its trigger, policy, signature check,
-//! handshake, broker URL and handler.
+//! handshake, what it reads from the configuration and its handler.
 
 use crate::duration::{duration_tokens, optional_duration_tokens};
 use crate::exports::{
-    BROKER, BROKER_URL, ENCODING, FLOW_DESCRIPTOR, FLOW_RESULT, HANDLER, HANDSHAKE, OVERLAP, POLICY, PREPROCESS_FLOW,
-    REQUEST_KEY, RETENTION, SCHEME, SECRET, SECRET_FIELD, TRIGGER, VERIFIER,
+    BROKER, BROKER_URL, CRON, CRON_FIELD, ENCODING, FLOW_DESCRIPTOR, FLOW_RESULT, HANDLER, HANDSHAKE, OVERLAP, POLICY,
+    PREPROCESS_FLOW, REQUEST_KEY, RETENTION, RuntimePath, SCHEME, SECRET, SECRET_FIELD, TRIGGER, VERIFIER,
 };
 use crate::flow::FlowItem;
 use crate::flow::def::{BrokerDef, EndpointDef, FlowDef, KindDef, Overlap, PolicyDef};
-use crate::flow::parse::{HandshakeAttr, RequestKey, Scheme, VerifyAttr};
+use crate::flow::parse::{CronAttr, HandshakeAttr, RequestKey, Scheme, VerifyAttr};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -25,8 +25,9 @@ pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
         }
         _ => (none.clone(), none.clone()),
     };
-    let broker_url = match &def.kind {
-        KindDef::Source { url: Some(field), .. } => broker_url(field, &def.config),
+    let from_config = match &def.kind {
+        KindDef::Source { url: Some(field), .. } => from_config(field, &def.config, BROKER_URL),
+        KindDef::Schedule { cron: CronAttr::Config(field), .. } => from_config(field, &def.config, CRON_FIELD),
         _ => none,
     };
     let handler = handler(item, def);
@@ -37,7 +38,7 @@ pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
             policy: #policy,
             verify: #verify,
             handshake: #handshake,
-            broker_url: #broker_url,
+            from_config: #from_config,
             handler: #handler,
         }
     }
@@ -48,6 +49,13 @@ fn trigger(kind: &KindDef) -> TokenStream {
     match kind {
         KindDef::Webhook { path, .. } => quote!(#TRIGGER::Webhook { path: #path }),
         KindDef::Schedule { cron, tz, timing } => {
+            let cron = match cron {
+                CronAttr::Written(cron) => quote!(#CRON::Written(#cron)),
+                CronAttr::Config(field) => {
+                    let field = field.to_string();
+                    quote!(#CRON::Config(#field))
+                }
+            };
             let overlap = match timing.overlap {
                 Overlap::Skip => quote!(#OVERLAP::Skip),
                 Overlap::Queue => quote!(#OVERLAP::Queue),
@@ -212,15 +220,17 @@ fn secrets_of(fields: &[Ident], config: &Type, function: &str) -> TokenStream {
 }
 
 /// A source's `url = field`: the broker URL from the instance's configuration.
-fn broker_url(field: &Ident, config: &Type) -> TokenStream {
-    let broker_url_trait = BROKER_URL.at(field.span());
-    let read = quote_spanned! {field.span()=> #broker_url_trait::broker_url(&config.#field) };
+/// Reads `field` of the configuration through `read` (`BrokerUrl`, `CronField`), whose trait
+/// says, spanned at the field, what the field's type must be.
+fn from_config(field: &Ident, config: &Type, read: RuntimePath) -> TokenStream {
+    let read = read.at(field.span());
+    let value = quote_spanned! {field.span()=> #read::read(&config.#field) };
     quote! {
         ::std::option::Option::Some({
-            fn broker_url(config: &#config) -> ::std::option::Option<::std::string::String> {
-                #read
+            fn from_config(config: &#config) -> ::std::option::Option<::std::string::String> {
+                #value
             }
-            broker_url
+            from_config
         })
     }
 }

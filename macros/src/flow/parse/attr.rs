@@ -24,7 +24,7 @@ pub(crate) enum FlowAttr {
         endpoint: EndpointOptions,
     },
     Schedule {
-        cron: Option<LitStr>,
+        cron: Option<CronAttr>,
         tz: Option<LitStr>,
         overlap: Option<Ident>,
         catch_up: Option<LitStr>,
@@ -49,6 +49,17 @@ pub(crate) enum FlowAttr {
         run: RunOptions,
     },
 }
+
+/// Where a schedule's cron is: written in the attribute, or a field of the configuration
+/// (`schedule = config(field)`), so each instance has its own.
+pub(crate) enum CronAttr {
+    Written(LitStr),
+    Config(Ident),
+}
+
+/// What `schedule` takes.
+const SCHEDULE_USAGE: &str = "`schedule` takes a cron expression, e.g. `schedule = \"*/5 * * * *\"`, or the \
+     configuration field that holds each instance's, e.g. `schedule = config(sync_cron)`";
 
 /// A pre-process endpoint: where each delivery names its event, and what to do with an event
 /// no flow takes.
@@ -142,7 +153,7 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Option<FlowAttr> 
             endpoint: options.endpoint(errors),
         },
         Kind::Schedule => FlowAttr::Schedule {
-            cron: value("*/5 * * * *", errors),
+            cron: cron(kind_option, errors),
             tz: options.string("tz", "Europe/Berlin", errors),
             overlap: options.value("overlap", errors).and_then(|value| value.word_or(OVERLAP_USAGE, errors)),
             catch_up: options.string("catch_up", "1h", errors),
@@ -202,6 +213,32 @@ fn the_kind<'a>(options: &'a [RawOption], unknown_options: bool, errors: &mut Er
                     second.key()
                 ),
             );
+            None
+        }
+    }
+}
+
+/// `schedule = "…"` or `schedule = config(field)`.
+fn cron(option: &RawOption, errors: &mut Errors) -> Option<CronAttr> {
+    match &option.value {
+        Some(Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. })) => Some(CronAttr::Written(text.clone())),
+        Some(Expr::Call(call)) if matches!(&*call.func, Expr::Path(path) if path.path.is_ident("config")) => {
+            match call.args.iter().collect::<Vec<_>>().as_slice() {
+                [Expr::Path(field)] if field.path.get_ident().is_some() => {
+                    field.path.get_ident().cloned().map(CronAttr::Config)
+                }
+                _ => {
+                    errors.at(call, SCHEDULE_USAGE);
+                    None
+                }
+            }
+        }
+        Some(value) => {
+            errors.at(value, SCHEDULE_USAGE);
+            None
+        }
+        None => {
+            errors.at(&option.meta, format!("`schedule` needs a value, as in {}", Kind::Schedule.example()));
             None
         }
     }

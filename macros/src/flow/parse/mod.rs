@@ -5,7 +5,7 @@ mod handshake;
 mod request_key;
 mod verify;
 
-pub(crate) use attr::{EndpointOptions, FlowAttr, PreprocessAttr, RunOptions, parse};
+pub(crate) use attr::{CronAttr, EndpointOptions, FlowAttr, PreprocessAttr, RunOptions, parse};
 pub(crate) use handshake::HandshakeAttr;
 pub(crate) use request_key::RequestKey;
 pub(crate) use verify::{Scheme, VerifyAttr};

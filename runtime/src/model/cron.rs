@@ -1,6 +1,9 @@
-//! A schedule: a cron expression read in a time zone.
+//! A schedule: a cron expression read in a time zone; a flow's, or an instance's when the
+//! flow takes its cron from the configuration.
 
-use crate::model::{Error, Result};
+use super::error::{Error, Result};
+use super::flow::FlowDescriptor;
+use super::trigger::{Cron as CronSource, Trigger};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 use jiff::Zoned;
@@ -23,6 +26,22 @@ impl Schedule {
             parser.parse(cron).map_err(|error| Error::msg(format!("invalid cron schedule `{cron}`: {error}")))?;
         let zone = TimeZone::get(tz).map_err(|error| Error::msg(format!("unknown time zone `{tz}`: {error}")))?;
         Ok(Schedule { cron, zone })
+    }
+
+    /// The schedule `flow` fires on for an instance configured with `config`: the cron in its
+    /// attribute, or the one in the configuration's field (`None` when that field is an unset
+    /// `Option`). `None` too for a flow that is not a schedule.
+    pub(crate) fn of<C>(flow: &FlowDescriptor<C>, config: &C) -> Result<Option<Schedule>> {
+        let Trigger::Schedule { cron, tz, .. } = flow.trigger else { return Ok(None) };
+        match cron {
+            CronSource::Written(cron) => Schedule::parse(cron, tz).map(Some),
+            CronSource::Config(field) => {
+                let Some(cron) = flow.from_config.and_then(|read| read(config)) else { return Ok(None) };
+                Schedule::parse(&cron, tz)
+                    .map(Some)
+                    .map_err(|error| Error::msg(format!("`{field}` (the flow `{}`'s schedule): {error}", flow.name)))
+            }
+        }
     }
 
     /// The first fire time strictly after `after`.

@@ -1,0 +1,106 @@
+//! Tick lateness benchmark (`cargo bench --bench ticks`).
+//!
+//! A per-second schedule flow on 100 instances for a minute (`BENCH_SECONDS`, `BENCH_INSTANCES`):
+//! how long after its tick each run starts. The baseline, measured in the same run, is what
+//! the runtime alone allows: 100 bare tokio tasks spawned at each second boundary, and how
+//! long after it each starts.
+
+use aqueduct::prelude::*;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long after its tick each run started.
+static LATENESS: Mutex<Vec<Duration>> = Mutex::new(Vec::new());
+
+#[derive(Deserialize)]
+struct Settings {}
+
+#[flow(schedule = "* * * * * *")]
+async fn every_second(ctx: Ctx<Settings>) -> Result<()> {
+    let tick = ctx.tick().expect("a tick").at;
+    let late = jiff::Timestamp::now().duration_since(tick);
+    LATENESS.lock().unwrap().push(Duration::try_from(late).unwrap_or_default());
+    Ok(())
+}
+
+mod app {
+    aqueduct::integration! { name: "ticks-bench", config: super::Settings, flows: [super::every_second] }
+}
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|value| value.parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    aqueduct::__private::init_tracing("warn");
+    let seconds = setting("BENCH_SECONDS", 60);
+    let instances = setting("BENCH_INSTANCES", 100);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let baseline = bare_ticks(seconds.min(20), instances).await;
+
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let options = aqueduct::ServerOptions {
+            store: format!("sqlite:{}", dir.path().join("ticks.db").display()),
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            ..Default::default()
+        };
+        let server = aqueduct::Server::start(app::INTEGRATION, options).await.expect("starting aqueduct");
+        for instance in 0..instances {
+            server.activate(&format!("customer-{instance}"), serde_json::json!({})).await.expect("activating");
+        }
+        // From the first full second on.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        LATENESS.lock().unwrap().clear();
+        let started = Instant::now();
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        let measured = std::mem::take(&mut *LATENESS.lock().unwrap());
+        let elapsed = started.elapsed();
+        server.stop().await;
+
+        let (bare, ticks) = (Figures::of(baseline), Figures::of(measured));
+        println!("a per-second schedule on {instances} instances for {elapsed:.0?}: {} runs\n", ticks.count);
+        println!("{:<40} {:>9} {:>9} {:>9} {:>9}", "start after the tick", "p50 ms", "p95 ms", "p99 ms", "max ms");
+        for (name, figures) in [("bare tokio tasks (baseline)", &bare), ("aqueduct schedule runs", &ticks)] {
+            println!("{name:<40} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", figures.p50, figures.p95, figures.p99, figures.max);
+        }
+        println!("\naqueduct over the baseline: p50 {:.1}×, p99 {:.1}×", ticks.p50 / bare.p50, ticks.p99 / bare.p99);
+    });
+}
+
+/// Spawns `instances` tasks at each second boundary for `seconds`: how late each started.
+async fn bare_ticks(seconds: u64, instances: u64) -> Vec<Duration> {
+    let late = std::sync::Arc::new(Mutex::new(Vec::new()));
+    for _ in 0..seconds {
+        let now = jiff::Timestamp::now();
+        let next = jiff::Timestamp::from_second(now.as_second() + 1).expect("a time");
+        tokio::time::sleep(Duration::try_from(now.duration_until(next)).unwrap_or_default()).await;
+        for _ in 0..instances {
+            let late = late.clone();
+            tokio::spawn(async move {
+                let after = Duration::try_from(jiff::Timestamp::now().duration_since(next)).unwrap_or_default();
+                late.lock().unwrap().push(after);
+            });
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    std::mem::take(&mut *late.lock().unwrap())
+}
+
+/// Percentiles of some durations, in ms.
+struct Figures {
+    count: usize,
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    max: f64,
+}
+
+impl Figures {
+    fn of(mut took: Vec<Duration>) -> Figures {
+        took.sort();
+        assert!(!took.is_empty(), "nothing was measured");
+        let at = |quantile: f64| took[((took.len() - 1) as f64 * quantile).round() as usize].as_secs_f64() * 1e3;
+        Figures { count: took.len(), p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1.0) }
+    }
+}

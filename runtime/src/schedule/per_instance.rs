@@ -1,0 +1,63 @@
+//! Flows whose cron is in the configuration (`schedule = config(field)`): one ticker per
+//! active instance, started, replaced or stopped as instances are activated, re-configured
+//! or deactivated (seen within a second, as the instance cache is refreshed).
+
+use super::{Handles, Ticker};
+use crate::model::{Config, FlowDescriptor, Schedule};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::task::AbortHandle;
+
+/// How often the instances are looked at for a new, changed or retired cron.
+const LOOK: Duration = Duration::from_secs(1);
+
+/// Keeps one ticker per active instance with a cron, on that cron, for ever.
+pub(super) async fn supervise<C: Config>(handles: Handles<C>, flow: &'static FlowDescriptor<C>) {
+    // Each instance's ticker, with the cron it ticks on.
+    let mut tickers: HashMap<String, (String, AbortHandle)> = HashMap::new();
+    loop {
+        let wanted = match crons(&handles, flow).await {
+            Ok(wanted) => wanted,
+            Err(error) => {
+                tracing::error!(flow = flow.name, error = %format!("{error:#}"), "reading the instances' schedules failed");
+                tokio::time::sleep(LOOK).await;
+                continue;
+            }
+        };
+        tickers.retain(|instance, (cron, ticker)| {
+            let keep = wanted.get(instance).is_some_and(|(wanted, _)| wanted == cron);
+            if !keep {
+                ticker.abort();
+            }
+            keep
+        });
+        for (instance, (cron, schedule)) in wanted {
+            if !tickers.contains_key(&instance) {
+                let ticker = Ticker { handles: handles.clone(), flow, schedule, only: Some(instance.clone()) };
+                tickers.insert(instance, (cron, tokio::spawn(ticker.run()).abort_handle()));
+            }
+        }
+        tokio::time::sleep(LOOK).await;
+    }
+}
+
+/// Each active instance's cron, as written and parsed; an instance whose cron does not parse
+/// (stored before it was checked) is left out and logged.
+async fn crons<C: Config>(
+    handles: &Handles<C>,
+    flow: &'static FlowDescriptor<C>,
+) -> crate::model::Result<HashMap<String, (String, Schedule)>> {
+    let mut crons = HashMap::new();
+    for instance in handles.instances.active().await? {
+        let Some(config) = handles.instances.config(&instance).await? else { continue };
+        match Schedule::of(flow, &config) {
+            Ok(Some(schedule)) => {
+                let written = flow.from_config.and_then(|read| read(&config)).unwrap_or_default();
+                crons.insert(instance, (written, schedule));
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(flow = flow.name, instance, %error, "the instance is not scheduled"),
+        }
+    }
+    Ok(crons)
+}
