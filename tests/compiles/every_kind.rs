@@ -6,6 +6,8 @@ use aqueduct::prelude::*;
 struct Settings {
     api_url: Url,
     api_token: Secret,
+    sync_cron: String,
+    report_cron: Option<String>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -49,6 +51,26 @@ async fn daily(_ctx: Ctx<Settings>) -> Result<()> {
     Ok(())
 }
 
+#[flow(schedule = "0 * * * *", overlap = queue, catch_up = "6h", jitter = "1m")]
+async fn hourly(ctx: Ctx<Settings>) -> Result<usize> {
+    Ok(ctx.tick().map_or(0, |tick| tick.count))
+}
+
+#[flow(schedule = "0 3 * * *", overlap = allow)]
+async fn nightly(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+#[flow(schedule = config(sync_cron), tz = "Europe/Berlin", overlap = skip)]
+async fn synced(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
+#[flow(schedule = config(report_cron))]
+async fn report(_ctx: Ctx<Settings>) -> Result<()> {
+    Ok(())
+}
+
 #[flow(on_activate)]
 async fn register(ctx: Activation<Settings>) -> Result<()> {
     let created: Url = ctx.endpoint::<orders::created>();
@@ -66,6 +88,9 @@ mod app {
     aqueduct::integration! {
         name: "every-kind",
         config: super::Settings,
-        flows: [super::orders::created, super::orders::raw, super::every_ten_seconds, super::weekday_mornings, super::daily, super::register, super::unregister],
+        flows: [
+            super::orders::created, super::orders::raw, super::every_ten_seconds, super::weekday_mornings, super::daily,
+            super::hourly, super::nightly, super::synced, super::report, super::register, super::unregister,
+        ],
     }
 }
