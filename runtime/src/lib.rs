@@ -57,8 +57,8 @@ pub mod prelude;
 pub use component::{Connection, KeyPlace, OAuth2};
 pub use integration::{Demo, Integration};
 pub use model::{
-    Activation, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Rejection, Request,
-    Result, RunId, Secret, State, Tick, VerifyError,
+    Activation, Changes, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Record,
+    Rejection, Request, Result, RunId, Secret, State, StateValue, Tick, VerifyError,
 };
 pub use server::{Server, ServerOptions};
 

@@ -11,8 +11,8 @@
 //! ```
 
 pub use crate::{
-    Activation, CheckStatus, Connection, Context, Ctx, Demo, Error, FlowContext, FromRequest, Json, Query, Rejection,
-    Request, Result, RunId, Secret, State, Tick, VerifyError, action, component, flow, integration,
+    Activation, Changes, CheckStatus, Connection, Context, Ctx, Demo, Error, FlowContext, FromRequest, Json, Query,
+    Record, Rejection, Request, Result, RunId, Secret, State, Tick, VerifyError, action, component, flow, integration,
 };
 pub use bytes::Bytes;
 pub use http::HeaderMap;

@@ -20,6 +20,7 @@ mod lifecycle;
 mod limits;
 mod oauth2;
 mod order;
+mod polling;
 mod rate;
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
 mod recovery;

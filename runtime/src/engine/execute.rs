@@ -5,7 +5,7 @@ use super::Engine;
 use super::attempt::{Attempted, run_attempt};
 use super::journal::Journal;
 use super::recorder::Recorder;
-use super::state::RunState;
+use super::state::RunStates;
 use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo, Trigger};
 use crate::store::{ClaimedRun, Finished, FinishedAttempt, Outcome};
 use futures::future::BoxFuture;
@@ -34,16 +34,16 @@ impl<C: Config> Engine<C> {
         loop {
             race += 1;
             let started_at = jiff::Timestamp::now();
-            let state = Arc::new(RunState::new(self.store.clone(), &run.flow, &run.instance));
+            let state = Arc::new(RunStates::new(self.store.clone(), &run.flow, &run.instance));
             let Attempted { mut result, steps, logs } = self.attempt(&run, flow, retries, state.clone()).await;
-            let mut write = None;
-            match (&result, state.take_write()) {
-                (Ok(_), Some(Ok(staged))) if race <= STATE_RACES => write = Some(staged),
-                (Ok(_), Some(Ok(_))) => {
+            let mut writes = Vec::new();
+            match (&result, state.take_writes()) {
+                (Ok(_), Ok(staged)) if race <= STATE_RACES => writes = staged,
+                (Ok(_), Ok(_)) => {
                     let message = format!("other runs changed the flow's state first, {STATE_RACES} times in a row");
                     result = Err(Error::msg(message));
                 }
-                (Ok(_), Some(Err(unfit))) => {
+                (Ok(_), Err(unfit)) => {
                     let message = format!("the flow's state cannot be recorded as JSON: {unfit}");
                     result = Err(Error::permanent(Error::msg(message)));
                 }
@@ -55,7 +55,7 @@ impl<C: Config> Engine<C> {
                 _ => None,
             };
             let finished =
-                FinishedAttempt { id: run.id, attempt: run.attempt, started_at, outcome, steps, logs, state: write };
+                FinishedAttempt { id: run.id, attempt: run.attempt, started_at, outcome, steps, logs, state: writes };
             if self.store.finish(finished).await? == Finished::StateChanged {
                 tracing::debug!(run = %run.id, race, "another run changed the flow's state first; running the attempt again");
                 continue;
@@ -73,7 +73,7 @@ impl<C: Config> Engine<C> {
         run: &ClaimedRun,
         flow: Option<&'static FlowDescriptor<C>>,
         retries: Retries,
-        state: Arc<RunState>,
+        state: Arc<RunStates>,
     ) -> Attempted {
         let span =
             tracing::info_span!("run", id = %run.id, flow = run.flow, instance = run.instance, attempt = run.attempt);
@@ -121,7 +121,7 @@ impl<C: Config> Engine<C> {
         flow: Option<&FlowDescriptor<C>>,
         retries: Retries,
         span: tracing::Span,
-        state: Arc<RunState>,
+        state: Arc<RunStates>,
     ) -> Result<BoxFuture<'static, Result<Output>>> {
         let flow = flow.ok_or_else(|| {
             Error::permanent(Error::msg(format!("this binary has no flow `{}`; was it renamed or removed?", run.flow)))

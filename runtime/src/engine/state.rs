@@ -1,14 +1,50 @@
-//! A run's view of its flow's state for its instance: read at most once per attempt, the
-//! change staged by the flow and handed to the store with the attempt's success, which commits
-//! it only if no other run committed one since it was read (see `execute.rs` for the rerun).
+//! A run's view of its flow's states for its instance (its state, its cursor, the records it
+//! has seen): each read at most once per attempt, the changes staged by the flow and handed to
+//! the store with the attempt's success, which commits them only if no other run committed
+//! any of them since they were read (see `execute.rs` for the rerun).
 
-use crate::model::{Result, StateSlot};
+use crate::model::{Result, StateSlot, StateSlots};
 use crate::store::{StateWrite, Store, StoredState};
 use futures::future::BoxFuture;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
-pub(super) struct RunState {
+/// The slots an attempt has used, each stored under its flow's name and its own.
+pub(super) struct RunStates {
+    store: Arc<dyn Store>,
+    flow: String,
+    instance: String,
+    slots: Mutex<Vec<(&'static str, Arc<RunState>)>>,
+}
+
+impl RunStates {
+    pub(super) fn new(store: Arc<dyn Store>, flow: &str, instance: &str) -> RunStates {
+        RunStates { store, flow: flow.to_owned(), instance: instance.to_owned(), slots: Mutex::default() }
+    }
+
+    /// The writes to commit with the attempt's success, one per slot changed; or why one
+    /// cannot be recorded.
+    pub(super) fn take_writes(&self) -> std::result::Result<Vec<StateWrite>, String> {
+        let slots = self.slots.lock().expect("state lock");
+        slots.iter().filter_map(|(_, slot)| slot.take_write()).collect()
+    }
+}
+
+impl StateSlots for RunStates {
+    fn slot(&self, name: &'static str) -> Arc<dyn StateSlot> {
+        let mut slots = self.slots.lock().expect("state lock");
+        if let Some((_, slot)) = slots.iter().find(|(known, _)| *known == name) {
+            return slot.clone();
+        }
+        // The flow's own state keeps the flow's name as its key, as before there were others.
+        let key = if name.is_empty() { self.flow.clone() } else { format!("{}:{name}", self.flow) };
+        let slot = Arc::new(RunState::new(self.store.clone(), &key, &self.instance));
+        slots.push((name, slot.clone()));
+        slot
+    }
+}
+
+struct RunState {
     store: Arc<dyn Store>,
     flow: String,
     instance: String,
@@ -18,7 +54,7 @@ pub(super) struct RunState {
 }
 
 impl RunState {
-    pub(super) fn new(store: Arc<dyn Store>, flow: &str, instance: &str) -> RunState {
+    fn new(store: Arc<dyn Store>, flow: &str, instance: &str) -> RunState {
         RunState {
             store,
             flow: flow.to_owned(),
@@ -30,7 +66,7 @@ impl RunState {
 
     /// The write to commit with the attempt's success, if the flow changed the state; or why
     /// the change cannot be recorded.
-    pub(super) fn take_write(&self) -> Option<std::result::Result<StateWrite, String>> {
+    fn take_write(&self) -> Option<std::result::Result<StateWrite, String>> {
         let staged = self.staged.lock().expect("state lock").take()?;
         Some(staged.map(|json| StateWrite {
             flow: self.flow.clone(),

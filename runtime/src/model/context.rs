@@ -1,12 +1,12 @@
 //! What a flow gets first: its run's context ([`Ctx`]) or, for lifecycle hooks, the
 //! activation's ([`Activation`]).
 
+use super::changes::{Changes, Record, Seen, detect};
 use super::error::{Error, Result};
 use super::flow::{Flow, WebhookFlow};
 use super::run::RunId;
-use super::state::{State, StateSlot};
+use super::state::{State, StateSlots, StateValue};
 use super::tick::Tick;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
 use url::Url;
@@ -31,7 +31,7 @@ pub struct Ctx<C> {
     config: Arc<C>,
     run: Arc<RunInfo>,
     http: reqwest::Client,
-    state: Arc<dyn StateSlot>,
+    state: Arc<dyn StateSlots>,
 }
 
 /// Who is running: shared by the clones of one run's `Ctx`.
@@ -46,7 +46,7 @@ pub(crate) struct RunInfo {
 }
 
 impl<C> Ctx<C> {
-    pub(crate) fn new(config: Arc<C>, run: RunInfo, http: reqwest::Client, state: Arc<dyn StateSlot>) -> Ctx<C> {
+    pub(crate) fn new(config: Arc<C>, run: RunInfo, http: reqwest::Client, state: Arc<dyn StateSlots>) -> Ctx<C> {
         Ctx { config, run: Arc::new(run), http, state }
     }
 
@@ -93,8 +93,70 @@ impl<C> Ctx<C> {
 
     /// This flow's state for this instance (`T::default()` until a run commits one); a change
     /// is committed when the run succeeds. One state per flow and instance: see [`State`].
-    pub async fn state<T: Serialize + DeserializeOwned + Default>(&self) -> Result<State<T>> {
-        State::load(self.state.clone()).await
+    pub async fn state<T: StateValue>(&self) -> Result<State<T>> {
+        State::load(self.state.slot("")).await
+    }
+
+    /// This flow's cursor for this instance: where the last successful run got to (a time, a
+    /// page token, an id), `T::default()` until one is committed. It advances only when the run
+    /// succeeds, committed with the run's result; a failed run leaves it where it was, so the
+    /// next run starts from the same place. It is kept apart from [`Ctx::state`], and races
+    /// with other runs of the flow as the state does.
+    ///
+    /// ```
+    /// use aqueduct::prelude::*;
+    /// # #[derive(Deserialize)] struct Settings {}
+    ///
+    /// #[derive(Default, Serialize, Deserialize)]
+    /// struct Since { updated_after: Option<jiff::Timestamp> }
+    ///
+    /// #[flow(schedule = "*/5 * * * *")]
+    /// async fn poll_orders(ctx: Ctx<Settings>) -> Result<()> {
+    ///     let mut since = ctx.cursor::<Since>().await?;
+    ///     // … fetch the orders updated after `since.updated_after`, import them …
+    ///     since.updated_after = Some(jiff::Timestamp::now());
+    ///     Ok(())
+    /// }
+    /// # aqueduct::integration! { name: "orders", config: Settings, flows: [poll_orders] }
+    /// ```
+    pub async fn cursor<T: StateValue>(&self) -> Result<State<T>> {
+        State::load(self.state.slot("cursor")).await
+    }
+
+    /// What changed in a third party's records since this flow's last successful run for this
+    /// instance, for an API that can only list everything: hand over the full current listing,
+    /// get back what was created, updated (its JSON differs) or deleted (no longer listed).
+    /// A digest of each record is kept per flow and instance and committed with the run's
+    /// success, so a failed run hands the same changes to the next, and a successful one never
+    /// hands a change on twice.
+    ///
+    /// ```
+    /// use aqueduct::prelude::*;
+    /// # #[derive(Deserialize)] struct Settings {}
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct Product { sku: String, price_cents: u64 }
+    ///
+    /// impl Record for Product {
+    ///     fn id(&self) -> String { self.sku.clone() }
+    /// }
+    ///
+    /// #[flow(schedule = "0 * * * *")]
+    /// async fn sync_catalog(ctx: Ctx<Settings>) -> Result<usize> {
+    ///     let listed = vec![Product { sku: "A-1".into(), price_cents: 1999 }];
+    ///     let changes = ctx.changes(listed).await?;
+    ///     // … create `changes.created`, update `changes.updated`, remove `changes.deleted` …
+    ///     Ok(changes.created.len() + changes.updated.len() + changes.deleted.len())
+    /// }
+    /// # aqueduct::integration! { name: "catalog", config: Settings, flows: [sync_catalog] }
+    /// ```
+    pub async fn changes<R: Record>(&self, listed: impl IntoIterator<Item = R>) -> Result<Changes<R>> {
+        let mut seen = State::<Seen>::load(self.state.slot("records")).await?;
+        let (changes, now) = detect(&seen, listed)?;
+        if !changes.is_empty() {
+            seen.set(now);
+        }
+        Ok(changes)
     }
 }
 

@@ -4,6 +4,7 @@
 //! other module of the crate; every other module may use it.
 
 mod action_policy;
+mod changes;
 mod check_status;
 mod clash;
 mod config;
@@ -28,6 +29,7 @@ mod tick;
 mod trigger;
 
 pub use action_policy::{ActionPolicy, DEFAULT_ACTION_TIMEOUT, Rate};
+pub use changes::{Changes, Record};
 pub use check_status::CheckStatus;
 pub use clash::{both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path, share_an_event};
 pub use config::Config;
@@ -50,8 +52,8 @@ pub use run::RunId;
 pub(crate) use run::{Cause, Dedupe, RunStatus};
 pub use secret::Secret;
 pub use signing::{Encoding, Scheme, SecretField, Verifier, VerifyError};
-pub use state::State;
-pub(crate) use state::StateSlot;
+pub use state::{State, StateValue};
+pub(crate) use state::{StateSlot, StateSlots};
 pub(crate) use tick::MAX_COVERED;
 pub use tick::Tick;
 pub use trigger::{Broker, BrokerUrl, Cron, CronField, Overlap, Trigger};

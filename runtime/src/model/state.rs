@@ -8,7 +8,26 @@ use serde::de::DeserializeOwned;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-/// Where a run's state is read from and staged to; the engine gives each attempt one.
+/// What a flow's state or cursor may be: committed as JSON, and `Default` until a run commits one.
+#[diagnostic::on_unimplemented(
+    message = "a flow's state and cursor are committed as JSON with the run's success, so `{Self}` must be `Serialize`, `Deserialize` and `Default`",
+    label = "this type cannot be kept between runs",
+    note = "derive `Default, Serialize, Deserialize` for it; `Default` is its value before any run has committed one"
+)]
+pub trait StateValue: Serialize + DeserializeOwned + Default {}
+
+// Not recommended, so that a type missing a bound gets this trait's message, not serde's.
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + DeserializeOwned + Default> StateValue for T {}
+
+/// A run's named state slots: its flow's state (`""`), its cursor (`"cursor"`), the digests
+/// of the records it has seen (`"records"`). The engine gives each attempt one set; every
+/// slot changed is committed with the run's success, or none is.
+pub(crate) trait StateSlots: Send + Sync {
+    fn slot(&self, name: &'static str) -> Arc<dyn StateSlot>;
+}
+
+/// Where one of a run's states is read from and staged to.
 pub(crate) trait StateSlot: Send + Sync {
     /// The state as JSON: what this attempt staged, else what is stored (`None`: never set).
     fn load(&self) -> BoxFuture<'_, Result<Option<String>>>;
@@ -37,13 +56,16 @@ pub(crate) trait StateSlot: Send + Sync {
 /// }
 /// # aqueduct::integration! { name: "orders", config: Settings, flows: [count_orders] }
 /// ```
-pub struct State<T: Serialize> {
+pub struct State<T> {
     value: T,
     slot: Arc<dyn StateSlot>,
     changed: bool,
+    /// How the value is staged when dropped; a pointer, not a bound on `State`, so that a type
+    /// that cannot be state is one error, where it is asked for.
+    to_json: fn(&T) -> std::result::Result<String, String>,
 }
 
-impl<T: Serialize + DeserializeOwned + Default> State<T> {
+impl<T: StateValue> State<T> {
     pub(crate) async fn load(slot: Arc<dyn StateSlot>) -> Result<State<T>> {
         let value = match slot.load().await? {
             Some(json) => serde_json::from_str(&json).map_err(|error| {
@@ -54,11 +76,12 @@ impl<T: Serialize + DeserializeOwned + Default> State<T> {
             })?,
             None => T::default(),
         };
-        Ok(State { value, slot, changed: false })
+        let to_json = |value: &T| serde_json::to_string(value).map_err(|error| error.to_string());
+        Ok(State { value, slot, changed: false, to_json })
     }
 }
 
-impl<T: Serialize> State<T> {
+impl<T> State<T> {
     /// Replaces the state.
     ///
     /// ```
@@ -78,7 +101,7 @@ impl<T: Serialize> State<T> {
     }
 }
 
-impl<T: Serialize> Deref for State<T> {
+impl<T> Deref for State<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
@@ -86,18 +109,18 @@ impl<T: Serialize> Deref for State<T> {
     }
 }
 
-impl<T: Serialize> DerefMut for State<T> {
+impl<T> DerefMut for State<T> {
     fn deref_mut(&mut self) -> &mut T {
         self.changed = true;
         &mut self.value
     }
 }
 
-impl<T: Serialize> Drop for State<T> {
+impl<T> Drop for State<T> {
     /// Staged when the flow lets go of it: the engine commits it if the run succeeds.
     fn drop(&mut self) {
         if self.changed {
-            self.slot.stage(serde_json::to_string(&self.value).map_err(|error| error.to_string()));
+            self.slot.stage((self.to_json)(&self.value));
         }
     }
 }

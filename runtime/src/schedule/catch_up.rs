@@ -20,7 +20,7 @@ pub(super) async fn run<C: Config>(ticker: &Ticker<C>, now: Timestamp) -> Result
     let since = Timestamp::from_millisecond(last)?.max(now.checked_sub(window).unwrap_or(Timestamp::MIN));
     let Some(tick) = missed(&ticker.schedule, since, now) else { return Ok(()) };
     tracing::info!(flow = flow.name, ticks = tick.count, since = %since, "catching up the ticks missed while no process ran");
-    ticker.fire_for_all(tick).await;
+    ticker.fire_for_all(tick, ticker.firing_instances().await).await;
     Ok(())
 }
 

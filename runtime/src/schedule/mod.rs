@@ -21,6 +21,9 @@ use std::time::Duration;
 
 /// How long a tick is remembered, so it fires once per instance however many processes tick.
 const TICK_MEMORY: Duration = Duration::from_secs(24 * 3600);
+/// How long before a tick the instances it fires for are read, so that its runs are admitted
+/// the moment it is due (reading them took a millisecond or two of each run's lateness).
+const READ_AHEAD: Duration = Duration::from_millis(50);
 
 /// Starts one ticking task per schedule flow, each catching up first if its flow says so.
 pub(crate) fn start<C: Config>(
@@ -81,18 +84,21 @@ impl<C: Config> Ticker<C> {
                     return;
                 }
             };
-            tokio::time::sleep(Duration::try_from(Timestamp::now().duration_until(next)).unwrap_or_default()).await;
-            self.fire_for_all(Tick::at(next)).await;
+            let until = |at: Timestamp| Duration::try_from(Timestamp::now().duration_until(at)).unwrap_or_default();
+            tokio::time::sleep(until(next).saturating_sub(READ_AHEAD)).await;
+            let instances = self.firing_instances().await;
+            tokio::time::sleep(until(next)).await;
+            self.fire_for_all(Tick::at(next), instances).await;
             // Never fire a tick twice, and skip ticks missed while the process was asleep.
             cursor = next.max(Timestamp::now());
         }
     }
 
-    /// Fires `tick` for every active instance the flow is not paused for, each after its
+    /// Fires `tick` for `instances` (as [`Ticker::firing_instances`] read them), each after its
     /// jitter, then records the tick as passed (so a later start does not catch it up).
-    async fn fire_for_all(&self, tick: Tick) {
+    async fn fire_for_all(&self, tick: Tick, instances: Result<Vec<String>>) {
         let flow = self.flow;
-        let instances = match self.firing_instances().await {
+        let instances = match instances {
             Ok(instances) => instances,
             Err(error) => {
                 let error = format!("{error:#}");
@@ -130,7 +136,7 @@ impl<C: Config> Ticker<C> {
     }
 
     /// The active instances (of those it ticks for) the flow is not paused for.
-    async fn firing_instances(&self) -> Result<Vec<String>> {
+    pub(super) async fn firing_instances(&self) -> Result<Vec<String>> {
         let paused = self.handles.store.paused().await?;
         let active = self.handles.instances.active().await?;
         Ok(active

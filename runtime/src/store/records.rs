@@ -130,7 +130,7 @@ pub(crate) struct FinishedAttempt {
     pub steps: Vec<StepRecord>,
     pub logs: Vec<LogLine>,
     /// The flow's state as the attempt left it, committed with its success.
-    pub state: Option<StateWrite>,
+    pub state: Vec<StateWrite>,
 }
 
 /// What [`Store::finish`](super::Store::finish) did.

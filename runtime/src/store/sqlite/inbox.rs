@@ -233,14 +233,22 @@ pub(super) fn finish(
     history_line: &str,
     now: i64,
 ) -> rusqlite::Result<Finished> {
-    if let Some(write) = &attempt.state {
+    if !attempt.state.is_empty() {
         // A worker whose lease ran out records nothing (the update below matches no row), so it
         // must not commit the state either.
         let current = connection
             .prepare_cached("SELECT 1 FROM runs WHERE id = ?1 AND attempts = ?2 AND status = 'running'")?
             .exists(params![attempt.id.0, attempt.attempt])?;
-        if current && !super::state::commit(connection, write, now)? {
-            return Ok(Finished::StateChanged);
+        if current {
+            // All of the run's states, or none: each checked before any is written.
+            for write in &attempt.state {
+                if !super::state::unchanged(connection, write)? {
+                    return Ok(Finished::StateChanged);
+                }
+            }
+            for write in &attempt.state {
+                super::state::commit(connection, write, now)?;
+            }
         }
     }
     let (status, output, error, due_at, finished_at) = match &attempt.outcome {

@@ -10,6 +10,15 @@ pub(super) fn read(connection: &Connection, flow: &str, instance: &str) -> rusql
         .optional()
 }
 
+/// Whether the state is still at the version the write read (still absent, if it read none).
+pub(super) fn unchanged(connection: &Connection, write: &StateWrite) -> rusqlite::Result<bool> {
+    let version: Option<i64> = connection
+        .prepare_cached("SELECT version FROM state WHERE flow = ?1 AND instance = ?2")?
+        .query_row(params![write.flow, write.instance], |row| row.get(0))
+        .optional()?;
+    Ok(version == write.read_version)
+}
+
 /// Writes the state if it is still at the version read; `false` (nothing written) otherwise.
 pub(super) fn commit(connection: &Connection, write: &StateWrite, now: i64) -> rusqlite::Result<bool> {
     let changed = match write.read_version {
