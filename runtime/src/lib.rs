@@ -54,7 +54,7 @@ mod verify;
 
 pub mod prelude;
 
-pub use component::{Connection, KeyPlace, OAuth2};
+pub use component::{Connection, KeyPlace, OAuth2, Page, paginate};
 pub use integration::{Demo, Integration};
 pub use model::{
     Activation, Changes, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Record,

@@ -4,9 +4,11 @@
 
 mod connection;
 mod digest;
+mod paginate;
 
 pub use connection::{Connection, KeyPlace, OAuth2};
 pub use digest::{Argument, Digest, DigestNothing, DigestSerialized};
+pub use paginate::{Page, paginate};
 
 use crate::model::{ActionPolicy, DEFAULT_ACTION_TIMEOUT, Rate};
 use futures::future::BoxFuture;
