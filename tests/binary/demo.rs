@@ -51,3 +51,17 @@ fn the_pubsub_demo_imports_what_the_warehouse_publishes() {
     demo.wait_for_line("the catalog's stock:", PATIENCE);
     assert!(demo.output().contains(r#""widget": 17"#), "{}", demo.output());
 }
+
+#[test]
+fn the_polling_demo_imports_only_what_changed_since_the_last_poll() {
+    let binary = Binary::example("orders_poll");
+    let mut demo = binary.serve(&[]);
+    demo.wait_for_line("OAuth2 token(s) for the three polls", PATIENCE);
+    let output = demo.output();
+    let imported = |order: &str| output.matches(&format!("your app: order {order} imported")).count();
+    // 1002 changed between the first and second polls; the third imported nothing again.
+    assert_eq!([imported("1001"), imported("1002"), imported("1003"), imported("1004")], [1, 2, 1, 1], "{output}");
+    // Three by hand, and one more if the minute's own tick came meanwhile.
+    assert!(output.matches("poll_orders  demo      schedule  succeeded").count() >= 3, "{output}");
+    assert!(output.contains("the shop issued 1 OAuth2 token(s)"), "{output}");
+}

@@ -3,7 +3,7 @@
 use crate::engine::Engine;
 use crate::instances::Instances;
 use crate::lifecycle;
-use crate::model::{Config, Error, Flow, Result, RunStatus, RunSummary, WebhookFlow, endpoint_url, parse_config};
+use crate::model::{Config, Error, Flow, Result, RunStatus, RunSummary, Tick, WebhookFlow, endpoint_url, parse_config};
 use crate::report;
 use crate::store::{RunFilter, Store};
 use std::io::Write;
@@ -68,6 +68,27 @@ impl<C: Config> Demo<C> {
     /// The public URL at which `instance` receives the webhook flow `F`.
     pub fn endpoint<F: WebhookFlow + Flow<C>>(&self, instance: &str) -> Url {
         endpoint_url(self.engine.public_url(), instance, F::PATH)
+    }
+
+    /// Fires the schedule flow `F`'s tick for `instance` now, rather than at its cron's next
+    /// fire time (a demo of a daily import need not wait a day).
+    ///
+    /// ```no_run
+    /// # use aqueduct::prelude::*;
+    /// # #[derive(Deserialize)] struct Settings {}
+    /// #[flow(schedule = "0 3 * * *")]
+    /// async fn nightly(_ctx: Ctx<Settings>) -> Result<()> { Ok(()) }
+    ///
+    /// async fn demo(demo: Demo<Settings>) -> Result<()> {
+    ///     demo.activate("demo", serde_json::json!({})).await?;
+    ///     demo.tick::<nightly>("demo").await?;
+    ///     demo.wait_for_runs::<nightly>(1, std::time::Duration::from_secs(10)).await
+    /// }
+    /// # aqueduct::integration! { name: "nightly", config: Settings, flows: [nightly], demo: demo }
+    /// ```
+    pub async fn tick<F: Flow<C>>(&self, instance: &str) -> Result<()> {
+        let flow = self.engine.flows().named(F::DESCRIPTOR.name).expect("a flow of this integration");
+        crate::schedule::fire(&self.engine, flow, instance.to_owned(), Tick::at(jiff::Timestamp::now())).await.map(drop)
     }
 
     /// A shared HTTP client.
