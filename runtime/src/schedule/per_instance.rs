@@ -32,9 +32,10 @@ pub(super) async fn supervise<C: Config>(handles: Handles<C>, flow: &'static Flo
             keep
         });
         for (instance, (cron, schedule)) in wanted {
-            if !tickers.contains_key(&instance) {
-                let ticker = Ticker { handles: handles.clone(), flow, schedule, only: Some(instance.clone()) };
-                tickers.insert(instance, (cron, tokio::spawn(ticker.run()).abort_handle()));
+            if let std::collections::hash_map::Entry::Vacant(vacant) = tickers.entry(instance) {
+                let only = Some(vacant.key().clone());
+                let ticker = Ticker { handles: handles.clone(), flow, schedule, only };
+                vacant.insert((cron, tokio::spawn(ticker.run()).abort_handle()));
             }
         }
         tokio::time::sleep(LOOK).await;
