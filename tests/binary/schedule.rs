@@ -33,7 +33,7 @@ fn a_per_second_schedule_fires_for_each_active_instance() {
 fn clock(work_ms: u64, flows: &[&str]) -> Binary {
     let binary = Binary::example("clock");
     assert!(binary.activate("a", &format!("work_ms = {work_ms}"), "http://127.0.0.1:9").status.success());
-    for flow in ["skipping", "queueing", "allowing", "catching_up", "not_catching_up", "configured"] {
+    for flow in ["skipping", "queueing", "allowing", "catching_up", "not_catching_up", "configured", "backfilled"] {
         if !flows.contains(&flow) {
             binary.ok(&["flows", "pause", flow]);
         }
@@ -183,4 +183,21 @@ fn a_cron_from_the_configuration_is_checked_at_activation_and_each_instance_tick
     let settled = runs_per_instance(&binary, "configured")["b"];
     std::thread::sleep(std::time::Duration::from_millis(2000));
     assert_eq!(runs_per_instance(&binary, "configured")["b"], settled, "b still ran every second");
+}
+
+#[test]
+fn a_backfilling_schedule_runs_for_a_newly_activated_instance_at_once_and_only_then() {
+    // `a` was activated by `clock`, with no server: its run waits in the inbox for one.
+    let binary = clock(0, &[]);
+    let _server = binary.serve(&["serve"]);
+    assert!(binary.activate("b", "work_ms = 0", "http://127.0.0.1:9").status.success());
+    // A new configuration for `a` is not a new instance.
+    assert!(binary.activate("a", "work_ms = 1", "http://127.0.0.1:9").status.success());
+    let ran = eventually(PATIENCE, "a backfill run for a and for b", || {
+        let finished = worked(&binary, "backfilled").len();
+        (finished >= 2).then(|| runs_per_instance(&binary, "backfilled"))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(ran, BTreeMap::from([("a".to_owned(), 1), ("b".to_owned(), 1)]));
+    assert_eq!(runs_per_instance(&binary, "backfilled"), ran, "a re-configuration backfilled again");
 }

@@ -51,7 +51,7 @@ async fn daily(_ctx: Ctx<Settings>) -> Result<()> {
     Ok(())
 }
 
-#[flow(schedule = "0 * * * *", overlap = queue, catch_up = "6h", jitter = "1m")]
+#[flow(schedule = "0 * * * *", overlap = queue, catch_up = "6h", jitter = "1m", backfill = true)]
 async fn hourly(ctx: Ctx<Settings>) -> Result<usize> {
     Ok(ctx.tick().map_or(0, |tick| tick.count))
 }

@@ -62,8 +62,14 @@ async fn configured(ctx: Ctx<Settings>) -> Result<Worked> {
     work(&ctx).await
 }
 
+/// Once a year, and as soon as an instance is activated.
+#[flow(schedule = "0 0 1 1 *", backfill = true)]
+async fn backfilled(ctx: Ctx<Settings>) -> Result<Worked> {
+    work(&ctx).await
+}
+
 aqueduct::integration! {
     name: "clock",
     config: Settings,
-    flows: [skipping, queueing, allowing, catching_up, not_catching_up, configured],
+    flows: [skipping, queueing, allowing, catching_up, not_catching_up, configured, backfilled],
 }

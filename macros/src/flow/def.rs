@@ -36,6 +36,7 @@ pub(crate) struct TimingDef {
     pub overlap: Overlap,
     pub catch_up: Option<Duration>,
     pub jitter: Option<Duration>,
+    pub backfill: bool,
 }
 
 /// `overlap = skip | queue | allow`.

@@ -143,6 +143,11 @@ pub(crate) const OPTIONS: &[OptionRule] = &[
         meaning: "how far back a schedule flow runs the ticks missed while the process was down",
     },
     OptionRule { key: "jitter", kinds: &[Kind::Schedule], meaning: "the most a schedule flow's ticks are delayed" },
+    OptionRule {
+        key: "backfill",
+        kinds: &[Kind::Schedule],
+        meaning: "whether a schedule flow runs as soon as an instance is activated, not at its first tick",
+    },
     OptionRule { key: "retries", kinds: QUEUED, meaning: "how often a failed run is tried again" },
     OptionRule { key: "backoff", kinds: QUEUED, meaning: "the range of delays between attempts" },
     OptionRule { key: "concurrency", kinds: QUEUED, meaning: "how many runs of a flow may execute at once" },

@@ -177,7 +177,7 @@ fn describe<C>(flow: &FlowDescriptor<C>, paused: &[Paused], active: &[(String, O
             described["topic"] = json!(topic);
             described["qos"] = json!(1);
         }
-        Trigger::Schedule { cron, tz, overlap, catch_up, jitter } => {
+        Trigger::Schedule { cron, tz, overlap, catch_up, jitter, backfill } => {
             let upcoming = match cron {
                 Cron::Written(cron) => Schedule::parse(cron, tz)?.upcoming(UPCOMING),
                 Cron::Config(_) => Vec::new(),
@@ -208,6 +208,7 @@ fn describe<C>(flow: &FlowDescriptor<C>, paused: &[Paused], active: &[(String, O
             described["overlap"] = json!(overlap.as_str());
             described["catch_up"] = json!(duration(catch_up));
             described["jitter"] = json!(duration(jitter));
+            described["backfill"] = json!(backfill);
             let whose: Vec<Option<&str>> = paused
                 .iter()
                 .filter(|paused| paused.flow == flow.name)

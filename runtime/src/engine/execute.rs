@@ -139,7 +139,7 @@ impl<C: Config> Engine<C> {
         })?;
         match flow.handler {
             Handler::Event { run: call, .. } => {
-                // A tick's run carries its tick as its body (`schedule::fire`).
+                // A tick's run carries its tick as its body (`tick.rs`).
                 let tick = matches!(flow.trigger, Trigger::Schedule { .. })
                     .then(|| serde_json::from_slice(run.request.body()).ok())
                     .flatten();

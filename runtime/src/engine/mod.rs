@@ -15,6 +15,7 @@ mod recorder;
 mod route;
 mod shares;
 mod state;
+mod tick;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};

@@ -88,7 +88,7 @@ impl<C: Config> Demo<C> {
     /// ```
     pub async fn tick<F: Flow<C>>(&self, instance: &str) -> Result<()> {
         let flow = self.engine.flows().named(F::DESCRIPTOR.name).expect("a flow of this integration");
-        crate::schedule::fire(&self.engine, flow, instance.to_owned(), Tick::at(jiff::Timestamp::now())).await.map(drop)
+        self.engine.fire_tick(flow, instance.to_owned(), Tick::at(jiff::Timestamp::now())).await.map(drop)
     }
 
     /// A shared HTTP client.

@@ -6,7 +6,7 @@ pub(crate) mod config_file;
 
 use crate::engine::{Admitted, Engine, Execution, NewRun};
 use crate::instances::Instances;
-use crate::model::{Cause, Config, Error, ParsedConfig, Request, Result, RunId, Trigger, endpoint_url};
+use crate::model::{Cause, Config, Error, ParsedConfig, Request, Result, RunId, Tick, Trigger, endpoint_url};
 use std::sync::Arc;
 use url::Url;
 
@@ -59,10 +59,25 @@ pub(crate) async fn activate<C: Config>(
         }
     };
     let hook_run = keep_registration(instances, name, hook).await?;
+    if !reregistering {
+        backfill(engine, name).await;
+    }
     let public_url = engine.public_url();
     let endpoints =
         engine.flows().endpoints().map(|(flow, path)| (flow.name, endpoint_url(public_url, name, path))).collect();
     Ok(Activated { endpoints, hook_run })
+}
+
+/// Starts, for a newly activated instance, a run of each schedule flow with `backfill = true`,
+/// rather than leave it to the first tick. A tick that cannot be admitted is logged: the
+/// instance is active, and the schedule's next tick runs the flow anyway.
+async fn backfill<C: Config>(engine: &Arc<Engine<C>>, name: &str) {
+    for flow in engine.flows().iter().filter(|flow| matches!(flow.trigger, Trigger::Schedule { backfill: true, .. })) {
+        let tick = Tick::at(jiff::Timestamp::now());
+        if let Err(error) = engine.fire_tick(flow, name.to_owned(), tick).await {
+            tracing::warn!(flow = flow.name, instance = name, error = %format!("{error:#}"), "the backfill run was not admitted; the next tick runs the flow");
+        }
+    }
 }
 
 /// Runs `on_activate` under the configuration the instance has again, after a failed change.

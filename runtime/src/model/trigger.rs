@@ -18,6 +18,8 @@ pub enum Trigger {
         catch_up: Option<Duration>,
         /// The most each tick is delayed, per instance.
         jitter: Option<Duration>,
+        /// A newly activated instance runs at once, rather than at the first tick.
+        backfill: bool,
     },
     /// Activation of a customer instance.
     OnActivate,

@@ -28,3 +28,33 @@ pub(crate) fn delay<C>(flow: &FlowDescriptor<C>, instance: &str, tick: Timestamp
     let millis = u64::try_from(jitter.as_millis()).unwrap_or(u64::MAX).max(1);
     Duration::from_millis(draw % millis)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Cron, FlowDescriptor, Overlap};
+
+    const JITTERED: FlowDescriptor<()> = FlowDescriptor {
+        trigger: Trigger::Schedule {
+            cron: Cron::Written("0 * * * *"),
+            tz: "UTC",
+            overlap: Overlap::Skip,
+            catch_up: None,
+            jitter: Some(Duration::from_secs(30)),
+            backfill: false,
+        },
+        ..FlowDescriptor::invalid("hourly", None)
+    };
+
+    #[test]
+    fn each_instance_waits_its_own_delay_the_same_in_every_process_and_within_the_jitter() {
+        let tick: Timestamp = "2026-12-01T10:00:00Z".parse().unwrap();
+        let delays: Vec<Duration> = (0..200).map(|n| delay(&JITTERED, &format!("customer-{n}"), tick)).collect();
+        assert!(delays.iter().all(|delay| *delay < Duration::from_secs(30)));
+        assert_eq!(delay(&JITTERED, "customer-7", tick), delays[7], "the same draw every time");
+        let spread = delays.iter().max().unwrap().saturating_sub(*delays.iter().min().unwrap());
+        assert!(spread > Duration::from_secs(20), "200 instances spread over the jitter: {spread:?}");
+        let unjittered = FlowDescriptor::<()>::invalid("hourly", None);
+        assert_eq!(delay(&unjittered, "customer-7", tick), Duration::ZERO);
+    }
+}

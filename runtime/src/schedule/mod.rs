@@ -11,16 +11,14 @@ mod per_instance;
 
 pub(crate) use jitter::delay as jitter_delay;
 
-use crate::engine::{Admitted, Engine, NewRun};
+use crate::engine::Engine;
 use crate::instances::Instances;
-use crate::model::{Cause, Config, Cron, Dedupe, FlowDescriptor, Overlap, Request, Result, Schedule, Tick, Trigger};
+use crate::model::{Config, Cron, FlowDescriptor, Result, Schedule, Tick, Trigger};
 use crate::store::Store;
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long a tick is remembered, so it fires once per instance however many processes tick.
-const TICK_MEMORY: Duration = Duration::from_secs(24 * 3600);
 /// How long before a tick the instances it fires for are read, so that its runs are admitted
 /// the moment it is due (reading them took a millisecond or two of each run's lateness).
 const READ_AHEAD: Duration = Duration::from_millis(50);
@@ -113,7 +111,7 @@ impl<C: Config> Ticker<C> {
                 async move {
                     tokio::time::sleep(delay).await;
                     let at = tick.at;
-                    if let Err(error) = fire(&engine, flow, instance, tick).await {
+                    if let Err(error) = engine.fire_tick(flow, instance, tick).await {
                         tracing::error!(flow = flow.name, tick = %at, error = %format!("{error:#}"), "recording a tick failed");
                     }
                 }
@@ -153,26 +151,4 @@ impl<C: Config> Ticker<C> {
             None => self.flow.name.to_owned(),
         }
     }
-}
-
-/// Admits the run of `flow` for `instance` at `tick`: once, however often it is fired. Under
-/// `overlap = skip` nothing is admitted while a run of the flow for the instance is unfinished.
-pub(crate) async fn fire<C: Config>(
-    engine: &Arc<Engine<C>>,
-    flow: &'static FlowDescriptor<C>,
-    instance: String,
-    tick: Tick,
-) -> Result<Admitted> {
-    let dedupe = Dedupe { scope: flow.name, key: format!("tick:{}", tick.at.as_millisecond()), window: TICK_MEMORY };
-    // The run carries its tick, for `ctx.tick()`.
-    let request = Request::new(None, Default::default(), serde_json::to_vec(&tick)?);
-    let mut new_run = NewRun::new(flow, instance, Cause::Schedule, Arc::new(request)).deduped(Some(dedupe));
-    if matches!(flow.trigger, Trigger::Schedule { overlap: Overlap::Skip, .. }) {
-        new_run = new_run.skipped_while_unfinished();
-    }
-    let admitted = engine.admit(new_run).await?;
-    if let Admitted::Unfinished(running) = &admitted {
-        tracing::info!(flow = flow.name, tick = %tick.at, unfinished = %running, "skipped a tick: the flow's previous run is unfinished (overlap = skip)");
-    }
-    Ok(admitted)
 }

@@ -105,7 +105,7 @@ impl<C: Config> Harness<C> {
     /// again admits nothing); returns its run.
     pub async fn tick<F: Flow<C>>(&self, instance: &str, at: jiff::Timestamp) -> Result<RunId> {
         let flow = self.descriptor::<F>();
-        match crate::schedule::fire(self.server.engine(), flow, instance.to_owned(), Tick::at(at)).await? {
+        match self.server.engine().fire_tick(flow, instance.to_owned(), Tick::at(at)).await? {
             Admitted::Accepted(id) | Admitted::Duplicate(id) => Ok(id),
             other => {
                 Err(Error::msg(format!("the tick of `{}` for `{instance}` was not admitted: {other:?}", flow.name)))

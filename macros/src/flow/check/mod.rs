@@ -145,12 +145,13 @@ fn define(
             let path = required.need(path, PATH, errors);
             path.zip(endpoint).map(|(path, endpoint)| KindDef::Webhook { path, endpoint })
         }
-        FlowAttr::Schedule { cron, tz, overlap, catch_up, jitter, .. } => {
+        FlowAttr::Schedule { cron, tz, overlap, catch_up, jitter, backfill, .. } => {
             let tz = tz.unwrap_or_else(|| LitStr::new("UTC", Span::call_site()));
             let timing = TimingDef {
                 overlap: overlap.as_ref().and_then(|word| values::overlap(word, errors)).unwrap_or_default(),
                 catch_up: catch_up.as_ref().and_then(|text| values::duration("catch_up", text, errors)),
                 jitter: jitter.as_ref().and_then(|text| values::duration("jitter", text, errors)),
+                backfill: backfill.is_some_and(|flag| flag.value),
             };
             cron.map(|cron| KindDef::Schedule { cron, tz, timing })
         }

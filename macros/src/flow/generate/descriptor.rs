@@ -63,7 +63,10 @@ fn trigger(kind: &KindDef) -> TokenStream {
             };
             let (catch_up, jitter) =
                 (optional_duration_tokens(timing.catch_up), optional_duration_tokens(timing.jitter));
-            quote!(#TRIGGER::Schedule { cron: #cron, tz: #tz, overlap: #overlap, catch_up: #catch_up, jitter: #jitter })
+            let backfill = timing.backfill;
+            quote!(#TRIGGER::Schedule {
+                cron: #cron, tz: #tz, overlap: #overlap, catch_up: #catch_up, jitter: #jitter, backfill: #backfill,
+            })
         }
         KindDef::OnActivate => quote!(#TRIGGER::OnActivate),
         KindDef::OnDeactivate => quote!(#TRIGGER::OnDeactivate),
