@@ -29,6 +29,15 @@ pub trait Record: Serialize {
 
 /// What changed since the last successful run: each record created or updated (in the order
 /// listed), and the ids of those deleted (no longer listed).
+///
+/// ```
+/// # use aqueduct::prelude::*;
+/// # #[derive(Serialize)] struct Product { sku: String }
+/// fn summary(changes: &Changes<Product>) -> String {
+///     format!("{} new, {} changed, {} gone", changes.created.len(), changes.updated.len(), changes.deleted.len())
+/// }
+/// # assert_eq!(summary(&Changes { created: vec![], updated: vec![], deleted: vec!["A-1".into()] }), "0 new, 0 changed, 1 gone");
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct Changes<R> {
     pub created: Vec<R>,

@@ -9,6 +9,16 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 /// What a flow's state or cursor may be: committed as JSON, and `Default` until a run commits one.
+///
+/// ```
+/// use aqueduct::prelude::*;
+///
+/// #[derive(Default, Serialize, Deserialize)]
+/// struct Since { page_token: Option<String> }
+///
+/// fn kept_between_runs<T: aqueduct::StateValue>() {}
+/// kept_between_runs::<Since>();
+/// ```
 #[diagnostic::on_unimplemented(
     message = "a flow's state and cursor are committed as JSON with the run's success, so `{Self}` must be `Serialize`, `Deserialize` and `Default`",
     label = "this type cannot be kept between runs",
