@@ -1,7 +1,6 @@
 //! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, written by one
 //! thread with group commit (`writer.rs`) and read by a small pool of connections.
 
-mod checkpoint;
 mod codec;
 #[cfg(test)]
 mod dedupe_tests;
@@ -45,8 +44,6 @@ pub(crate) struct SqliteStore {
     readers: Arc<ReaderPool>,
     /// A server's exclusive claim on the store, held while it lives.
     _server_lock: Option<File>,
-    /// A server's checkpoint thread, stopped when the store goes.
-    _checkpoints: Option<std::sync::mpsc::Sender<()>>,
 }
 
 impl SqliteStore {
@@ -57,8 +54,7 @@ impl SqliteStore {
             Role::Command => None,
         };
         let opened = path.clone();
-        let serving = matches!(role, Role::Server { .. });
-        let connection = tokio::task::spawn_blocking(move || open_writer(&opened, serving))
+        let connection = tokio::task::spawn_blocking(move || open_writer(&opened))
             .await
             .map_err(|error| Error::msg(format!("opening the store panicked: {error}")))?
             .map_err(|error| Error::msg(format!("cannot open the SQLite store at {}: {error}", path.display())))?;
@@ -68,9 +64,8 @@ impl SqliteStore {
         };
         let store = SqliteStore {
             writer: Writer::spawn(connection, capacity),
-            readers: Arc::new(ReaderPool::new(path.clone())),
+            readers: Arc::new(ReaderPool::new(path)),
             _server_lock: server_lock,
-            _checkpoints: serving.then(|| checkpoint::spawn(path)),
         };
         if matches!(role, Role::Server { .. }) {
             let requeued = store.writer.write(|connection| inbox::recover(connection, now())).await?;
@@ -114,17 +109,13 @@ fn lock_for_serving(path: &Path) -> Result<File> {
     }
 }
 
-/// The writing connection; a server's (`serving`) leaves checkpoints to `checkpoint.rs`.
-pub(super) fn open_writer(path: &Path, serving: bool) -> rusqlite::Result<Connection> {
+pub(super) fn open_writer(path: &Path) -> rusqlite::Result<Connection> {
     let mut connection = Connection::open(path)?;
     connection.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS.into()))?;
     // WAL lets readers run beside the writer; FULL syncs the WAL at every commit, so an
     // acknowledged write survives a power cut, not only a crash.
     connection.pragma_update(None, "journal_mode", "WAL")?;
     connection.pragma_update(None, "synchronous", "FULL")?;
-    if serving {
-        connection.pragma_update(None, "wal_autocheckpoint", checkpoint::WRITER_THRESHOLD)?;
-    }
     tune(&connection)?;
     schema::migrate(&mut connection)?;
     Ok(connection)

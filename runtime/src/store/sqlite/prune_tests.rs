@@ -138,7 +138,7 @@ fn a_delivery_id_is_remembered_for_its_window_after_its_run_is_pruned() {
 fn space_freed_by_pruning_is_reused_so_the_file_stops_growing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
-    let mut connection = super::open_writer(&path, false).unwrap();
+    let mut connection = super::open_writer(&path).unwrap();
     connection
         .execute("INSERT INTO instances (name, config, active, version, updated_at) VALUES ('acme', '{}', 1, 1, 0)", [])
         .unwrap();
