@@ -52,16 +52,14 @@ impl Schedule {
             .map_err(|error| Error::msg(format!("the schedule has no next fire time: {error}")))
     }
 
+    /// The fire times strictly after `after`, in order, for as long as there are any.
+    pub(crate) fn fire_times(&self, after: jiff::Timestamp) -> impl Iterator<Item = Zoned> + '_ {
+        std::iter::successors(self.next_after(after).ok(), |last| self.next_after(last.timestamp()).ok())
+    }
+
     /// The next `count` fire times after now, for `flows`.
     pub(crate) fn upcoming(&self, count: usize) -> Vec<Zoned> {
-        let mut times = Vec::with_capacity(count);
-        let mut cursor = jiff::Timestamp::now();
-        while times.len() < count {
-            let Ok(next) = self.next_after(cursor) else { break };
-            cursor = next.timestamp();
-            times.push(next);
-        }
-        times
+        self.fire_times(jiff::Timestamp::now()).take(count).collect()
     }
 }
 
@@ -81,14 +79,8 @@ mod tests {
     /// The fire times after `from`, as local times with their offsets.
     fn fires(cron: &str, tz: &str, from: &str, count: usize) -> Vec<String> {
         let schedule = Schedule::parse(cron, tz).unwrap();
-        let mut at: jiff::Timestamp = from.parse().unwrap();
-        (0..count)
-            .map(|_| {
-                let next = schedule.next_after(at).unwrap();
-                at = next.timestamp();
-                next.strftime("%F %T%:z").to_string()
-            })
-            .collect()
+        let times = schedule.fire_times(from.parse().unwrap()).take(count);
+        times.map(|next| next.strftime("%F %T%:z").to_string()).collect()
     }
 
     #[test]

@@ -26,19 +26,14 @@ pub(super) async fn run<C: Config>(ticker: &Ticker<C>, now: Timestamp) -> Result
 
 /// The fire times after `since` up to `now`, as one tick; `None` when there are none.
 fn missed(schedule: &Schedule, since: Timestamp, now: Timestamp) -> Option<Tick> {
-    let (mut covers, mut count, mut cursor) = (Vec::new(), 0, since);
-    let mut latest = None;
-    while count < MAX_COUNTED {
-        let Ok(next) = schedule.next_after(cursor) else { break };
-        let next = next.timestamp();
-        if next > now {
-            break;
-        }
+    let (mut covers, mut count, mut latest) = (Vec::new(), 0, None);
+    let times = schedule.fire_times(since).map(|time| time.timestamp());
+    for time in times.take_while(|time| *time <= now).take(MAX_COUNTED) {
         count += 1;
         if covers.len() < MAX_COVERED {
-            covers.push(next);
+            covers.push(time);
         }
-        (latest, cursor) = (Some(next), next);
+        latest = Some(time);
     }
     Some(Tick { at: latest?, covers, count })
 }
