@@ -119,8 +119,9 @@ fn write_table<C>(out: &mut impl Write, integration: &Integration<C>, paused: &[
                     Cron::Config(_) => "each instance's own (flows --json)".to_owned(),
                 };
                 let next = match paused_for(flow.name, paused) {
-                    Some(whose) => format!("{next} (paused for {whose})"),
-                    None => next,
+                    PausedFor::Nobody => next,
+                    PausedFor::Everyone => format!("{next} (paused for every instance)"),
+                    PausedFor::Instances(names) => format!("{next} (paused for {})", names.join(", ")),
                 };
                 (format!("{cron} ({tz})"), next)
             }
@@ -143,12 +144,21 @@ async fn configured<C: Config>(context: &CommandContext<C>) -> Result<Vec<(Strin
     Ok(configured)
 }
 
-/// Whom `flow` is paused for, as `flows` says it: `every instance`, or names.
-fn paused_for(flow: &str, paused: &[Paused]) -> Option<String> {
-    let mut whose = paused.iter().filter(|paused| paused.flow == flow).peekable();
-    whose.peek()?;
-    let names: Vec<&str> = whose.map(|paused| paused.instance.as_deref().unwrap_or("every instance")).collect();
-    Some(if names.contains(&"every instance") { "every instance".into() } else { names.join(", ") })
+/// Whom a schedule flow is paused for.
+enum PausedFor<'a> {
+    Nobody,
+    Everyone,
+    Instances(Vec<&'a str>),
+}
+
+fn paused_for<'a>(flow: &str, paused: &'a [Paused]) -> PausedFor<'a> {
+    let whose: Vec<Option<&str>> =
+        paused.iter().filter(|paused| paused.flow == flow).map(|paused| paused.instance.as_deref()).collect();
+    match whose.as_slice() {
+        [] => PausedFor::Nobody,
+        whose if whose.contains(&None) => PausedFor::Everyone,
+        names => PausedFor::Instances(names.iter().flatten().copied().collect()),
+    }
 }
 
 /// One flow as `flows --json` prints it.
@@ -182,18 +192,23 @@ fn describe<C>(flow: &FlowDescriptor<C>, paused: &[Paused], active: &[(String, O
                 Cron::Written(cron) => Schedule::parse(cron, tz)?.upcoming(UPCOMING),
                 Cron::Config(_) => Vec::new(),
             };
-            // Each active instance's next run: its schedule's next fire time, delayed by its
-            // jitter; none while paused, or without a schedule.
+            // Each active instance's next run: its schedule's next fire time (the flow's, or
+            // its own cron's), delayed by its jitter; none while paused, or without a schedule.
             let instances: Vec<Value> = active
                 .iter()
                 .map(|(instance, config)| {
                     let is_paused = paused.iter().any(|paused| paused.covers(flow.name, instance));
-                    let schedule = config.as_ref().and_then(|config| Schedule::of(flow, config).ok().flatten());
-                    let next =
-                        schedule.and_then(|schedule| schedule.upcoming(1).pop()).filter(|_| !is_paused).map(|next| {
-                            let delay = crate::schedule::jitter_delay(flow, instance, next.timestamp());
-                            (next.timestamp() + delay).to_string()
-                        });
+                    let next = match cron {
+                        Cron::Written(_) => upcoming.first().cloned(),
+                        Cron::Config(_) => config
+                            .as_ref()
+                            .and_then(|config| Schedule::of(flow, config).ok().flatten())
+                            .and_then(|schedule| schedule.upcoming(1).pop()),
+                    };
+                    let next = next.filter(|_| !is_paused).map(|next| {
+                        let delay = crate::schedule::jitter_delay(flow, instance, next.timestamp());
+                        (next.timestamp() + delay).to_string()
+                    });
                     let cron = config.as_ref().and_then(|config| flow.from_config.and_then(|read| read(config)));
                     json!({ "name": instance, "next": next, "paused": is_paused, "schedule": cron })
                 })
@@ -209,16 +224,11 @@ fn describe<C>(flow: &FlowDescriptor<C>, paused: &[Paused], active: &[(String, O
             described["catch_up"] = json!(duration(catch_up));
             described["jitter"] = json!(duration(jitter));
             described["backfill"] = json!(backfill);
-            let whose: Vec<Option<&str>> = paused
-                .iter()
-                .filter(|paused| paused.flow == flow.name)
-                .map(|paused| paused.instance.as_deref())
-                .collect();
             described["instances"] = json!(instances);
-            described["paused"] = match whose.as_slice() {
-                [] => json!(false),
-                whose if whose.contains(&None) => json!(true),
-                names => json!(names),
+            described["paused"] = match paused_for(flow.name, paused) {
+                PausedFor::Nobody => json!(false),
+                PausedFor::Everyone => json!(true),
+                PausedFor::Instances(names) => json!(names),
             };
         }
         _ => {}
