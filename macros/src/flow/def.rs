@@ -48,6 +48,18 @@ pub(crate) enum Overlap {
     Allow,
 }
 
+impl Overlap {
+    /// The policy `word` names, if it names one.
+    pub(crate) fn named(word: &Ident) -> Option<Overlap> {
+        match word.to_string().as_str() {
+            "skip" => Some(Overlap::Skip),
+            "queue" => Some(Overlap::Queue),
+            "allow" => Some(Overlap::Allow),
+            _ => None,
+        }
+    }
+}
+
 /// What an endpoint does with a delivery before it is stored.
 pub(crate) struct EndpointDef {
     pub verify: Option<VerifyAttr>,

@@ -3,7 +3,7 @@
 
 use super::values::{duration, parse_duration, request_key, whole_number};
 use crate::errors::Errors;
-use crate::flow::def::PolicyDef;
+use crate::flow::def::{Overlap, PolicyDef};
 use crate::flow::parse::{EndpointOptions, FlowAttr, PreprocessAttr, RunOptions};
 use std::time::Duration;
 use syn::{Ident, LitBool, LitStr};
@@ -54,9 +54,12 @@ pub(super) fn check(attr: &FlowAttr, errors: &mut Errors) -> PolicyDef {
 
 /// `overlap = queue` runs an instance's ticks one at a time, in order: it is `ordered = true`,
 /// and contradicts `ordered = false` (as `allow` contradicts `ordered = true`).
+/// (A word that names no policy is reported where the kind is defined.)
 fn ordered_by_overlap(overlap: &Ident, ordered: Option<&LitBool>, errors: &mut Errors) -> Option<bool> {
-    let queue = overlap == "queue";
-    if let Some(ordered) = ordered.filter(|ordered| ordered.value != queue && (queue || overlap == "allow")) {
+    let named = Overlap::named(overlap);
+    let queue = named == Some(Overlap::Queue);
+    if let Some(ordered) = ordered.filter(|ordered| ordered.value != queue && (queue || named == Some(Overlap::Allow)))
+    {
         errors.at(
             ordered,
             format!(

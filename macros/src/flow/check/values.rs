@@ -123,21 +123,17 @@ pub(super) fn qos(qos: &LitInt, errors: &mut Errors) -> bool {
     one
 }
 
-/// `unhandled = "ignore"` (the default: answered 202, recorded as ignored) or `"reject"` (404);
-/// whether to reject.
 /// `overlap = skip | queue | allow`.
 pub(super) fn overlap(word: &Ident, errors: &mut Errors) -> Option<Overlap> {
-    match word.to_string().as_str() {
-        "skip" => Some(Overlap::Skip),
-        "queue" => Some(Overlap::Queue),
-        "allow" => Some(Overlap::Allow),
-        _ => {
-            errors.at(word, OVERLAP_USAGE);
-            None
-        }
+    let overlap = Overlap::named(word);
+    if overlap.is_none() {
+        errors.at(word, OVERLAP_USAGE);
     }
+    overlap
 }
 
+/// `unhandled = "ignore"` (the default: answered 202, recorded as ignored) or `"reject"` (404);
+/// whether to reject.
 pub(super) fn unhandled(text: &LitStr, errors: &mut Errors) -> Option<bool> {
     match text.value().as_str() {
         "ignore" => Some(false),
