@@ -190,7 +190,6 @@ impl TryFrom<Raw> for Connection {
             Raw::Bearer { token } => not_empty(&token, "token").map(|()| Connection::Bearer { token }),
             Raw::Basic { username, password } => Ok(Connection::Basic { username, password }),
             Raw::OAuth2ClientCredentials { token_url, client_id, client_secret, scopes, client_auth } => {
-                not_empty(&client_secret, "client_secret")?;
                 let client =
                     oauth::Client { token_url, client_id, client_secret: Some(client_secret), scopes, client_auth };
                 OAuth2::new(client, oauth::Grant::ClientCredentials).map(Connection::OAuth2)

@@ -121,8 +121,8 @@ impl OAuth2 {
         if client.client_id.trim().is_empty() {
             return Err("`client_id` is empty".into());
         }
-        if client.client_secret.as_ref().is_some_and(|secret| secret.expose().trim().is_empty()) {
-            return Err("`client_secret` is empty".into());
+        if let Some(secret) = &client.client_secret {
+            super::not_empty(secret, "client_secret")?;
         }
         if !matches!(client.token_url.scheme(), "https" | "http") {
             return Err(format!("`token_url = \"{}\"` is not an http(s) URL", client.token_url));
