@@ -141,6 +141,10 @@ fn a_paused_schedule_starts_no_run_until_it_is_resumed() {
     eventually(PATIENCE, "a tick after resuming", || (runs_of(&binary, "skipping").len() > paused_at).then_some(()));
     let refused = binary.run(&["flows", "pause", "nope"]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("`nope` is not a schedule flow"));
+    let refused = binary.run(&["flows", "pause", "skipping", "--instance", "nope"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("there is no instance `nope`"));
+    assert_eq!(binary.json(&["flows", "--json"])[0]["paused"], false, "nothing was paused");
 }
 
 /// The instances a flow ran for, each with how many runs.
