@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("schedule", 4),
     ("lifecycle", 4),
     ("component", 4),
+    ("files", 4),
     ("integration", 5),
     ("server", 6),
     ("cli", 7),

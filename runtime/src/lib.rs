@@ -37,6 +37,7 @@
 mod cli;
 mod component;
 mod engine;
+pub mod files;
 mod ingress;
 mod instances;
 mod integration;

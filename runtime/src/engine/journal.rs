@@ -50,6 +50,19 @@ impl Journal {
         (Arc::new(journal), aborted)
     }
 
+    /// Where the run is stored.
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub(crate) fn run(&self) -> RunId {
+        self.run
+    }
+
+    pub(crate) fn instance(&self) -> &str {
+        &self.instance
+    }
+
     /// Runs one step: its recorded output if an earlier attempt completed it, else `call`
     /// (once the component's rate allows, and within its timeout), whose output is recorded
     /// when it succeeds. Returns its record for the run's history.

@@ -7,6 +7,7 @@ mod admit;
 mod attempt;
 mod claim;
 mod execute;
+mod files;
 mod journal;
 mod lease;
 mod prune;
@@ -19,6 +20,7 @@ mod tick;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};
+pub(crate) use files::{file_step, files_done};
 pub(crate) use recorder::{Undo, current_tokens, init_tracing, keep_undo, step};
 pub(crate) use route::{Routed, Router};
 pub(crate) use workers::DEFAULT_WORKERS;

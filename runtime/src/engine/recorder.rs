@@ -18,12 +18,15 @@ use tracing_subscriber::layer::Context;
 const MAX_LOG_LINES: usize = 200;
 /// Characters kept per log line.
 const MAX_LINE: usize = 2000;
+/// Steps kept per attempt in its history; an import of 10,000 files must not fill the run log.
+const MAX_STEPS: usize = 500;
 
 #[derive(Default)]
 struct Recorded {
     steps: Vec<StepRecord>,
     logs: Vec<LogLine>,
     dropped_lines: usize,
+    dropped_steps: usize,
     /// How to undo the action calls that succeeded, in the order they were made: kept only
     /// where a failure undoes them (`Recorder::undoing_on_failure`).
     undos: Vec<Undo>,
@@ -91,6 +94,10 @@ impl Recorder {
     pub(crate) fn take(&self) -> (Vec<StepRecord>, Vec<LogLine>) {
         let mut recorded = self.recorded.lock().expect("recorder lock");
         let mut logs = std::mem::take(&mut recorded.logs);
+        if recorded.dropped_steps > 0 {
+            let message = format!("… {} more steps were not kept in the history", recorded.dropped_steps);
+            logs.push(LogLine { at: jiff::Timestamp::now(), level: "INFO".into(), message });
+        }
         if recorded.dropped_lines > 0 {
             let message = format!("… {} more log lines were not kept", recorded.dropped_lines);
             logs.push(LogLine { at: jiff::Timestamp::now(), level: "INFO".into(), message });
@@ -129,8 +136,36 @@ where
             (result, journal::record(name, started_at, started, error, false))
         }
     };
-    recorder.recorded.lock().expect("recorder lock").steps.push(step);
+    recorder.keep_step(step);
     result
+}
+
+impl Recorder {
+    /// Keeps a step in the attempt's history, up to `MAX_STEPS`.
+    pub(super) fn keep_step(&self, step: StepRecord) {
+        let mut recorded = self.recorded.lock().expect("recorder lock");
+        if recorded.steps.len() >= MAX_STEPS {
+            recorded.dropped_steps += 1;
+        } else {
+            recorded.steps.push(step);
+        }
+    }
+
+    /// The run's journal, where one is kept.
+    pub(super) fn journal(&self) -> Option<&Arc<Journal>> {
+        self.journal.as_ref()
+    }
+
+    /// This recorder, but whose action calls are not durable steps: they run again when the
+    /// unit of work that makes them (one file of an import) does.
+    pub(super) fn unjournaled(&self) -> Recorder {
+        Recorder { journal: None, ..self.clone() }
+    }
+}
+
+/// The recorder of the attempt running on this task, if any.
+pub(super) fn current() -> Option<Recorder> {
+    CURRENT.try_with(Recorder::clone).ok()
 }
 
 /// Keeps how to undo an action call that succeeded, if the attempt on this task undoes its

@@ -42,6 +42,8 @@ pub(crate) struct RunDetail {
     pub body: Option<String>,
     /// When the payload was pruned, the run kept.
     pub payload_removed_at: Option<jiff::Timestamp>,
+    /// What the run last said of its progress while it ran, e.g. "3 of 10 files".
+    pub progress: Option<String>,
     pub output: Option<serde_json::Value>,
     pub error: Option<String>,
     /// When a failed run is due for its next attempt.

@@ -55,6 +55,9 @@ pub(crate) fn write_detail(out: &mut impl Write, run: &RunDetail) -> io::Result<
     writeln!(out, "cause     {}", summary.cause.as_str())?;
     writeln!(out, "status    {}", summary.status.as_str())?;
     writeln!(out, "attempts  {}", summary.attempts)?;
+    if let Some(progress) = &run.progress {
+        writeln!(out, "progress  {progress}")?;
+    }
     writeln!(out, "created   {:.3}", summary.created_at)?;
     if let Some(query) = &run.query {
         writeln!(out, "query     {}", redacted(query))?;

@@ -51,6 +51,10 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn finish(&self, attempt: FinishedAttempt) -> Result<Finished>;
     /// A flow's state for an instance.
     async fn state(&self, flow: &str, instance: &str) -> Result<Option<StoredState>>;
+    /// Which of `files` the flow's instance has processed already.
+    async fn files_done(&self, flow: &str, instance: &str, files: Vec<FileVersion>) -> Result<Vec<FileVersion>>;
+    /// Records a file as processed, and the run's progress, in one commit.
+    async fn record_file(&self, done: FileDone) -> Result<()>;
     /// Makes a failed run waiting for its next attempt due now; `false` if it is not waiting.
     async fn make_due(&self, run: RunId) -> Result<bool>;
     /// Extends the leases of runs this process is still executing.

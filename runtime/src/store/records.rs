@@ -270,3 +270,21 @@ impl Pruned {
         self.next = later.next;
     }
 }
+
+/// One version of one file an import listed: its key (folder and path) and what tells this
+/// version from another of the same name (size and modification time).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct FileVersion {
+    pub file: String,
+    pub version: String,
+}
+
+/// A file a run processed, with what the run says of its progress.
+#[derive(Clone, Debug)]
+pub(crate) struct FileDone {
+    pub run: RunId,
+    pub flow: String,
+    pub instance: String,
+    pub file: FileVersion,
+    pub progress: String,
+}

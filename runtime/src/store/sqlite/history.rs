@@ -50,7 +50,8 @@ pub(super) fn list(connection: &Connection, filter: &RunFilter) -> rusqlite::Res
 pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Option<RunDetail>> {
     connection
         .prepare_cached(&format!(
-            "SELECT {SUMMARY}, query, body, output, error, due_at, replay_of, replayed_as, history, payload_removed_at
+            "SELECT {SUMMARY}, query, body, output, error, due_at, replay_of, replayed_as, history, payload_removed_at,
+                progress
              FROM {WITH_PAYLOAD} WHERE id = ?1"
         ))?
         .query_row([id.0], |row| {
@@ -72,6 +73,7 @@ pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Opt
                     (None, None) => Some(String::new()),
                 },
                 payload_removed_at: removed.map(timestamp),
+                progress: row.get(17)?,
                 output: output.and_then(|text| serde_json::from_str(&text).ok()),
                 error: row.get(11)?,
                 due_at,

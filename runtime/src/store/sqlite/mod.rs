@@ -4,6 +4,7 @@
 mod codec;
 #[cfg(test)]
 mod dedupe_tests;
+mod files;
 mod history;
 mod inbox;
 mod instances;
@@ -23,7 +24,7 @@ mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, CompletedStep, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Paused, Pruned, Pruning,
+    ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused, Pruned, Pruning,
     Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
 };
 use codec::now;
@@ -256,6 +257,15 @@ impl Store for SqliteStore {
     async fn state(&self, flow: &str, instance: &str) -> Result<Option<StoredState>> {
         let (flow, instance) = (flow.to_owned(), instance.to_owned());
         self.read(move |connection| state::read(connection, &flow, &instance)).await
+    }
+
+    async fn files_done(&self, flow: &str, instance: &str, files: Vec<FileVersion>) -> Result<Vec<FileVersion>> {
+        let (flow, instance) = (flow.to_owned(), instance.to_owned());
+        self.read(move |connection| files::done(connection, &flow, &instance, &files)).await
+    }
+
+    async fn record_file(&self, done: FileDone) -> Result<()> {
+        self.writer.write(move |connection| files::record(connection, &done)).await
     }
 
     async fn make_due(&self, run: RunId) -> Result<bool> {

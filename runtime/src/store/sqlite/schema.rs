@@ -150,6 +150,23 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (flow, instance)
     ) STRICT, WITHOUT ROWID;
 "#,
+    r#"
+    -- Files an import (`aqueduct::files`) has processed, per flow and instance: a file is one
+    -- version (size and modification time) of one path of one folder, so a file of the same
+    -- name dropped again is new. Written in the commit that ends the file's step.
+    CREATE TABLE files_done (
+        flow TEXT NOT NULL,
+        instance TEXT NOT NULL,
+        file TEXT NOT NULL,
+        version TEXT NOT NULL,
+        run_id INTEGER NOT NULL,
+        done_at INTEGER NOT NULL,
+        PRIMARY KEY (flow, instance, file, version)
+    ) STRICT, WITHOUT ROWID;
+
+    -- What a running run last said of its progress (`runs show`), e.g. "3 of 10 files".
+    ALTER TABLE runs ADD COLUMN progress TEXT;
+"#,
 ];
 
 /// Brings the database up to the newest schema.
