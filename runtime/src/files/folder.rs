@@ -230,10 +230,10 @@ fn folder(table: Table) -> Result<Folder, String> {
                      or its SHA256 fingerprint, so that no other server can pose as it"
                 ));
             };
-            if table.password.is_none() && table.private_key.is_none() {
+            let password = table.password.or_else(|| url.password().map(Secret::new));
+            if password.is_none() && table.private_key.is_none() {
                 return Err(format!("the SFTP folder `{shown}` has neither `password` nor `private_key`: give one"));
             }
-            let password = table.password.or_else(|| url.password().map(Secret::new));
             Place::Sftp(Sftp {
                 host: host.to_owned(),
                 port: url.port().unwrap_or(22),

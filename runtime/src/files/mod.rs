@@ -46,6 +46,8 @@ mod object;
 mod read;
 #[cfg(feature = "sftp")]
 mod sftp;
+#[cfg(test)]
+mod tests;
 mod write;
 mod xml;
 

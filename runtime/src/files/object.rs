@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// Bytes buffered before an upload turns multipart: the most an upload holds in memory.
-const UPLOAD_BUFFER: usize = 8 * 1024 * 1024;
+pub(super) const UPLOAD_BUFFER: usize = 8 * 1024 * 1024;
 
 struct Objects {
     store: Arc<dyn ObjectStore>,
