@@ -14,6 +14,7 @@ mod dedupe;
 mod demo;
 mod events;
 mod fairness;
+mod files;
 mod handshakes;
 mod instances;
 mod lifecycle;

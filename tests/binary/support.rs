@@ -252,6 +252,8 @@ fn example_path(name: &str) -> PathBuf {
             ("nats", cfg!(feature = "nats")),
             ("amqp", cfg!(feature = "amqp")),
             ("mqtt", cfg!(feature = "mqtt")),
+            ("s3", cfg!(feature = "s3")),
+            ("sftp", cfg!(feature = "sftp")),
             ("full", cfg!(feature = "full")),
         ]
         .iter()

@@ -1,0 +1,137 @@
+//! File import killed mid-way: each file is processed once, across SIGKILLs, from a local
+//! folder and from the SFTP server `.ci/run` starts (`AQUEDUCT_SFTP_*`).
+
+use crate::support::{Binary, eventually};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+const FILES: usize = 60;
+const ROWS: usize = 4;
+const KILLS: usize = 2;
+
+/// What the app received: each order's idempotency keys, one per time it was sent.
+type Received = Arc<Mutex<HashMap<String, Vec<String>>>>;
+
+/// An app that takes a few milliseconds per order, so that an import takes long enough to
+/// be killed in the middle.
+async fn slow_app() -> (String, Received) {
+    let received: Received = Arc::default();
+    let kept = received.clone();
+    let router = axum::Router::new().route(
+        "/orders/{id}",
+        axum::routing::put(move |axum::extract::Path(id): axum::extract::Path<String>, headers: axum::http::HeaderMap| {
+            let kept = kept.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(15)).await;
+                let key = headers.get("idempotency-key").and_then(|key| key.to_str().ok()).unwrap_or("").to_owned();
+                kept.lock().unwrap().entry(id).or_default().push(key);
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (url, received)
+}
+
+/// Drops the files, owned as `owner` is (the SFTP user must be able to move them).
+fn drop_files(outgoing: &Path, owner: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::create_dir_all(outgoing).unwrap();
+    let owner = std::fs::metadata(owner).unwrap();
+    let own = |path: &Path| std::os::unix::fs::chown(path, Some(owner.uid()), Some(owner.gid())).unwrap();
+    for file in 0..FILES {
+        let rows: String = (0..ROWS).map(|row| format!("F{file:03}-{row},W,1,100\n")).collect();
+        let path = outgoing.join(format!("orders-{file:03}.csv"));
+        std::fs::write(&path, format!("order_id,sku,quantity,total_cents\n{rows}")).unwrap();
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(SystemTime::now() - Duration::from_secs(60)).unwrap();
+        own(&path);
+    }
+    own(outgoing);
+    own(outgoing.parent().unwrap());
+}
+
+fn count(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
+}
+
+/// Serves the import (a run each second), kills the server twice while a run is in the middle
+/// of the files, and serves until every file is moved to `processed/`.
+async fn killed_mid_import_each_file_is_processed_once(drop_config: &str, disk: PathBuf) {
+    let (app_url, received) = slow_app().await;
+    drop_files(&disk.join("outgoing"), disk.parent().unwrap());
+    let binary = Binary::example("sftp_import");
+    let config = format!("schedule = \"* * * * * *\"\napp_url = \"{app_url}\"\n{drop_config}");
+    let activated = binary.activate("acme", &config, "http://127.0.0.1:9");
+    assert!(activated.status.success(), "{}", String::from_utf8_lossy(&activated.stderr));
+
+    for kill in 1..=KILLS {
+        let mut server = tokio::task::block_in_place(|| binary.serve(&["serve"]));
+        let sent_before = received.lock().unwrap().len();
+        let target = sent_before + ROWS * FILES / (KILLS + 2);
+        eventually(Duration::from_secs(90), "the import to get some way", || {
+            (received.lock().unwrap().len() >= target).then_some(())
+        });
+        tokio::task::block_in_place(|| server.kill());
+        let processed = count(&disk.join("processed"));
+        assert!(processed < FILES, "kill {kill} came after the import had finished");
+    }
+    let mut server = tokio::task::block_in_place(|| binary.serve(&["serve"]));
+    // The killed run's lease runs out (30 s) before it resumes.
+    eventually(Duration::from_secs(120), "every file to be processed", || {
+        (count(&disk.join("processed")) == FILES).then_some(())
+    });
+    tokio::task::block_in_place(|| server.terminate());
+
+    assert_eq!(count(&disk.join("outgoing")), 0);
+    assert_eq!(count(&disk.join("failed")), 0);
+    let received = received.lock().unwrap();
+    assert_eq!(received.len(), FILES * ROWS, "every order arrived");
+    // A file in the middle when the server was killed is imported again, with the same key;
+    // no other file is.
+    let repeated: HashSet<String> =
+        received.iter().filter(|(_, keys)| keys.len() > 1).map(|(order, _)| order[..4].to_owned()).collect();
+    assert!(repeated.len() <= KILLS, "files imported twice: {repeated:?}");
+    assert!(received.values().all(|keys| keys.iter().all(|key| key == &keys[0])), "a repeat with another key");
+    let done: i64 = binary.database().query_row("SELECT count(*) FROM files_done", [], |row| row.get(0)).unwrap();
+    assert_eq!(done, FILES as i64);
+    // The run that finished the import said how far it got.
+    let runs = binary.runs();
+    let finisher = runs.iter().find(|run| run["status"] == "succeeded").expect("a run that succeeded");
+    let detail = binary.run_detail(finisher["id"].as_u64().unwrap());
+    assert!(detail["progress"].as_str().is_some_and(|progress| progress.contains(&format!(" of "))), "{detail}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_import_from_a_local_folder_each_file_is_processed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = dir.path().join("drop");
+    killed_mid_import_each_file_is_processed_once(&format!("drop = \"{}\"", disk.display()), disk).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_import_from_an_sftp_server_each_file_is_processed_once() {
+    let env = |name: &str| std::env::var(name).ok();
+    let (Some(addr), Some(root), Some(host_key)) =
+        (env("AQUEDUCT_SFTP_ADDR"), env("AQUEDUCT_SFTP_ROOT"), env("AQUEDUCT_SFTP_HOST_KEY"))
+    else {
+        let required = env("AQUEDUCT_REQUIRE_SERVICES").is_some_and(|value| value == "1");
+        assert!(!required, "no SFTP server (AQUEDUCT_SFTP_*; .ci/services/sftp.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1");
+        eprintln!("skipped: no SFTP server (run `eval \"$(.ci/services/sftp.sh)\"`)");
+        return;
+    };
+    let folder = format!("upload/killed-{}", std::process::id());
+    let disk = Path::new(&root).join(&folder);
+    let _ = std::fs::remove_dir_all(&disk);
+    let host_key = std::fs::read_to_string(host_key).unwrap();
+    let config = format!(
+        "[drop]\nurl = \"sftp://aqueduct@{addr}/{folder}\"\nhost_key = \"{}\"\npassword = \"{}\"\n",
+        host_key.trim(),
+        env("AQUEDUCT_SFTP_PASSWORD").unwrap_or_else(|| "aqueduct-test".into())
+    );
+    killed_mid_import_each_file_is_processed_once(&config, disk.clone()).await;
+    let _ = std::fs::remove_dir_all(&disk);
+}
