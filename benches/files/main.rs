@@ -62,7 +62,10 @@ fn setting(name: &str, default: u64) -> u64 {
 /// The process's resident memory now, in MiB.
 fn rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = status.lines().find_map(|line| line.strip_prefix("VmRSS:")).and_then(|rest| rest.trim().trim_end_matches(" kB").trim().parse::<f64>().ok());
+    let kib = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches(" kB").trim().parse::<f64>().ok());
     kib.unwrap_or(0.0) / 1024.0
 }
 

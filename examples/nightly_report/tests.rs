@@ -85,7 +85,10 @@ async fn the_report_is_written_whole_to_an_s3_bucket() -> Result<()> {
     use object_store::{ObjectStore, ObjectStoreExt};
     let Ok(endpoint) = std::env::var("AQUEDUCT_S3_URL") else {
         let required = std::env::var("AQUEDUCT_REQUIRE_SERVICES").is_ok_and(|value| value == "1");
-        assert!(!required, "no S3-compatible server (AQUEDUCT_S3_URL; .ci/services/s3.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1");
+        assert!(
+            !required,
+            "no S3-compatible server (AQUEDUCT_S3_URL; .ci/services/s3.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
+        );
         eprintln!("skipped: no S3-compatible server (run `eval \"$(.ci/services/s3.sh)\"`)");
         return Ok(());
     };
@@ -118,4 +121,45 @@ async fn the_report_is_written_whole_to_an_s3_bucket() -> Result<()> {
         files
     })
     .await
+}
+
+#[cfg(feature = "sftp")]
+#[tokio::test]
+async fn the_report_is_written_whole_to_an_sftp_server() -> Result<()> {
+    let env = |name: &str| std::env::var(name).ok();
+    let (Some(addr), Some(root), Some(host_key)) =
+        (env("AQUEDUCT_SFTP_ADDR"), env("AQUEDUCT_SFTP_ROOT"), env("AQUEDUCT_SFTP_HOST_KEY"))
+    else {
+        let required = env("AQUEDUCT_REQUIRE_SERVICES").is_some_and(|value| value == "1");
+        assert!(
+            !required,
+            "no SFTP server (AQUEDUCT_SFTP_*; .ci/services/sftp.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
+        );
+        eprintln!("skipped: no SFTP server (run `eval \"$(.ci/services/sftp.sh)\"`)");
+        return Ok(());
+    };
+    let folder = format!("upload/reports-{}", std::process::id());
+    let sales = std::path::Path::new(&root).join(&folder).join("sales");
+    let reports = json!({
+        "url": format!("sftp://aqueduct@{addr}/{folder}"),
+        "host_key": std::fs::read_to_string(host_key)?,
+        "password": env("AQUEDUCT_SFTP_PASSWORD").unwrap_or_else(|| "aqueduct-test".into()),
+    });
+    // Hidden temporary files included: none may be left behind.
+    let result = nightly_report_is_written_whole_once(reports, || async {
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&sales)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                (entry.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(entry.path()).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    })
+    .await;
+    if std::env::var("KEEP").is_err() {
+        let _ = std::fs::remove_dir_all(sales.parent().unwrap());
+    }
+    result
 }

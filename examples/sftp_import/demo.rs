@@ -25,7 +25,9 @@ async fn fake_app() -> Result<Url> {
 /// Prints the folder's files, relative to it.
 fn show(folder: &std::path::Path, under: &str) -> Result<()> {
     let mut names: Vec<String> = std::fs::read_dir(folder.join(under))
-        .map(|entries| entries.filter_map(|entry| Some(entry.ok()?.file_name().to_string_lossy().into_owned())).collect())
+        .map(|entries| {
+            entries.filter_map(|entry| Some(entry.ok()?.file_name().to_string_lossy().into_owned())).collect()
+        })
         .unwrap_or_default();
     names.sort();
     println!("  {under:<10} {}", if names.is_empty() { "(empty)".to_owned() } else { names.join(", ") });
@@ -51,7 +53,10 @@ pub(crate) async fn run(demo: Demo<Settings>) -> Result<()> {
     for under in ["outgoing", "processed", "failed"] {
         show(&drop, under)?;
     }
-    println!("  the error: {}", std::fs::read_to_string(drop.join("failed/orders-0003.csv.error.txt"))?.lines().next().unwrap_or(""));
+    println!(
+        "  the error: {}",
+        std::fs::read_to_string(drop.join("failed/orders-0003.csv.error.txt"))?.lines().next().unwrap_or("")
+    );
 
     println!("\nsecond run: nothing new");
     demo.tick::<crate::import_files>("demo").await?;

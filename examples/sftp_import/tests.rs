@@ -12,27 +12,30 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const HEADER: &str = "order_id,sku,quantity,total_cents\n";
 
 /// A drop folder: its configuration, and where its files are on this machine's disk.
-struct Drop {
+struct DropFolder {
     config: serde_json::Value,
     disk: PathBuf,
     _local: Option<tempfile::TempDir>,
 }
 
-fn local_drop() -> Drop {
+fn local_drop() -> DropFolder {
     let dir = tempfile::tempdir().unwrap();
-    Drop { config: json!(dir.path()), disk: dir.path().to_owned(), _local: Some(dir) }
+    DropFolder { config: json!(dir.path()), disk: dir.path().to_owned(), _local: Some(dir) }
 }
 
 /// A folder of its own on the SFTP server `.ci/run` starts; `None` (the test skips) when
 /// there is none, unless AQUEDUCT_REQUIRE_SERVICES=1.
 #[cfg(feature = "sftp")]
-fn sftp_drop(test: &str) -> Option<Drop> {
+fn sftp_drop(test: &str) -> Option<DropFolder> {
     let env = |name: &str| std::env::var(name).ok();
     let (Some(addr), Some(root), Some(host_key)) =
         (env("AQUEDUCT_SFTP_ADDR"), env("AQUEDUCT_SFTP_ROOT"), env("AQUEDUCT_SFTP_HOST_KEY"))
     else {
         let required = env("AQUEDUCT_REQUIRE_SERVICES").is_some_and(|value| value == "1");
-        assert!(!required, "no SFTP server (AQUEDUCT_SFTP_*; .ci/services/sftp.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1");
+        assert!(
+            !required,
+            "no SFTP server (AQUEDUCT_SFTP_*; .ci/services/sftp.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
+        );
         eprintln!("skipped: no SFTP server (run `eval \"$(.ci/services/sftp.sh)\"`)");
         return None;
     };
@@ -47,10 +50,10 @@ fn sftp_drop(test: &str) -> Option<Drop> {
         "host_key": std::fs::read_to_string(host_key).unwrap(),
         "password": password,
     });
-    Some(Drop { config, disk, _local: None })
+    Some(DropFolder { config, disk, _local: None })
 }
 
-impl Drop {
+impl DropFolder {
     /// Puts a file in `outgoing/`, last modified `age` ago, owned as the folder is (the SFTP
     /// user must be able to move it).
     fn put(&self, name: &str, contents: &str, age: Duration) -> PathBuf {
@@ -68,6 +71,13 @@ impl Drop {
         let owner = std::fs::metadata(self.disk.parent().unwrap()).unwrap();
         for path in [path, path.parent().unwrap(), &self.disk] {
             let _ = std::os::unix::fs::chown(path, Some(owner.uid()), Some(owner.gid()));
+        }
+    }
+
+    /// Removes a folder on the SFTP server (a local one is a `TempDir`).
+    fn remove(&self) {
+        if self._local.is_none() {
+            let _ = std::fs::remove_dir_all(&self.disk);
         }
     }
 
@@ -91,7 +101,7 @@ async fn imported(app: &MockServer) -> Vec<String> {
     requests.iter().map(|request| request.url.path().trim_start_matches("/orders/").to_owned()).collect()
 }
 
-async fn harness(drop: &Drop, app: &MockServer) -> Result<Harness<Settings>> {
+async fn harness(drop: &DropFolder, app: &MockServer) -> Result<Harness<Settings>> {
     let harness = Harness::start(INTEGRATION).await?;
     let settings = json!({ "drop": drop.config, "schedule": "0 */5 * * * *", "app_url": format!("{}/", app.uri()) });
     harness.activate("acme", settings).await?;
@@ -102,7 +112,7 @@ const OLD: Duration = Duration::from_secs(60);
 
 /// Two good files and a bad one: the good ones imported once and moved, the bad one moved to
 /// `failed/` with its error naming its line; a second run imports nothing.
-async fn files_are_imported_once_and_a_bad_one_fails(drop: Drop) -> Result<()> {
+async fn files_are_imported_once_and_a_bad_one_fails(drop: DropFolder) -> Result<()> {
     let app = app().await;
     drop.put("a.csv", &format!("{HEADER}A-1,W,1,100\nA-2,W,2,200\n"), OLD + OLD);
     drop.put("b.csv", &format!("{HEADER}B-1,W,1,100\nB-2,W,two,200\n"), OLD);
@@ -129,6 +139,7 @@ async fn files_are_imported_once_and_a_bad_one_fails(drop: Drop) -> Result<()> {
     assert_eq!(second.output.unwrap()["processed"], json!([]));
     assert_eq!(imported(&app).await.len(), 4);
     harness.stop().await;
+    drop.remove();
     Ok(())
 }
 
@@ -223,6 +234,70 @@ async fn a_failing_app_leaves_the_file_for_the_retry() -> Result<()> {
     assert_eq!(run.output.unwrap()["processed"], json!(["outgoing/b.csv"]));
     assert_eq!(imported(&app).await, ["A-1", "B-1", "B-1"]);
     assert_eq!(drop.names("processed"), ["a.csv", "b.csv"]);
+    harness.stop().await;
+    Ok(())
+}
+
+/// The same import from an S3-compatible bucket: a good file imported and moved, a bad one
+/// moved to `failed/` with its error.
+#[cfg(feature = "s3")]
+#[tokio::test]
+async fn files_in_an_s3_bucket_are_imported_once_and_a_bad_one_fails() -> Result<()> {
+    use futures::TryStreamExt;
+    use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+    let Ok(endpoint) = std::env::var("AQUEDUCT_S3_URL") else {
+        let required = std::env::var("AQUEDUCT_REQUIRE_SERVICES").is_ok_and(|value| value == "1");
+        assert!(
+            !required,
+            "no S3-compatible server (AQUEDUCT_S3_URL; .ci/services/s3.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
+        );
+        eprintln!("skipped: no S3-compatible server (run `eval \"$(.ci/services/s3.sh)\"`)");
+        return Ok(());
+    };
+    let bucket = format!("drop-{}", std::process::id());
+    // moto takes an unsigned request to create a bucket.
+    reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await?.check_status()?;
+    let store = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(&endpoint)
+        .with_allow_http(true)
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .build()?;
+    let put = async |name: &str, contents: String| {
+        store.put(&format!("erp/outgoing/{name}").into(), PutPayload::from(contents)).await
+    };
+    put("a.csv", format!("{HEADER}A-1,W,1,100\n")).await?;
+    put("b.csv", format!("{HEADER}B-1,W,x,100\n")).await?;
+    let settled = Duration::from_millis(1100);
+    tokio::time::sleep(settled).await;
+
+    let app = app().await;
+    let harness = Harness::start(INTEGRATION).await?;
+    let drop = json!({
+        "url": format!("s3://{bucket}/erp"),
+        "endpoint": endpoint,
+        "region": "us-east-1",
+        "access_key_id": "test",
+        "secret_access_key": "test",
+    });
+    let settings = json!({ "drop": drop, "schedule": "0 */5 * * * *", "app_url": format!("{}/", app.uri()) });
+    harness.activate("acme", settings).await?;
+    let run = harness.run(harness.tick::<import_files>("acme", "2026-12-01T10:00:00Z".parse()?).await?).await?;
+    let output = run.output.clone().unwrap();
+    assert_eq!(
+        (output["processed"].clone(), output["failed"].clone()),
+        (json!(["outgoing/a.csv"]), json!(["outgoing/b.csv"])),
+        "{run:?}"
+    );
+    assert_eq!(imported(&app).await, ["A-1"]);
+    let listed: Vec<object_store::ObjectMeta> = store.list(Some(&"erp".into())).try_collect().await?;
+    let mut names: Vec<String> = listed.iter().map(|meta| meta.location.to_string()).collect();
+    names.sort();
+    assert_eq!(names, ["erp/failed/b.csv", "erp/failed/b.csv.error.txt", "erp/processed/a.csv"]);
+    let again = harness.run(harness.tick::<import_files>("acme", "2026-12-01T10:05:00Z".parse()?).await?).await?;
+    assert_eq!(again.output.unwrap()["processed"], json!([]));
     harness.stop().await;
     Ok(())
 }

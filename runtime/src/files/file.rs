@@ -60,7 +60,10 @@ impl File {
 
     /// Its contents as they stream in.
     pub async fn reader(&self) -> Result<Reading> {
-        self.backend.read(&self.listed.path).await.map_err(|error| error.wrap(format!("reading `{}` failed", self.path())))
+        self.backend
+            .read(&self.listed.path)
+            .await
+            .map_err(|error| error.wrap(format!("reading `{}` failed", self.path())))
     }
 
     /// Its contents, all read into memory: for small files; stream large ones with

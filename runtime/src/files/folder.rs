@@ -202,7 +202,10 @@ fn folder(table: Table) -> Result<Folder, String> {
         "s3" => {
             refuse_others(&table, "an s3:// folder", &["endpoint", "region", "access_key_id", "secret_access_key"])?;
             if !cfg!(feature = "s3") {
-                return Err(format!("`{}` is an S3 folder, and this binary was built without aqueduct's `s3` feature", table.url));
+                return Err(format!(
+                    "`{}` is an S3 folder, and this binary was built without aqueduct's `s3` feature",
+                    table.url
+                ));
             }
             let bucket = url.host_str().filter(|host| !host.is_empty());
             let bucket = bucket.ok_or_else(|| format!("`{}` names no bucket: write s3://bucket/prefix", table.url))?;
@@ -218,7 +221,10 @@ fn folder(table: Table) -> Result<Folder, String> {
         "sftp" => {
             refuse_others(&table, "an sftp:// folder", &["host_key", "password", "private_key"])?;
             if !cfg!(feature = "sftp") {
-                return Err(format!("`{}` is an SFTP folder, and this binary was built without aqueduct's `sftp` feature", table.url));
+                return Err(format!(
+                    "`{}` is an SFTP folder, and this binary was built without aqueduct's `sftp` feature",
+                    table.url
+                ));
             }
             let host = url.host_str().ok_or_else(|| format!("`{}` names no host", table.url))?;
             if url.username().is_empty() {
@@ -245,7 +251,10 @@ fn folder(table: Table) -> Result<Folder, String> {
             })
         }
         other => {
-            return Err(format!("`{}`: folders are file://, s3:// or sftp:// URLs, or paths, not {other}://", table.url));
+            return Err(format!(
+                "`{}`: folders are file://, s3:// or sftp:// URLs, or paths, not {other}://",
+                table.url
+            ));
         }
     };
     Ok(Folder { place, shown })

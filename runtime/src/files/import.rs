@@ -43,7 +43,8 @@ pub struct Imported {
     /// Files still being written (their size or time changed while listed), left for the
     /// next run.
     pub unsettled: Vec<String>,
-    /// Files an earlier run processed but could not move away; moved now.
+    /// Files an earlier run processed but could not move away (or delete); moved (or deleted)
+    /// now, not processed again.
     pub moved_late: Vec<String>,
 }
 
@@ -113,18 +114,21 @@ impl<'a, C> Import<'a, C> {
             async move {
                 let listed = backend.list(base).await?;
                 let matches = listed.into_iter().filter(|file| {
-                    glob.is_match(&file.path) && !skipped.iter().any(|folder| !folder.is_empty() && file.path.starts_with(folder))
+                    glob.is_match(&file.path)
+                        && !skipped.iter().any(|folder| !folder.is_empty() && file.path.starts_with(folder))
                 });
                 Ok::<_, Error>(matches.collect::<Vec<_>>())
             }
         };
-        let listed = listing(backend.clone()).await.map_err(|error| error.wrap(format!("listing {} failed", self.folder)))?;
+        let listed =
+            listing(backend.clone()).await.map_err(|error| error.wrap(format!("listing {} failed", self.folder)))?;
         let mut imported = Imported::default();
         let mut files = self.settled(listed, &mut imported, || listing(backend.clone())).await?;
         files.sort_by(|a, b| (a.modified, &a.path).cmp(&(b.modified, &b.path)));
 
         let versions: Vec<FileVersion> = files.iter().map(|file| self.version(file)).collect();
-        let done: HashSet<FileVersion> = crate::engine::files_done(self.ctx.flow(), versions.clone()).await?.into_iter().collect();
+        let done: HashSet<FileVersion> =
+            crate::engine::files_done(self.ctx.flow(), versions.clone()).await?.into_iter().collect();
         let total = files.len();
         for (index, (listed, version)) in files.into_iter().zip(versions).enumerate() {
             let path = listed.path.clone();
@@ -135,7 +139,9 @@ impl<'a, C> Import<'a, C> {
             }
             let file = File { backend: backend.clone(), listed, key: version.file.clone() + "@" + &version.version };
             let progress = format!("{} of {total} files: {path}", index + 1);
-            let outcome = crate::engine::file_step(format!("file {path}"), self.ctx.flow(), version, progress, work(file)).await?;
+            let outcome =
+                crate::engine::file_step(format!("file {path}"), self.ctx.flow(), version, progress, work(file))
+                    .await?;
             match outcome {
                 Ok(()) => {
                     self.finish(&backend, &path, &base).await;
@@ -146,7 +152,11 @@ impl<'a, C> Import<'a, C> {
                     self.fail(&backend, &path, &base, &error).await?;
                     imported.failed.push(path);
                 }
-                Err(error) => return Err(error.wrap(format!("processing `{path}` failed; it is taken again when the run is retried"))),
+                Err(error) => {
+                    return Err(
+                        error.wrap(format!("processing `{path}` failed; it is taken again when the run is retried"))
+                    );
+                }
             }
         }
         Ok(imported)
@@ -205,9 +215,17 @@ impl<'a, C> Import<'a, C> {
     /// Moves a failed file to the failed folder, its error beside it.
     async fn fail(&self, backend: &Arc<dyn Backend>, path: &str, base: &str, error: &Error) -> Result<()> {
         let failed = below(&self.failed_to, path, base);
-        let report = format!("{error:#}\n\nrun {} of flow {}, at {}\n", self.ctx.run_id(), self.ctx.flow(), jiff::Timestamp::now());
+        let report = format!(
+            "{error:#}\n\nrun {} of flow {}, at {}\n",
+            self.ctx.run_id(),
+            self.ctx.flow(),
+            jiff::Timestamp::now()
+        );
         super::write::put(backend.as_ref(), &format!("{failed}.error.txt"), report.as_bytes()).await?;
-        backend.rename(path, &failed).await.map_err(|e| e.wrap(format!("moving the failed file `{path}` to `{failed}` failed")))
+        backend
+            .rename(path, &failed)
+            .await
+            .map_err(|e| e.wrap(format!("moving the failed file `{path}` to `{failed}` failed")))
     }
 }
 

@@ -75,7 +75,8 @@ impl Backend for Objects {
                 Err(error) => return Err(error.into()),
             };
             let Some(path) = meta.location.as_ref().strip_prefix(&self.prefix) else { continue };
-            let modified = jiff::Timestamp::from_nanosecond(meta.last_modified.timestamp_nanos_opt().unwrap_or(0).into())?;
+            let modified =
+                jiff::Timestamp::from_nanosecond(meta.last_modified.timestamp_nanos_opt().unwrap_or(0).into())?;
             listed.push(Listed { path: path.to_owned(), size: meta.size, modified });
         }
         Ok(listed)

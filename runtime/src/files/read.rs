@@ -68,7 +68,10 @@ impl<T: DeserializeOwned + Send + 'static> Records<T> {
         let stream = stream::try_unfold(state, |(mut lines, path, mut number)| async move {
             loop {
                 number += 1;
-                let Some(line) = lines.next_line().await.map_err(|error| Error::from(error).wrap(format!("reading `{path}` failed")))?
+                let Some(line) = lines
+                    .next_line()
+                    .await
+                    .map_err(|error| Error::from(error).wrap(format!("reading `{path}` failed")))?
                 else {
                     return Ok(None);
                 };

@@ -50,17 +50,19 @@ async fn connect_within(folder: &Sftp) -> Result<Arc<dyn Backend>> {
         inactivity_timeout: Some(Duration::from_secs(300)),
         ..Default::default()
     });
-    let mut ssh = client::connect(config, (folder.host.as_str(), folder.port), expected).await.map_err(|error| match error {
-        russh::Error::UnknownKey => Error::permanent(Error::msg(format!(
-            "the server at {}:{} showed a host key other than the folder's `host_key`; it is refused",
-            folder.host, folder.port
-        ))),
-        error => Error::from(error),
-    })?;
+    let mut ssh =
+        client::connect(config, (folder.host.as_str(), folder.port), expected).await.map_err(|error| match error {
+            russh::Error::UnknownKey => Error::permanent(Error::msg(format!(
+                "the server at {}:{} showed a host key other than the folder's `host_key`; it is refused",
+                folder.host, folder.port
+            ))),
+            error => Error::from(error),
+        })?;
     let authenticated = match (&folder.private_key, &folder.password) {
         (Some(key), _) => {
-            let key = russh::keys::decode_secret_key(key.expose(), None)
-                .map_err(|error| Error::permanent(Error::msg(format!("the folder's `private_key` cannot be read: {error}"))))?;
+            let key = russh::keys::decode_secret_key(key.expose(), None).map_err(|error| {
+                Error::permanent(Error::msg(format!("the folder's `private_key` cannot be read: {error}")))
+            })?;
             let hash = ssh.best_supported_rsa_hash().await?.flatten();
             ssh.authenticate_publickey(&folder.user, PrivateKeyWithHashAlg::new(Arc::new(key), hash)).await?
         }
@@ -126,14 +128,16 @@ impl Connected {
         if self.root.is_empty() { path.to_owned() } else { format!("{}/{path}", self.root) }
     }
 
-    /// Creates the folders above `path` that are missing.
+    /// Creates the folders above `path` that are missing, the folder's own included.
     async fn make_parents(&self, path: &str) -> Result<()> {
+        let full = self.full(path);
+        let Some((parents, _)) = full.rsplit_once('/') else { return Ok(()) };
         let mut folder = String::new();
-        let parents: Vec<&str> = path.split('/').collect();
-        for part in &parents[..parents.len().saturating_sub(1)] {
-            folder = if folder.is_empty() { (*part).to_owned() } else { format!("{folder}/{part}") };
-            if !self.sftp.try_exists(self.full(&folder)).await? {
-                self.sftp.create_dir(self.full(&folder)).await?;
+        for part in parents.split('/') {
+            folder =
+                if folder.is_empty() && !full.starts_with('/') { part.to_owned() } else { format!("{folder}/{part}") };
+            if !part.is_empty() && !self.sftp.try_exists(&folder).await? {
+                self.sftp.create_dir(&folder).await?;
             }
         }
         Ok(())
@@ -150,7 +154,9 @@ impl Connected {
             }
             return match raw.extended(POSIX_RENAME, data).await? {
                 Packet::Status(status) if status.status_code == StatusCode::Ok => Ok(()),
-                Packet::Status(status) => Err(Error::msg(format!("renaming `{from}` to `{to}` failed: {}", status.error_message))),
+                Packet::Status(status) => {
+                    Err(Error::msg(format!("renaming `{from}` to `{to}` failed: {}", status.error_message)))
+                }
                 _ => Err(Error::msg(format!("renaming `{from}` to `{to}` got an unexpected answer"))),
             };
         }
@@ -163,7 +169,9 @@ impl Connected {
     async fn list_into(&self, folder: &str, listed: &mut Vec<Listed>) -> Result<()> {
         let entries = match self.sftp.read_dir(self.full(folder.trim_end_matches('/'))).await {
             Ok(entries) => entries,
-            Err(russh_sftp::client::error::Error::Status(status)) if status.status_code == StatusCode::NoSuchFile => return Ok(()),
+            Err(russh_sftp::client::error::Error::Status(status)) if status.status_code == StatusCode::NoSuchFile => {
+                return Ok(());
+            }
             Err(error) => return Err(error.into()),
         };
         for entry in entries {
@@ -198,7 +206,8 @@ impl Backend for SftpFolder {
         self.0.make_parents(path).await?;
         // Beside the file, so the rename stays on one file system; hidden, and named so that a
         // listing skips it.
-        let (folder, name) = path.rsplit_once('/').map_or((String::new(), path), |(folder, name)| (format!("{folder}/"), name));
+        let (folder, name) =
+            path.rsplit_once('/').map_or((String::new(), path), |(folder, name)| (format!("{folder}/"), name));
         let temporary = format!("{folder}.aqueduct-{name}.{:016x}", unique());
         let file = self.0.sftp.create(self.0.full(&temporary)).await?;
         Ok(Box::new(SftpUpload { file, folder: self.0.clone(), temporary, path: path.to_owned() }))

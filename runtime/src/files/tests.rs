@@ -158,7 +158,8 @@ fn a_folder_is_shown_without_its_password() {
         drop: Folder,
     }
     let settings: Settings =
-        toml::from_str("[drop]\nurl = \"sftp://erp:hunter2@sftp.example.com:2222/out\"\nhost_key = \"SHA256:x\"").unwrap();
+        toml::from_str("[drop]\nurl = \"sftp://erp:hunter2@sftp.example.com:2222/out\"\nhost_key = \"SHA256:x\"")
+            .unwrap();
     assert_eq!(settings.drop.to_string(), "sftp://erp@sftp.example.com:2222/out");
     assert!(!format!("{:?}", settings.drop).contains("hunter2"));
 }

@@ -6,6 +6,7 @@ use super::folder::Folder;
 use crate::model::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncWriteExt, BufWriter};
 
 /// Bytes gathered before they are handed to the folder.
@@ -36,8 +37,9 @@ impl<'a> Export<'a> {
     /// Writes records as CSV, with a header row of `T`'s field names.
     pub async fn csv<T: Serialize>(self) -> Result<Writer<T>> {
         let upload = self.open().await?;
-        let serializer = csv_async::AsyncWriterBuilder::new().create_serializer(upload);
-        Ok(Writer::new(self.path, Format::Csv(Box::new(serializer))))
+        let written = Written::default();
+        let csv = Box::new(csv::Writer::from_writer(written.clone()));
+        Ok(Writer::new(self.path, Format::Csv { csv, written, upload }))
     }
 
     /// Writes records as JSON Lines: one JSON value per line.
@@ -51,7 +53,10 @@ impl<'a> Export<'a> {
     pub async fn xml<T: Serialize>(self, root: &str, element: &str) -> Result<Writer<T>> {
         let mut upload = self.open().await?;
         upload.write_all(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{root}>\n").as_bytes()).await?;
-        Ok(Writer::new(self.path, Format::Xml { upload, root: root.into(), element: element.into(), text: String::new() }))
+        Ok(Writer::new(
+            self.path,
+            Format::Xml { upload, root: root.into(), element: element.into(), text: String::new() },
+        ))
     }
 
     /// Writes `contents` as the whole file.
@@ -63,13 +68,14 @@ impl<'a> Export<'a> {
 
     async fn open(&self) -> Result<BufWriter<Box<dyn Upload>>> {
         let backend = self.folder.connect().await?;
-        let upload = backend.upload(&self.path).await.map_err(|error| error.wrap(format!("writing `{}` failed", self.path)))?;
+        let upload =
+            backend.upload(&self.path).await.map_err(|error| error.wrap(format!("writing `{}` failed", self.path)))?;
         Ok(BufWriter::with_capacity(WRITE_BUFFER, upload))
     }
 }
 
 enum Format {
-    Csv(Box<csv_async::AsyncSerializer<BufWriter<Box<dyn Upload>>>>),
+    Csv { csv: Box<csv::Writer<Written>>, written: Written, upload: BufWriter<Box<dyn Upload>> },
     Lines { upload: BufWriter<Box<dyn Upload>>, line: Vec<u8> },
     Xml { upload: BufWriter<Box<dyn Upload>>, root: String, element: String, text: String },
 }
@@ -95,23 +101,35 @@ enum Format {
 /// ```
 pub struct Writer<T> {
     path: String,
-    format: Format,
+    /// `None` once finished.
+    format: Option<Format>,
     records: u64,
     record_type: PhantomData<fn(&T)>,
 }
 
 impl<T: Serialize> Writer<T> {
     fn new(path: String, format: Format) -> Writer<T> {
-        Writer { path, format, records: 0, record_type: PhantomData }
+        Writer { path, format: Some(format), records: 0, record_type: PhantomData }
     }
 
     /// Writes one record.
     pub async fn write(&mut self, record: &T) -> Result<()> {
         let unfit = |error: &dyn std::fmt::Display| {
-            Error::permanent(Error::msg(format!("record {} of `{}` cannot be written: {error}", self.records + 1, self.path)))
+            Error::permanent(Error::msg(format!(
+                "record {} of `{}` cannot be written: {error}",
+                self.records + 1,
+                self.path
+            )))
         };
-        match &mut self.format {
-            Format::Csv(serializer) => serializer.serialize(record).await.map_err(|error| unfit(&error))?,
+        let Some(format) = &mut self.format else { unreachable!("a finished writer is consumed") };
+        match format {
+            Format::Csv { csv, written, upload } => {
+                csv.serialize(record).map_err(|error| unfit(&error))?;
+                // The CSV writer hands on 8 KiB at a time; pass them on a few at a time.
+                if written.len() >= WRITE_BUFFER / 4 {
+                    upload.write_all(&written.take()).await?;
+                }
+            }
             Format::Lines { upload, line } => {
                 line.clear();
                 serde_json::to_writer(&mut *line, record).map_err(|error| unfit(&error))?;
@@ -131,9 +149,14 @@ impl<T: Serialize> Writer<T> {
     }
 
     /// Writes what is buffered and makes the file appear at its path.
-    pub async fn finish(self) -> Result<Exported> {
-        let upload = match self.format {
-            Format::Csv(serializer) => serializer.into_inner().await.map_err(|error| Error::msg(error.to_string()))?,
+    pub async fn finish(mut self) -> Result<Exported> {
+        let Some(format) = self.format.take() else { unreachable!("a finished writer is consumed") };
+        let upload = match format {
+            Format::Csv { mut csv, written, mut upload } => {
+                csv.flush()?;
+                upload.write_all(&written.take()).await?;
+                upload
+            }
             Format::Lines { upload, .. } => upload,
             Format::Xml { mut upload, root, .. } => {
                 upload.write_all(format!("</{root}>\n").as_bytes()).await?;
@@ -141,7 +164,46 @@ impl<T: Serialize> Writer<T> {
             }
         };
         commit(upload).await.map_err(|error| error.wrap(format!("writing `{}` failed", self.path)))?;
-        Ok(Exported { path: self.path, records: self.records })
+        Ok(Exported { path: std::mem::take(&mut self.path), records: self.records })
+    }
+}
+
+impl<T> Drop for Writer<T> {
+    /// Dropped unfinished (the flow failed midway), the upload is abandoned: nothing half
+    /// written stays behind, neither at the path nor under a temporary name.
+    fn drop(&mut self) {
+        let upload = match self.format.take() {
+            None => return,
+            Some(Format::Csv { upload, .. } | Format::Lines { upload, .. } | Format::Xml { upload, .. }) => upload,
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(upload.into_inner().abort());
+        }
+    }
+}
+
+/// What the CSV writer wrote and the upload has not taken yet.
+#[derive(Clone, Default)]
+struct Written(Arc<Mutex<Vec<u8>>>);
+
+impl Written {
+    fn len(&self) -> usize {
+        self.0.lock().expect("csv buffer").len()
+    }
+
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().expect("csv buffer"))
+    }
+}
+
+impl std::io::Write for Written {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("csv buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

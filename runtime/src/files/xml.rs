@@ -21,7 +21,12 @@ pub(super) enum Failure {
 
 impl<R: AsyncBufRead + Unpin> Elements<R> {
     pub(super) fn new(reader: R, element: &str) -> Elements<R> {
-        Elements { reader: quick_xml::Reader::from_reader(reader), element: element.into(), buffer: Vec::new(), line: 1 }
+        Elements {
+            reader: quick_xml::Reader::from_reader(reader),
+            element: element.into(),
+            buffer: Vec::new(),
+            line: 1,
+        }
     }
 
     /// The next element named as asked, as text, and the line it starts on.

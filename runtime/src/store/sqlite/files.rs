@@ -11,9 +11,8 @@ pub(super) fn done(
     instance: &str,
     files: &[FileVersion],
 ) -> rusqlite::Result<Vec<FileVersion>> {
-    let mut statement = connection.prepare_cached(
-        "SELECT 1 FROM files_done WHERE flow = ?1 AND instance = ?2 AND file = ?3 AND version = ?4",
-    )?;
+    let mut statement = connection
+        .prepare_cached("SELECT 1 FROM files_done WHERE flow = ?1 AND instance = ?2 AND file = ?3 AND version = ?4")?;
     let mut done = Vec::new();
     for file in files {
         if statement.exists(params![flow, instance, file.file, file.version])? {

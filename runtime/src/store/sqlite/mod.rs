@@ -24,8 +24,8 @@ mod writer;
 
 use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused, Pruned, Pruning,
-    Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
+    ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused,
+    Pruned, Pruning, Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
 };
 use codec::now;
 use rusqlite::{Connection, OpenFlags};
