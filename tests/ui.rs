@@ -6,14 +6,14 @@
 //! in that build.
 
 #[test]
-#[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
+#[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt", feature = "s3", feature = "sftp"))]
 fn ui() {
     trybuild::TestCases::new().compile_fail("tests/ui/fail/*.rs");
 }
 
 /// With the default features: using a source names the feature it needs.
 #[test]
-#[cfg(not(any(feature = "nats", feature = "amqp", feature = "mqtt")))]
+#[cfg(not(any(feature = "nats", feature = "amqp", feature = "mqtt", feature = "s3", feature = "sftp")))]
 fn ui_without_features() {
     trybuild::TestCases::new().compile_fail("tests/ui/without_features/*.rs");
 }
