@@ -285,4 +285,20 @@ mod tests {
         assert_eq!(logs.len(), MAX_LOG_LINES + 1);
         assert_eq!(logs.last().unwrap().message, "… 50 more log lines were not kept");
     }
+
+    #[tokio::test]
+    async fn an_attempt_of_many_steps_keeps_its_first_and_says_how_many_more() {
+        let recorder = Recorder::default();
+        let policy = ActionPolicy { component: "Crm", timeout: crate::model::DEFAULT_ACTION_TIMEOUT, rate: None };
+        recorder
+            .record(async {
+                for n in 0..MAX_STEPS + 20 {
+                    step(format!("Crm.update{n}"), None, policy, async { Ok::<_, String>(()) }).await.unwrap();
+                }
+            })
+            .await;
+        let (steps, logs) = recorder.take();
+        assert_eq!((steps.len(), steps[0].name.as_str()), (MAX_STEPS, "Crm.update0"));
+        assert_eq!(logs.last().unwrap().message, "… 20 more steps were not kept in the history");
+    }
 }

@@ -7,6 +7,7 @@ use super::file::File;
 use super::folder::Folder;
 use crate::model::{Ctx, Error, Result};
 use crate::store::FileVersion;
+use globset::GlobMatcher;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::future::Future;
@@ -108,22 +109,9 @@ impl<'a, C> Import<'a, C> {
         let glob = glob.compile_matcher();
         let backend = self.folder.connect().await?;
         let base = base_of(&self.pattern);
-        let listing = |backend: Arc<dyn Backend>| {
-            let (glob, base) = (&glob, &base);
-            let skipped = [self.moved_to().unwrap_or_default(), self.failed_to.as_str()];
-            async move {
-                let listed = backend.list(base).await?;
-                let matches = listed.into_iter().filter(|file| {
-                    glob.is_match(&file.path)
-                        && !skipped.iter().any(|folder| !folder.is_empty() && file.path.starts_with(folder))
-                });
-                Ok::<_, Error>(matches.collect::<Vec<_>>())
-            }
-        };
-        let listed =
-            listing(backend.clone()).await.map_err(|error| error.wrap(format!("listing {} failed", self.folder)))?;
+        let listed = self.matching(backend.as_ref(), &glob, &base).await?;
         let mut imported = Imported::default();
-        let mut files = self.settled(listed, &mut imported, || listing(backend.clone())).await?;
+        let mut files = self.settled(listed, &mut imported, || self.matching(backend.as_ref(), &glob, &base)).await?;
         files.sort_by(|a, b| (a.modified, &a.path).cmp(&(b.modified, &b.path)));
 
         let versions: Vec<FileVersion> = files.iter().map(|file| self.version(file)).collect();
@@ -162,11 +150,17 @@ impl<'a, C> Import<'a, C> {
         Ok(imported)
     }
 
-    fn moved_to(&self) -> Option<&str> {
-        match &self.then {
-            Then::MoveTo(folder) => Some(folder),
+    /// The files under the pattern's folder that match it, but for those in the processed
+    /// and failed folders.
+    async fn matching(&self, backend: &dyn Backend, glob: &GlobMatcher, base: &str) -> Result<Vec<Listed>> {
+        let listed = backend.list(base).await.map_err(|error| error.wrap(format!("listing {} failed", self.folder)))?;
+        let moved_to = match &self.then {
+            Then::MoveTo(folder) => Some(folder.as_str()),
             Then::Delete => None,
-        }
+        };
+        let set_aside =
+            |path: &str| moved_to.is_some_and(|folder| path.starts_with(folder)) || path.starts_with(&self.failed_to);
+        Ok(listed.into_iter().filter(|file| glob.is_match(&file.path) && !set_aside(&file.path)).collect())
     }
 
     /// Of the files listed, those not modified within the settle time, and those that were
