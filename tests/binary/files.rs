@@ -1,5 +1,6 @@
 //! File import killed mid-way: each file is processed once, across SIGKILLs, from a local
-//! folder and from the SFTP server `.ci/run` starts (`AQUEDUCT_SFTP_*`).
+//! folder, from the SFTP server and from the S3-compatible server `.ci/run` starts
+//! (`AQUEDUCT_SFTP_*`, `AQUEDUCT_S3_*`).
 
 use crate::support::{Binary, eventually};
 use std::collections::{HashMap, HashSet};
@@ -39,37 +40,80 @@ async fn slow_app() -> (String, Received) {
     (url, received)
 }
 
-/// Drops the files, owned as `owner` is (the SFTP user must be able to move them).
-fn drop_files(outgoing: &Path, owner: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::create_dir_all(outgoing).unwrap();
-    let owner = std::fs::metadata(owner).unwrap();
-    let own = |path: &Path| std::os::unix::fs::chown(path, Some(owner.uid()), Some(owner.gid())).unwrap();
-    for file in 0..FILES {
-        let rows: String = (0..ROWS).map(|row| format!("F{file:03}-{row},W,1,100\n")).collect();
-        let path = outgoing.join(format!("orders-{file:03}.csv"));
-        std::fs::write(&path, format!("order_id,sku,quantity,total_cents\n{rows}")).unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&path)
-            .unwrap()
-            .set_modified(SystemTime::now() - Duration::from_secs(60))
-            .unwrap();
-        own(&path);
-    }
-    own(outgoing);
-    own(outgoing.parent().unwrap());
+/// Where the test puts the files and counts them: a folder on this machine's disk (the local
+/// folder, or the SFTP server's), or a bucket.
+enum Place {
+    Disk(PathBuf),
+    #[cfg(feature = "s3")]
+    Bucket(std::sync::Arc<dyn object_store::ObjectStore>),
 }
 
-fn count(dir: &Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |entries| entries.count())
+fn csv(file: usize) -> String {
+    let rows: String = (0..ROWS).map(|row| format!("F{file:03}-{row},W,1,100\n")).collect();
+    format!("order_id,sku,quantity,total_cents\n{rows}")
+}
+
+impl Place {
+    /// Drops the files; on disk owned as the folder above is (the SFTP user must be able to
+    /// move them), in a bucket aged past the import's settling time.
+    async fn drop_files(&self) {
+        match self {
+            Place::Disk(disk) => {
+                use std::os::unix::fs::MetadataExt;
+                let outgoing = disk.join("outgoing");
+                std::fs::create_dir_all(&outgoing).unwrap();
+                let owner = std::fs::metadata(disk.parent().unwrap()).unwrap();
+                let own = |path: &Path| std::os::unix::fs::chown(path, Some(owner.uid()), Some(owner.gid())).unwrap();
+                for file in 0..FILES {
+                    let path = outgoing.join(format!("orders-{file:03}.csv"));
+                    std::fs::write(&path, csv(file)).unwrap();
+                    let old = SystemTime::now() - Duration::from_secs(60);
+                    std::fs::File::options().write(true).open(&path).unwrap().set_modified(old).unwrap();
+                    own(&path);
+                }
+                own(&outgoing);
+                own(disk);
+            }
+            #[cfg(feature = "s3")]
+            Place::Bucket(store) => {
+                use object_store::ObjectStoreExt;
+                for file in 0..FILES {
+                    let path = format!("erp/outgoing/orders-{file:03}.csv");
+                    store.put(&path.into(), csv(file).into()).await.unwrap();
+                }
+                tokio::time::sleep(Duration::from_millis(1100)).await;
+            }
+        }
+    }
+
+    /// How many files are under `folder`.
+    async fn count(&self, folder: &str) -> usize {
+        match self {
+            Place::Disk(disk) => std::fs::read_dir(disk.join(folder)).map_or(0, |entries| entries.count()),
+            #[cfg(feature = "s3")]
+            Place::Bucket(store) => {
+                use futures::TryStreamExt;
+                let listed: Vec<_> = store.list(Some(&format!("erp/{folder}").into())).try_collect().await.unwrap();
+                listed.len()
+            }
+        }
+    }
+
+    /// Waits up to `timeout` for `count` files under `folder`.
+    async fn wait_for(&self, folder: &str, count: usize, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while self.count(folder).await != count {
+            assert!(tokio::time::Instant::now() < deadline, "{count} files were not in {folder}/ within {timeout:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 /// Serves the import (a run each second), kills the server twice while a run is in the middle
 /// of the files, and serves until every file is moved to `processed/`.
-async fn killed_mid_import_each_file_is_processed_once(drop_config: &str, disk: PathBuf) {
+async fn killed_mid_import_each_file_is_processed_once(drop_config: &str, place: Place) {
     let (app_url, received) = slow_app().await;
-    drop_files(&disk.join("outgoing"), disk.parent().unwrap());
+    place.drop_files().await;
     let binary = Binary::example("sftp_import");
     let config = format!("schedule = \"* * * * * *\"\napp_url = \"{app_url}\"\n{drop_config}");
     let activated = binary.activate("acme", &config, "http://127.0.0.1:9");
@@ -83,18 +127,17 @@ async fn killed_mid_import_each_file_is_processed_once(drop_config: &str, disk: 
             (received.lock().unwrap().len() >= target).then_some(())
         });
         tokio::task::block_in_place(|| server.kill());
-        let processed = count(&disk.join("processed"));
+        let processed = place.count("processed").await;
         assert!(processed < FILES, "kill {kill} came after the import had finished");
     }
+    // The restarted server takes the killed run back at once (it holds the store alone), and
+    // the run goes on with the files left.
     let mut server = tokio::task::block_in_place(|| binary.serve(&["serve"]));
-    // The killed run's lease runs out (30 s) before it resumes.
-    eventually(Duration::from_secs(120), "every file to be processed", || {
-        (count(&disk.join("processed")) == FILES).then_some(())
-    });
+    place.wait_for("processed", FILES, Duration::from_secs(120)).await;
     tokio::task::block_in_place(|| server.terminate());
 
-    assert_eq!(count(&disk.join("outgoing")), 0);
-    assert_eq!(count(&disk.join("failed")), 0);
+    assert_eq!(place.count("outgoing").await, 0);
+    assert_eq!(place.count("failed").await, 0);
     let received = received.lock().unwrap();
     assert_eq!(received.len(), FILES * ROWS, "every order arrived");
     // A file in the middle when the server was killed is imported again, with the same key;
@@ -117,7 +160,7 @@ async fn killed_mid_import_each_file_is_processed_once(drop_config: &str, disk: 
 async fn killed_mid_import_from_a_local_folder_each_file_is_processed_once() {
     let dir = tempfile::tempdir().unwrap();
     let disk = dir.path().join("drop");
-    killed_mid_import_each_file_is_processed_once(&format!("drop = \"{}\"", disk.display()), disk).await;
+    killed_mid_import_each_file_is_processed_once(&format!("drop = \"{}\"", disk.display()), Place::Disk(disk)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,6 +186,38 @@ async fn killed_mid_import_from_an_sftp_server_each_file_is_processed_once() {
         host_key.trim(),
         env("AQUEDUCT_SFTP_PASSWORD").unwrap_or_else(|| "aqueduct-test".into())
     );
-    killed_mid_import_each_file_is_processed_once(&config, disk.clone()).await;
+    killed_mid_import_each_file_is_processed_once(&config, Place::Disk(disk.clone())).await;
     let _ = std::fs::remove_dir_all(&disk);
+}
+
+#[cfg(feature = "s3")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_import_from_an_s3_bucket_each_file_is_processed_once() {
+    let Ok(endpoint) = std::env::var("AQUEDUCT_S3_URL") else {
+        let required = std::env::var("AQUEDUCT_REQUIRE_SERVICES").is_ok_and(|value| value == "1");
+        assert!(
+            !required,
+            "no S3-compatible server (AQUEDUCT_S3_URL; .ci/services/s3.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
+        );
+        eprintln!("skipped: no S3-compatible server (run `eval \"$(.ci/services/s3.sh)\"`)");
+        return;
+    };
+    let bucket = format!("killed-{}", std::process::id());
+    // moto takes an unsigned request to create a bucket.
+    let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.unwrap();
+    assert!(created.status().is_success(), "creating the bucket: {}", created.status());
+    let store = object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(&endpoint)
+        .with_allow_http(true)
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .build()
+        .unwrap();
+    let config = format!(
+        "[drop]\nurl = \"s3://{bucket}/erp\"\nendpoint = \"{endpoint}\"\nregion = \"us-east-1\"\n\
+         access_key_id = \"test\"\nsecret_access_key = \"test\"\n"
+    );
+    killed_mid_import_each_file_is_processed_once(&config, Place::Bucket(std::sync::Arc::new(store))).await;
 }

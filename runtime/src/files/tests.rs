@@ -127,30 +127,53 @@ async fn an_export_appears_whole_or_not_at_all() -> Result<()> {
     Ok(())
 }
 
+/// The message a folder's configuration is refused with.
+fn refused(toml: &str) -> String {
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Settings {
+        drop: Folder,
+    }
+    toml::from_str::<Settings>(toml).unwrap_err().message().to_owned()
+}
+
 #[test]
 fn a_folder_configuration_that_cannot_work_is_refused_with_what_would() {
-    let refused = |toml: &str| {
-        #[derive(Debug, Deserialize)]
-        #[allow(dead_code)]
-        struct Settings {
-            drop: Folder,
-        }
-        toml::from_str::<Settings>(toml).unwrap_err().message().to_owned()
-    };
-    let no_key = refused("[drop]\nurl = \"sftp://erp@sftp.example.com/out\"\npassword = \"p\"");
-    assert!(no_key.contains("has no `host_key`") && no_key.contains("ssh-keyscan sftp.example.com"), "{no_key}");
-    let no_login = refused("[drop]\nurl = \"sftp://erp@sftp.example.com/out\"\nhost_key = \"SHA256:x\"");
-    assert!(no_login.contains("neither `password` nor `private_key`"), "{no_login}");
     let misplaced = refused("[drop]\nurl = \"/var/drop\"\nregion = \"eu-west-1\"");
     assert_eq!(misplaced, "`region` is not a setting of a local folder (`/var/drop`)");
-    let no_bucket = refused("drop = \"s3:///prefix\"");
-    assert!(no_bucket.contains("names no bucket"), "{no_bucket}");
     let scheme = refused("drop = \"ftp://erp@example.com/out\"");
     assert!(scheme.contains("not ftp://"), "{scheme}");
     let unknown = refused("[drop]\nurl = \"/var/drop\"\npasword = \"p\"");
     assert!(unknown.contains("unknown field `pasword`"), "{unknown}");
 }
 
+#[cfg(feature = "sftp")]
+#[test]
+fn an_sftp_folder_needs_its_host_key_and_a_login() {
+    let no_key = refused("[drop]\nurl = \"sftp://erp@sftp.example.com/out\"\npassword = \"p\"");
+    assert!(no_key.contains("has no `host_key`") && no_key.contains("ssh-keyscan sftp.example.com"), "{no_key}");
+    let no_login = refused("[drop]\nurl = \"sftp://erp@sftp.example.com/out\"\nhost_key = \"SHA256:x\"");
+    assert!(no_login.contains("neither `password` nor `private_key`"), "{no_login}");
+}
+
+#[cfg(feature = "s3")]
+#[test]
+fn an_s3_folder_needs_its_bucket() {
+    let no_bucket = refused("drop = \"s3:///prefix\"");
+    assert!(no_bucket.contains("names no bucket"), "{no_bucket}");
+}
+
+/// In a build without the feature, the folder is refused when the configuration is read, and
+/// the message names the feature.
+#[cfg(not(feature = "sftp"))]
+#[test]
+fn an_sftp_folder_without_the_feature_names_it() {
+    let refused =
+        refused("[drop]\nurl = \"sftp://erp@sftp.example.com/out\"\nhost_key = \"SHA256:x\"\npassword = \"p\"");
+    assert!(refused.contains("built without aqueduct's `sftp` feature"), "{refused}");
+}
+
+#[cfg(feature = "sftp")]
 #[test]
 fn a_folder_is_shown_without_its_password() {
     #[derive(Deserialize)]
