@@ -60,22 +60,24 @@ where
     Ok(())
 }
 
+/// The files in `folder` on this machine's disk, hidden ones included, with their contents.
+fn files_in(folder: &std::path::Path) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            (entry.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(entry.path()).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 #[tokio::test]
 async fn the_report_is_written_whole_to_a_local_folder() -> Result<()> {
     let folder = tempfile::tempdir()?;
     let sales = folder.path().join("sales");
-    nightly_report_is_written_whole_once(json!(folder.path()), || async {
-        let mut files: Vec<(String, String)> = std::fs::read_dir(&sales)
-            .unwrap()
-            .map(|entry| {
-                let entry = entry.unwrap();
-                (entry.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(entry.path()).unwrap())
-            })
-            .collect();
-        files.sort();
-        files
-    })
-    .await
+    nightly_report_is_written_whole_once(json!(folder.path()), || async { files_in(&sales) }).await
 }
 
 #[cfg(feature = "s3")]
@@ -83,33 +85,8 @@ async fn the_report_is_written_whole_to_a_local_folder() -> Result<()> {
 async fn the_report_is_written_whole_to_an_s3_bucket() -> Result<()> {
     use futures::TryStreamExt;
     use object_store::{ObjectStore, ObjectStoreExt};
-    let Ok(endpoint) = std::env::var("AQUEDUCT_S3_URL") else {
-        let required = std::env::var("AQUEDUCT_REQUIRE_SERVICES").is_ok_and(|value| value == "1");
-        assert!(
-            !required,
-            "no S3-compatible server (AQUEDUCT_S3_URL; .ci/services/s3.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
-        );
-        eprintln!("skipped: no S3-compatible server (run `eval \"$(.ci/services/s3.sh)\"`)");
-        return Ok(());
-    };
-    let bucket = format!("nightly-{}", std::process::id());
-    // moto takes an unsigned request to create a bucket.
-    reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await?.check_status()?;
-    let store = object_store::aws::AmazonS3Builder::new()
-        .with_endpoint(&endpoint)
-        .with_allow_http(true)
-        .with_bucket_name(&bucket)
-        .with_region("us-east-1")
-        .with_access_key_id("test")
-        .with_secret_access_key("test")
-        .build()?;
-    let reports = json!({
-        "url": format!("s3://{bucket}/acme"),
-        "endpoint": endpoint,
-        "region": "us-east-1",
-        "access_key_id": "test",
-        "secret_access_key": "test",
-    });
+    let Some(s3) = crate::services::s3() else { return Ok(()) };
+    let (store, reports) = s3.bucket("nightly", "acme").await;
     nightly_report_is_written_whole_once(reports, || async {
         let listed: Vec<object_store::ObjectMeta> = store.list(Some(&"acme/sales".into())).try_collect().await.unwrap();
         let mut files = Vec::new();
@@ -126,40 +103,11 @@ async fn the_report_is_written_whole_to_an_s3_bucket() -> Result<()> {
 #[cfg(feature = "sftp")]
 #[tokio::test]
 async fn the_report_is_written_whole_to_an_sftp_server() -> Result<()> {
-    let env = |name: &str| std::env::var(name).ok();
-    let (Some(addr), Some(root), Some(host_key)) =
-        (env("AQUEDUCT_SFTP_ADDR"), env("AQUEDUCT_SFTP_ROOT"), env("AQUEDUCT_SFTP_HOST_KEY"))
-    else {
-        let required = env("AQUEDUCT_REQUIRE_SERVICES").is_some_and(|value| value == "1");
-        assert!(
-            !required,
-            "no SFTP server (AQUEDUCT_SFTP_*; .ci/services/sftp.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
-        );
-        eprintln!("skipped: no SFTP server (run `eval \"$(.ci/services/sftp.sh)\"`)");
-        return Ok(());
-    };
-    let folder = format!("upload/reports-{}", std::process::id());
-    let sales = std::path::Path::new(&root).join(&folder).join("sales");
-    let reports = json!({
-        "url": format!("sftp://aqueduct@{addr}/{folder}"),
-        "host_key": std::fs::read_to_string(host_key)?,
-        "password": env("AQUEDUCT_SFTP_PASSWORD").unwrap_or_else(|| "aqueduct-test".into()),
-    });
+    let Some(sftp) = crate::services::sftp() else { return Ok(()) };
+    let (reports, folder) = sftp.folder("reports");
+    let sales = folder.join("sales");
     // Hidden temporary files included: none may be left behind.
-    let result = nightly_report_is_written_whole_once(reports, || async {
-        let mut files: Vec<(String, String)> = std::fs::read_dir(&sales)
-            .unwrap()
-            .map(|entry| {
-                let entry = entry.unwrap();
-                (entry.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(entry.path()).unwrap())
-            })
-            .collect();
-        files.sort();
-        files
-    })
-    .await;
-    if std::env::var("KEEP").is_err() {
-        let _ = std::fs::remove_dir_all(sales.parent().unwrap());
-    }
+    let result = nightly_report_is_written_whole_once(reports, || async { files_in(&sales) }).await;
+    let _ = std::fs::remove_dir_all(&folder);
     result
 }

@@ -9,6 +9,9 @@
 
 mod demo;
 #[cfg(test)]
+#[path = "../../tests/services/mod.rs"]
+mod services;
+#[cfg(test)]
 mod tests;
 
 use aqueduct::files::{self, Folder, Imported};

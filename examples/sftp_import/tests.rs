@@ -27,29 +27,8 @@ fn local_drop() -> DropFolder {
 /// there is none, unless AQUEDUCT_REQUIRE_SERVICES=1.
 #[cfg(feature = "sftp")]
 fn sftp_drop(test: &str) -> Option<DropFolder> {
-    let env = |name: &str| std::env::var(name).ok();
-    let (Some(addr), Some(root), Some(host_key)) =
-        (env("AQUEDUCT_SFTP_ADDR"), env("AQUEDUCT_SFTP_ROOT"), env("AQUEDUCT_SFTP_HOST_KEY"))
-    else {
-        let required = env("AQUEDUCT_REQUIRE_SERVICES").is_some_and(|value| value == "1");
-        assert!(
-            !required,
-            "no SFTP server (AQUEDUCT_SFTP_*; .ci/services/sftp.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
-        );
-        eprintln!("skipped: no SFTP server (run `eval \"$(.ci/services/sftp.sh)\"`)");
-        return None;
-    };
-    let folder = format!("upload/{test}-{}", std::process::id());
-    let disk = Path::new(&root).join(&folder);
-    let _ = std::fs::remove_dir_all(&disk);
+    let (config, disk) = crate::services::sftp()?.folder(test);
     std::fs::create_dir_all(disk.join("outgoing")).unwrap();
-    let password = env("AQUEDUCT_SFTP_PASSWORD").unwrap_or_else(|| "aqueduct-test".into());
-    let user = env("AQUEDUCT_SFTP_USER").unwrap_or_else(|| "aqueduct".into());
-    let config = json!({
-        "url": format!("sftp://{user}@{addr}/{folder}"),
-        "host_key": std::fs::read_to_string(host_key).unwrap(),
-        "password": password,
-    });
     Some(DropFolder { config, disk, _local: None })
 }
 
@@ -245,26 +224,8 @@ async fn a_failing_app_leaves_the_file_for_the_retry() -> Result<()> {
 async fn files_in_an_s3_bucket_are_imported_once_and_a_bad_one_fails() -> Result<()> {
     use futures::TryStreamExt;
     use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-    let Ok(endpoint) = std::env::var("AQUEDUCT_S3_URL") else {
-        let required = std::env::var("AQUEDUCT_REQUIRE_SERVICES").is_ok_and(|value| value == "1");
-        assert!(
-            !required,
-            "no S3-compatible server (AQUEDUCT_S3_URL; .ci/services/s3.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
-        );
-        eprintln!("skipped: no S3-compatible server (run `eval \"$(.ci/services/s3.sh)\"`)");
-        return Ok(());
-    };
-    let bucket = format!("drop-{}", std::process::id());
-    // moto takes an unsigned request to create a bucket.
-    reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await?.check_status()?;
-    let store = object_store::aws::AmazonS3Builder::new()
-        .with_endpoint(&endpoint)
-        .with_allow_http(true)
-        .with_bucket_name(&bucket)
-        .with_region("us-east-1")
-        .with_access_key_id("test")
-        .with_secret_access_key("test")
-        .build()?;
+    let Some(s3) = crate::services::s3() else { return Ok(()) };
+    let (store, drop) = s3.bucket("drop", "erp").await;
     let put = async |name: &str, contents: String| {
         store.put(&format!("erp/outgoing/{name}").into(), PutPayload::from(contents)).await
     };
@@ -275,13 +236,6 @@ async fn files_in_an_s3_bucket_are_imported_once_and_a_bad_one_fails() -> Result
 
     let app = app().await;
     let harness = Harness::start(INTEGRATION).await?;
-    let drop = json!({
-        "url": format!("s3://{bucket}/erp"),
-        "endpoint": endpoint,
-        "region": "us-east-1",
-        "access_key_id": "test",
-        "secret_access_key": "test",
-    });
     let settings = json!({ "drop": drop, "schedule": "0 */5 * * * *", "app_url": format!("{}/", app.uri()) });
     harness.activate("acme", settings).await?;
     let run = harness.run(harness.tick::<import_files>("acme", "2026-12-01T10:00:00Z".parse()?).await?).await?;

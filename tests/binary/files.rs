@@ -111,11 +111,12 @@ impl Place {
 
 /// Serves the import (a run each second), kills the server twice while a run is in the middle
 /// of the files, and serves until every file is moved to `processed/`.
-async fn killed_mid_import_each_file_is_processed_once(drop_config: &str, place: Place) {
+async fn killed_mid_import_each_file_is_processed_once(drop: serde_json::Value, place: Place) {
     let (app_url, received) = slow_app().await;
     place.drop_files().await;
     let binary = Binary::example("sftp_import");
-    let config = format!("schedule = \"* * * * * *\"\napp_url = \"{app_url}\"\n{drop_config}");
+    let config = serde_json::json!({ "schedule": "* * * * * *", "app_url": app_url, "drop": drop });
+    let config = toml::to_string(&config).unwrap();
     let activated = binary.activate("acme", &config, "http://127.0.0.1:9");
     assert!(activated.status.success(), "{}", String::from_utf8_lossy(&activated.stderr));
 
@@ -160,64 +161,21 @@ async fn killed_mid_import_each_file_is_processed_once(drop_config: &str, place:
 async fn killed_mid_import_from_a_local_folder_each_file_is_processed_once() {
     let dir = tempfile::tempdir().unwrap();
     let disk = dir.path().join("drop");
-    killed_mid_import_each_file_is_processed_once(&format!("drop = \"{}\"", disk.display()), Place::Disk(disk)).await;
+    killed_mid_import_each_file_is_processed_once(serde_json::json!(disk), Place::Disk(disk)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_import_from_an_sftp_server_each_file_is_processed_once() {
-    let env = |name: &str| std::env::var(name).ok();
-    let (Some(addr), Some(root), Some(host_key)) =
-        (env("AQUEDUCT_SFTP_ADDR"), env("AQUEDUCT_SFTP_ROOT"), env("AQUEDUCT_SFTP_HOST_KEY"))
-    else {
-        let required = env("AQUEDUCT_REQUIRE_SERVICES").is_some_and(|value| value == "1");
-        assert!(
-            !required,
-            "no SFTP server (AQUEDUCT_SFTP_*; .ci/services/sftp.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
-        );
-        eprintln!("skipped: no SFTP server (run `eval \"$(.ci/services/sftp.sh)\"`)");
-        return;
-    };
-    let folder = format!("upload/killed-{}", std::process::id());
-    let disk = Path::new(&root).join(&folder);
-    let _ = std::fs::remove_dir_all(&disk);
-    let host_key = std::fs::read_to_string(host_key).unwrap();
-    let config = format!(
-        "[drop]\nurl = \"sftp://aqueduct@{addr}/{folder}\"\nhost_key = \"{}\"\npassword = \"{}\"\n",
-        host_key.trim(),
-        env("AQUEDUCT_SFTP_PASSWORD").unwrap_or_else(|| "aqueduct-test".into())
-    );
-    killed_mid_import_each_file_is_processed_once(&config, Place::Disk(disk.clone())).await;
+    let Some(sftp) = crate::services::sftp() else { return };
+    let (drop, disk) = sftp.folder("killed");
+    killed_mid_import_each_file_is_processed_once(drop, Place::Disk(disk.clone())).await;
     let _ = std::fs::remove_dir_all(&disk);
 }
 
 #[cfg(feature = "s3")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_import_from_an_s3_bucket_each_file_is_processed_once() {
-    let Ok(endpoint) = std::env::var("AQUEDUCT_S3_URL") else {
-        let required = std::env::var("AQUEDUCT_REQUIRE_SERVICES").is_ok_and(|value| value == "1");
-        assert!(
-            !required,
-            "no S3-compatible server (AQUEDUCT_S3_URL; .ci/services/s3.sh starts one), and AQUEDUCT_REQUIRE_SERVICES=1"
-        );
-        eprintln!("skipped: no S3-compatible server (run `eval \"$(.ci/services/s3.sh)\"`)");
-        return;
-    };
-    let bucket = format!("killed-{}", std::process::id());
-    // moto takes an unsigned request to create a bucket.
-    let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.unwrap();
-    assert!(created.status().is_success(), "creating the bucket: {}", created.status());
-    let store = object_store::aws::AmazonS3Builder::new()
-        .with_endpoint(&endpoint)
-        .with_allow_http(true)
-        .with_bucket_name(&bucket)
-        .with_region("us-east-1")
-        .with_access_key_id("test")
-        .with_secret_access_key("test")
-        .build()
-        .unwrap();
-    let config = format!(
-        "[drop]\nurl = \"s3://{bucket}/erp\"\nendpoint = \"{endpoint}\"\nregion = \"us-east-1\"\n\
-         access_key_id = \"test\"\nsecret_access_key = \"test\"\n"
-    );
-    killed_mid_import_each_file_is_processed_once(&config, Place::Bucket(std::sync::Arc::new(store))).await;
+    let Some(s3) = crate::services::s3() else { return };
+    let (store, drop) = s3.bucket("killed", "erp").await;
+    killed_mid_import_each_file_is_processed_once(drop, Place::Bucket(std::sync::Arc::new(store))).await;
 }

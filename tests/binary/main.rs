@@ -1,6 +1,8 @@
 //! Tests that run integration binaries as processes and drive them over HTTP and their
 //! command line, as an integration's operator would.
 
+#[path = "../services/mod.rs"]
+mod services;
 mod support;
 
 mod bad_input;
