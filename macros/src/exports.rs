@@ -60,6 +60,12 @@ runtime_paths! {
     RETENTION => "__private::Retention",
     HANDLER => "__private::Handler",
     FLOW_RESULT => "__private::FlowResult",
+    SYNC_RESULT => "__private::SyncResult",
+    INVOCABLE => "__private::Invocable",
+    SYNC_METHOD => "__private::SyncMethod",
+    CALLBACKS => "__private::Callbacks",
+    CALLBACK_HOSTS => "__private::CallbackHosts",
+    CALLBACK_SECRET => "__private::CallbackSecret",
     // What a flow reads from a request.
     REQUEST => "__private::Request",
     FROM_REQUEST => "__private::FromRequest",

@@ -58,8 +58,8 @@ pub mod prelude;
 pub use component::{Connection, KeyPlace, OAuth2, Page, paginate};
 pub use integration::{Demo, Integration};
 pub use model::{
-    Activation, Changes, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, Json, Query, Record,
-    Rejection, Request, Result, RunId, Secret, State, StateValue, Tick, VerifyError,
+    Activation, Changes, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, IntoReply, Json, Query,
+    Record, Rejection, Reply, Request, Result, RunId, Secret, State, StateValue, Tick, VerifyError,
 };
 pub use server::{Server, ServerOptions};
 
@@ -175,10 +175,11 @@ pub mod __private {
     };
     pub use crate::integration::{ConfigSchema, Integration, NoConfigSchema, SchemaOf};
     pub use crate::model::{
-        Broker, BrokerUrl, Cron, CronField, Encoding, Flow, FlowDescriptor, FlowResult, FromRequest, Handler,
-        Handshake, Hook, HookResult, Hooks, NoHook, Or, Overlap, Policy, PreprocessFlow, Rate, Rejection, Request,
-        RequestKey, Retention, Scheme, SecretField, Trigger, Unchecked, Undoes, Verifier, WebhookFlow,
-        both_on_activate, both_on_deactivate, paired, preprocess_listed, share_a_name, share_a_path, share_an_event,
+        Broker, BrokerUrl, CallbackHosts, CallbackSecret, Callbacks, Cron, CronField, Encoding, Flow, FlowDescriptor,
+        FlowResult, FromRequest, Handler, Handshake, Hook, HookResult, Hooks, Invocable, NoHook, Or, Overlap, Policy,
+        PreprocessFlow, Rate, Rejection, Request, RequestKey, Retention, Scheme, SecretField, SyncMethod, SyncResult,
+        Trigger, Unchecked, Undoes, Verifier, WebhookFlow, both_on_activate, both_on_deactivate, paired,
+        preprocess_listed, share_a_name, share_a_path, share_an_event,
     };
 }
 

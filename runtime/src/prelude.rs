@@ -11,11 +11,12 @@
 //! ```
 
 pub use crate::{
-    Activation, Changes, CheckStatus, Connection, Context, Ctx, Demo, Error, FlowContext, FromRequest, Json, Query,
-    Record, Rejection, Request, Result, RunId, Secret, State, Tick, VerifyError, action, component, flow, integration,
+    Activation, Changes, CheckStatus, Connection, Context, Ctx, Demo, Error, FlowContext, FromRequest, IntoReply, Json,
+    Query, Record, Rejection, Reply, Request, Result, RunId, Secret, State, Tick, VerifyError, action, component, flow,
+    integration,
 };
 pub use bytes::Bytes;
-pub use http::HeaderMap;
+pub use http::{HeaderMap, StatusCode};
 // The derive writes paths into `schemars`: an integration that derives it depends on `schemars` too.
 pub use schemars::JsonSchema;
 pub use serde::{Deserialize, Serialize};

@@ -1,8 +1,8 @@
 //! Action policy: a component's rate limit holds across the concurrent runs of an instance,
 //! not across instances; an action past its timeout fails its attempt.
 
-use crate::retries::{accepted, started};
-use crate::support::{Binary, PATIENCE, eventually};
+use crate::retries::accepted;
+use crate::support::{Binary, PATIENCE, Server, eventually};
 use crate::webhooks::finished_run;
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -25,17 +25,25 @@ fn call_times(binary: &Binary, instance: &str, count: usize) -> Vec<jiff::Timest
     })
 }
 
+/// Serves, then activates each instance once, with `api_url`. (Activating an instance again
+/// while a server runs reaches that server at its next refresh, within a second: a run in
+/// between would still see the configuration it had.)
+fn serving(binary: &Binary, api: &MockServer, instances: &[&str]) -> (Server, reqwest::Client) {
+    let server = binary.serve(&["serve"]);
+    let config = format!("label = \"m\"\napi_url = \"{}/\"", api.uri());
+    for instance in instances {
+        assert!(binary.activate(instance, &config, &server.url).status.success());
+    }
+    (server, reqwest::Client::new())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rate_limit_holds_across_concurrent_runs_of_an_instance_and_not_across_instances() {
     const RUNS: usize = 50;
     let api = MockServer::start().await;
     Mock::given(method("POST")).and(path("/metered")).respond_with(ResponseTemplate::new(204)).mount(&api).await;
     let binary = Binary::example("probe");
-    let (server, client) = started(&binary);
-    let config = format!("label = \"b\"\napi_url = \"{}/\"", api.uri());
-    for instance in ["a", "b"] {
-        assert!(binary.activate(instance, &config, &server.url).status.success());
-    }
+    let (server, client) = serving(&binary, &api, &["a", "b"]);
     let url = server.hook("a", "/metered");
     let deliveries = (0..RUNS).map(|_| accepted(&client, &url, ""));
     futures::future::join_all(deliveries).await;
@@ -63,9 +71,7 @@ async fn an_action_past_its_timeout_fails_the_attempt_and_says_which() {
         .mount(&api)
         .await;
     let binary = Binary::example("probe");
-    let (server, client) = started(&binary);
-    let config = format!("label = \"a\"\napi_url = \"{}/\"", api.uri());
-    assert!(binary.activate("a", &config, &server.url).status.success());
+    let (server, client) = serving(&binary, &api, &["a"]);
     let id = accepted(&client, &server.hook("a", "/metered?q=slow"), "").await;
     let run = finished_run(&binary, id);
     assert_eq!(run["status"], "dead");

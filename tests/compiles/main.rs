@@ -7,3 +7,4 @@ mod component;
 mod every_kind;
 mod paired_hooks;
 mod retention_and_timeout;
+mod sync;

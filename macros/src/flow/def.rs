@@ -22,12 +22,19 @@ pub(crate) struct FlowDef {
 /// What triggers the flow, and how it is called.
 pub(crate) enum KindDef {
     Webhook { path: LitStr, endpoint: EndpointDef },
+    Sync { path: LitStr, get: bool, wait: Duration, callbacks: Option<CallbacksDef>, endpoint: EndpointDef },
     Schedule { cron: CronAttr, tz: LitStr, timing: TimingDef },
     OnActivate,
     OnDeactivate,
     Preprocess { path: LitStr, route: RequestKey, reject_unhandled: bool, endpoint: EndpointDef },
     Event { event: LitStr, from: Path },
     Source { broker: BrokerDef, url: Option<Ident> },
+}
+
+/// The configuration fields a sync flow's callbacks read: the hosts allowed, the signing secret.
+pub(crate) struct CallbacksDef {
+    pub hosts: Ident,
+    pub secret: Ident,
 }
 
 /// When a schedule flow's ticks run besides its cron: overlap, catch-up and jitter.

@@ -6,6 +6,8 @@ use std::fmt;
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Kind {
     Webhook,
+    /// An endpoint whose caller waits for the flow's answer.
+    Sync,
     Schedule,
     OnActivate,
     OnDeactivate,
@@ -20,8 +22,9 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 9] = [
+    pub(crate) const ALL: [Kind; 10] = [
         Kind::Webhook,
+        Kind::Sync,
         Kind::Schedule,
         Kind::OnActivate,
         Kind::OnDeactivate,
@@ -36,6 +39,7 @@ impl Kind {
     pub(crate) fn key(self) -> &'static str {
         match self {
             Kind::Webhook => "webhook",
+            Kind::Sync => "sync",
             Kind::Schedule => "schedule",
             Kind::OnActivate => "on_activate",
             Kind::OnDeactivate => "on_deactivate",
@@ -55,6 +59,7 @@ impl Kind {
     pub(crate) fn example(self) -> &'static str {
         match self {
             Kind::Webhook => "#[flow(webhook, path = \"/orders\")]",
+            Kind::Sync => "#[flow(sync, path = \"/customers/lookup\", method = GET, timeout = \"2s\")]",
             Kind::Schedule => "#[flow(schedule = \"*/5 * * * *\", tz = \"Europe/Berlin\")]",
             Kind::OnActivate => "#[flow(on_activate)]",
             Kind::OnDeactivate => "#[flow(on_deactivate)]",
@@ -89,7 +94,7 @@ impl Kind {
 
     /// Whether its runs are started by a request, and so take extractors after `Ctx`.
     pub(crate) fn takes_requests(self) -> bool {
-        matches!(self, Kind::Webhook | Kind::Event | Kind::Nats | Kind::Amqp | Kind::Mqtt)
+        matches!(self, Kind::Webhook | Kind::Sync | Kind::Event | Kind::Nats | Kind::Amqp | Kind::Mqtt)
     }
 
     /// The options, besides the kind itself, that this kind accepts.
@@ -102,6 +107,7 @@ impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let noun = match self {
             Kind::Webhook => "webhook flow",
+            Kind::Sync => "sync flow",
             Kind::Schedule => "schedule flow",
             Kind::OnActivate => "on_activate hook",
             Kind::OnDeactivate => "on_deactivate hook",
@@ -122,12 +128,16 @@ pub(crate) struct OptionRule {
     pub meaning: &'static str,
 }
 
-/// The kinds whose runs go through the inbox and its retry policy.
+/// The kinds whose runs are retried by their policy.
+const RETRIED: &[Kind] = &[Kind::Webhook, Kind::Sync, Kind::Schedule, Kind::Event, Kind::Nats, Kind::Amqp, Kind::Mqtt];
+/// The kinds whose runs may wait in the inbox for the ones before them.
 const QUEUED: &[Kind] = &[Kind::Webhook, Kind::Schedule, Kind::Event, Kind::Nats, Kind::Amqp, Kind::Mqtt];
 /// The message broker sources.
 const SOURCES: &[Kind] = &[Kind::Nats, Kind::Amqp, Kind::Mqtt];
 /// The kinds that are HTTP endpoints.
-const ENDPOINTS: &[Kind] = &[Kind::Webhook, Kind::Preprocess];
+const ENDPOINTS: &[Kind] = &[Kind::Webhook, Kind::Sync, Kind::Preprocess];
+/// The endpoints that take deliveries: a sender hands them over and does not wait.
+const DELIVERED: &[Kind] = &[Kind::Webhook, Kind::Preprocess];
 
 pub(crate) const OPTIONS: &[OptionRule] = &[
     OptionRule { key: "path", kinds: ENDPOINTS, meaning: "the URL path of an endpoint, under /hooks/{instance}" },
@@ -148,25 +158,40 @@ pub(crate) const OPTIONS: &[OptionRule] = &[
         kinds: &[Kind::Schedule],
         meaning: "whether a schedule flow runs as soon as an instance is activated, not at its first tick",
     },
-    OptionRule { key: "retries", kinds: QUEUED, meaning: "how often a failed run is tried again" },
-    OptionRule { key: "backoff", kinds: QUEUED, meaning: "the range of delays between attempts" },
-    OptionRule { key: "concurrency", kinds: QUEUED, meaning: "how many runs of a flow may execute at once" },
+    OptionRule { key: "method", kinds: &[Kind::Sync], meaning: "the HTTP method a sync flow answers, GET or POST" },
+    OptionRule {
+        key: "callback_hosts",
+        kinds: &[Kind::Sync],
+        meaning: "the configuration field listing the hosts a sync flow's callers may be called back at",
+    },
+    OptionRule {
+        key: "callback_secret",
+        kinds: &[Kind::Sync],
+        meaning: "the configuration field with the Standard Webhooks secret a sync flow's callbacks are signed with",
+    },
+    OptionRule { key: "retries", kinds: RETRIED, meaning: "how often a failed run is tried again" },
+    OptionRule { key: "backoff", kinds: RETRIED, meaning: "the range of delays between attempts" },
+    OptionRule { key: "concurrency", kinds: RETRIED, meaning: "how many runs of a flow may execute at once" },
     OptionRule {
         key: "ordered",
         kinds: QUEUED,
         meaning: "whether an instance's runs execute one at a time, in arrival order",
     },
-    OptionRule { key: "timeout", kinds: QUEUED, meaning: "how long an attempt may run before it fails" },
-    OptionRule { key: "keep", kinds: QUEUED, meaning: "how long succeeded runs are kept" },
-    OptionRule { key: "keep_dead", kinds: QUEUED, meaning: "how long dead runs are kept" },
-    OptionRule { key: "keep_payload", kinds: QUEUED, meaning: "how long a finished run's payload is kept" },
-    OptionRule { key: "dedupe", kinds: ENDPOINTS, meaning: "where a delivery's id is, so a repeat runs once" },
-    OptionRule { key: "dedupe_window", kinds: ENDPOINTS, meaning: "how long delivery ids are remembered" },
+    OptionRule {
+        key: "timeout",
+        kinds: RETRIED,
+        meaning: "how long an attempt may run before it fails (for a sync flow: how long its caller waits for the answer)",
+    },
+    OptionRule { key: "keep", kinds: RETRIED, meaning: "how long succeeded runs are kept" },
+    OptionRule { key: "keep_dead", kinds: RETRIED, meaning: "how long dead runs are kept" },
+    OptionRule { key: "keep_payload", kinds: RETRIED, meaning: "how long a finished run's payload is kept" },
+    OptionRule { key: "dedupe", kinds: DELIVERED, meaning: "where a delivery's id is, so a repeat runs once" },
+    OptionRule { key: "dedupe_window", kinds: DELIVERED, meaning: "how long delivery ids are remembered" },
     OptionRule { key: "max_body", kinds: ENDPOINTS, meaning: "the largest body an endpoint accepts" },
     OptionRule { key: "verify", kinds: ENDPOINTS, meaning: "how an endpoint checks signatures" },
     OptionRule {
         key: "handshake",
-        kinds: ENDPOINTS,
+        kinds: DELIVERED,
         meaning: "how an endpoint answers a provider's subscription handshake",
     },
     OptionRule {
@@ -201,6 +226,9 @@ pub(crate) const UNHANDLED_USAGE: &str =
 /// What `overlap` takes.
 pub(crate) const OVERLAP_USAGE: &str = "`overlap` is `skip` (a tick while the previous run is unfinished does not run; the \
      default), `queue` (it runs after it, in order) or `allow` (it runs beside it)";
+
+/// What `method` takes.
+pub(crate) const METHOD_USAGE: &str = "`method` is `GET` or `POST` (the default)";
 
 /// What `qos` takes, and why.
 pub(crate) const QOS_USAGE: &str = "`qos` is 1: a durable consumer acknowledges each message, which QoS 0 cannot, and QoS 2's \

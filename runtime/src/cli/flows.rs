@@ -105,6 +105,10 @@ fn write_table<C>(out: &mut impl Write, integration: &Integration<C>, paused: &[
             Trigger::Webhook { path } | Trigger::Preprocess { path, .. } => {
                 (format!("POST /hooks/{{instance}}{path}"), String::new())
             }
+            Trigger::Sync { path, method, wait } => {
+                let wait = humantime::format_duration(wait);
+                (format!("{} /hooks/{{instance}}{path} (answers within {wait})", method.as_str()), String::new())
+            }
             Trigger::Event { preprocess, event, .. } => (format!("`{event}` at {preprocess}"), String::new()),
             Trigger::Source { broker: Broker::Nats { subject, stream } } => {
                 (format!("{subject} (stream {stream})"), String::new())
@@ -166,6 +170,11 @@ fn describe<C>(flow: &FlowDescriptor<C>, paused: &[Paused], active: &[(String, O
     let mut described = json!({ "name": flow.name, "kind": flow.trigger.kind() });
     match flow.trigger {
         Trigger::Webhook { path } => described["path"] = json!(path),
+        Trigger::Sync { path, method, wait } => {
+            described["path"] = json!(path);
+            described["method"] = json!(method.as_str());
+            described["timeout_ms"] = json!(wait.as_millis() as u64);
+        }
         Trigger::Preprocess { path, route, reject_unhandled, .. } => {
             described["path"] = json!(path);
             described["route"] = match route {

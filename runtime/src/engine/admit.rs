@@ -4,6 +4,7 @@
 //! applies the delivery id, ordering and the instance's state as it commits the run, then
 //! starts it under a lease when a worker is free.
 
+use super::answer::Answer;
 use super::execute::Retries;
 use super::lease::LEASE;
 use super::shares::Slot;
@@ -11,6 +12,7 @@ use super::{Engine, lease};
 use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Output, Request, Result, RunId};
 use crate::store::{ClaimedRun, Enqueued, Entry, Replay, Start, WhenFull};
 use std::sync::Arc;
+use tokio::sync::oneshot;
 
 /// A run to start, as an entry point describes it.
 pub(crate) struct NewRun<C: 'static> {
@@ -23,6 +25,8 @@ pub(crate) struct NewRun<C: 'static> {
     execution: Execution,
     when_full: WhenFull,
     skip_if_unfinished: bool,
+    /// A sync flow's caller, waiting for the answer.
+    waiter: Option<oneshot::Sender<Answer>>,
 }
 
 /// Who runs a new run.
@@ -54,6 +58,7 @@ impl<C> NewRun<C> {
             execution: Execution::Worker,
             when_full: WhenFull::Wait,
             skip_if_unfinished: false,
+            waiter: None,
         }
     }
 
@@ -76,6 +81,11 @@ impl<C> NewRun<C> {
     /// Run by `execution` rather than by a worker.
     pub(crate) fn executed_by(self, execution: Execution) -> NewRun<C> {
         NewRun { execution, ..self }
+    }
+
+    /// With a caller waiting for its answer (a sync flow's), registered before the run can start.
+    pub(crate) fn answered_to(self, waiter: oneshot::Sender<Answer>) -> NewRun<C> {
+        NewRun { waiter: Some(waiter), ..self }
     }
 
     /// Refused at once ([`Admitted::Busy`]) when the store's write queue is full, so a sender
@@ -131,7 +141,8 @@ impl<C: Config> Engine<C> {
 
     /// Stores the run, and hands it to a worker if one was free.
     async fn commit(self: &Arc<Self>, run: NewRun<C>) -> Result<Committed> {
-        let NewRun { flow, instance, cause, request, dedupe, replay, execution, when_full, skip_if_unfinished } = run;
+        let NewRun { flow, instance, cause, request, dedupe, replay, execution, when_full, skip_if_unfinished, waiter } =
+            run;
         let slot = match execution {
             Execution::Worker => self.reserve(flow, &instance),
             Execution::Caller | Execution::Ignored(_) => None,
@@ -160,6 +171,9 @@ impl<C: Config> Engine<C> {
             Enqueued::Busy => return Ok(Committed::Done(Admitted::Busy)),
             Enqueued::Unfinished(id) => return Ok(Committed::Done(Admitted::Unfinished(id))),
         };
+        if let Some(waiter) = waiter {
+            self.waiters.register(id, waiter);
+        }
         let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, request };
         Ok(match (execution, slot) {
             (Execution::Worker, Some(slot)) => {

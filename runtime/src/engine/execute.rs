@@ -3,6 +3,7 @@
 
 use super::Engine;
 use super::attempt::{Attempted, run_attempt};
+use super::calls::Calls;
 use super::journal::Journal;
 use super::recorder::Recorder;
 use super::state::RunStates;
@@ -63,6 +64,11 @@ impl<C: Config> Engine<C> {
             if let Some(due_at) = due_at {
                 self.wake_at(due_at);
             }
+            if let Some(flow) = flow
+                && due_at.is_none()
+            {
+                self.answer_finished(flow, &run, &result).await;
+            }
             return result;
         }
     }
@@ -116,7 +122,7 @@ impl<C: Config> Engine<C> {
 
     /// The flow's call with its context, or why the run cannot start.
     async fn prepare(
-        &self,
+        self: &Arc<Self>,
         run: &ClaimedRun,
         flow: Option<&FlowDescriptor<C>>,
         retries: Retries,
@@ -150,8 +156,15 @@ impl<C: Config> Engine<C> {
                     attempt: run.attempt,
                     span,
                     tick,
+                    calls: Default::default(),
                 };
-                Ok(call(Ctx::new(config, info, self.http.clone(), state), run.request.clone()))
+                let ctx = Ctx::new(config, info, self.http.clone(), state, Arc::new(Calls(self.clone())));
+                let call = call(ctx, run.request.clone());
+                if !matches!(flow.trigger, Trigger::Sync { .. }) {
+                    return Ok(call);
+                }
+                let (engine, id, callback) = (self.clone(), run.id, self.callback(flow, run).await);
+                Ok(Box::pin(async move { engine.answer(id, call.await?, callback).await }))
             }
             Handler::Lifecycle(call) => {
                 // What the instance's on_activate registered, for an on_deactivate that takes it.

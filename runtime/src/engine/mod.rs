@@ -4,7 +4,9 @@
 //! delivery is decided here too ([`Router`]), for live deliveries and replays alike.
 
 mod admit;
+mod answer;
 mod attempt;
+mod calls;
 mod claim;
 mod execute;
 mod files;
@@ -20,6 +22,7 @@ mod tick;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};
+pub(crate) use answer::{Answer, callback_of};
 pub(crate) use files::{file_step, files_done};
 pub(crate) use recorder::{Undo, current_tokens, init_tracing, keep_undo, step};
 pub(crate) use route::{Routed, Router};
@@ -46,6 +49,8 @@ pub(crate) struct Engine<C: 'static> {
     workers: Workers,
     /// Each flow's retention, for the pruner.
     pruning: Arc<Pruning>,
+    /// Sync flows' callers, waiting for their answers.
+    waiters: answer::Waiters,
 }
 
 impl<C: Config> Engine<C> {
@@ -63,7 +68,17 @@ impl<C: Config> Engine<C> {
         let pruning = Arc::new(prune::pruning(flows, retention));
         let on_workers = flows.iter().filter(|flow| matches!(flow.handler, Handler::Event { .. })).count();
         let workers = Workers::new(workers, on_workers);
-        Arc::new(Engine { flows, store, instances, http, public_url, router, workers, pruning })
+        Arc::new(Engine {
+            flows,
+            store,
+            instances,
+            http,
+            public_url,
+            router,
+            workers,
+            pruning,
+            waiters: Default::default(),
+        })
     }
 
     /// Starts claiming runs from the inbox and keeping leases, until [`Engine::drain`].

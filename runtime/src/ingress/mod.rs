@@ -4,11 +4,12 @@
 mod body;
 mod handshake;
 mod status;
+mod sync;
 mod webhook;
 
 use crate::engine::Engine;
 use crate::instances::Instances;
-use crate::model::{Config, Handshake};
+use crate::model::{Config, Handshake, SyncMethod};
 use crate::store::Store;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -42,6 +43,16 @@ pub(crate) fn router<C: Config>(endpoints: Endpoints<C>) -> Router {
         let methods = match endpoint.handshake {
             Some(Handshake::HubChallenge { .. }) => post(handler).get(handler),
             _ => post(handler),
+        };
+        router = router.route(&format!("/hooks/{{instance}}{path}"), methods);
+    }
+    for (flow, path, method) in flows.sync_endpoints() {
+        let handler = move |State(endpoints): State<Arc<Endpoints<C>>>, Path(instance): Path<String>, request| {
+            sync::call(endpoints, flow, instance, request)
+        };
+        let methods = match method {
+            SyncMethod::Get => get(handler),
+            SyncMethod::Post => post(handler),
         };
         router = router.route(&format!("/hooks/{{instance}}{path}"), methods);
     }

@@ -20,65 +20,11 @@ pub(super) async fn receive<C: Config>(
     instance: String,
     request: axum::extract::Request,
 ) -> Response {
+    let request = match read_delivery(&endpoints, endpoint, &instance, request).await {
+        Ok((_, request)) => Arc::new(request),
+        Err(refused) => return refused,
+    };
     let engine = &endpoints.engine;
-    if engine.is_stopping() {
-        return unavailable("the server is shutting down; try again shortly");
-    }
-    let config = match endpoints.instances.config(&instance).await {
-        Ok(Some(config)) => config,
-        Ok(None) => return unknown_instance(&instance),
-        Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "looking up an instance failed");
-            return unavailable("the store cannot be read right now; try again shortly");
-        }
-    };
-    let (parts, body) = request.into_parts();
-    if parts.method == http::Method::GET {
-        // Routed here only for endpoints with a GET handshake.
-        return endpoint
-            .handshake
-            .as_ref()
-            .and_then(|handshake| handshake::answer_get(handshake, config.as_ref(), parts.uri.query()))
-            .unwrap_or_else(|| StatusCode::METHOD_NOT_ALLOWED.into_response());
-    }
-    let limit = endpoint.policy.max_body;
-    let body = match read_body(&parts.headers, body, limit, endpoints.body_timeout).await {
-        Ok(body) => body,
-        Err(Unread::TooLarge) => {
-            let message = format!("the body is larger than this endpoint's limit of {limit} bytes");
-            return refuse(endpoint, &instance, &Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, message));
-        }
-        Err(Unread::TimedOut) => {
-            let timeout = humantime::format_duration(endpoints.body_timeout);
-            let message = format!("the body did not arrive within {timeout}; nothing was stored");
-            let mut response = refuse(endpoint, &instance, &Rejection::new(StatusCode::REQUEST_TIMEOUT, message));
-            // The rest of the body may still be on its way, so the connection cannot take another request.
-            response.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
-            return response;
-        }
-        // The sender went away mid-body: nothing to refuse, no one to tell.
-        Err(Unread::Broken(reason)) => {
-            tracing::debug!(instance, flow = endpoint.name, reason, "a delivery's body broke off");
-            return (StatusCode::BAD_REQUEST, Json(json!({ "error": "the body broke off" }))).into_response();
-        }
-    };
-    let mut request = Request::new(parts.uri.query(), parts.headers, body).with_method(parts.method);
-    if let Some(verifier) = &endpoint.verify
-        && let Err(failure) = verify(verifier, &config, &request)
-    {
-        // The reason names what was wrong, never a secret or the signature expected.
-        tracing::warn!(instance, flow = endpoint.name, reason = %failure, "refused a delivery whose signature does not verify");
-        let body = Json(json!({ "error": format!("the signature does not verify: {failure}") }));
-        return (StatusCode::UNAUTHORIZED, body).into_response();
-    }
-    if let Some(handshake) = &endpoint.handshake
-        && let Some(answer) =
-            handshake::answer_post(handshake, &endpoints.handshakes, request.headers(), request.body()).await
-    {
-        return answer;
-    }
-    forget_credentials(request.headers_mut());
-    let request = Arc::new(request);
     // A delivery id is the sender's, so it is remembered for the endpoint the sender addressed,
     // whichever flow takes the delivery.
     let dedupe = match endpoint.policy.dedupe.map(|key| key.read_delivery_id(&request)).transpose() {
@@ -99,6 +45,73 @@ pub(super) async fn receive<C: Config>(
         Routed::Refused(rejection) => return refuse(endpoint, &instance, &rejection),
     };
     answer(engine.admit(new_run.deduped(dedupe).refused_when_busy()).await, &instance)
+}
+
+/// A request to an endpoint as the endpoint takes it — the instance's configuration, and the
+/// request read within its limits, its signature verified, a provider's handshake answered,
+/// its credentials dropped — or the answer that refuses it.
+pub(super) async fn read_delivery<C: Config>(
+    endpoints: &Endpoints<C>,
+    endpoint: &'static FlowDescriptor<C>,
+    instance: &str,
+    request: axum::extract::Request,
+) -> std::result::Result<(Arc<C>, Request), Response> {
+    if endpoints.engine.is_stopping() {
+        return Err(unavailable("the server is shutting down; try again shortly"));
+    }
+    let config = match endpoints.instances.config(instance).await {
+        Ok(Some(config)) => config,
+        Ok(None) => return Err(unknown_instance(instance)),
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "looking up an instance failed");
+            return Err(unavailable("the store cannot be read right now; try again shortly"));
+        }
+    };
+    let (parts, body) = request.into_parts();
+    if let Some(handshake) = &endpoint.handshake
+        && parts.method == http::Method::GET
+    {
+        return Err(handshake::answer_get(handshake, config.as_ref(), parts.uri.query())
+            .unwrap_or_else(|| StatusCode::METHOD_NOT_ALLOWED.into_response()));
+    }
+    let limit = endpoint.policy.max_body;
+    let body = match read_body(&parts.headers, body, limit, endpoints.body_timeout).await {
+        Ok(body) => body,
+        Err(Unread::TooLarge) => {
+            let message = format!("the body is larger than this endpoint's limit of {limit} bytes");
+            return Err(refuse(endpoint, instance, &Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, message)));
+        }
+        Err(Unread::TimedOut) => {
+            let timeout = humantime::format_duration(endpoints.body_timeout);
+            let message = format!("the body did not arrive within {timeout}; nothing was stored");
+            let mut response = refuse(endpoint, instance, &Rejection::new(StatusCode::REQUEST_TIMEOUT, message));
+            // The rest of the body may still be on its way, so the connection cannot take another request.
+            response.headers_mut().insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+            return Err(response);
+        }
+        // The sender went away mid-body: nothing to refuse, no one to tell.
+        Err(Unread::Broken(reason)) => {
+            tracing::debug!(instance, flow = endpoint.name, reason, "a delivery's body broke off");
+            return Err((StatusCode::BAD_REQUEST, Json(json!({ "error": "the body broke off" }))).into_response());
+        }
+    };
+    let mut request = Request::new(parts.uri.query(), parts.headers, body).with_method(parts.method);
+    if let Some(verifier) = &endpoint.verify
+        && let Err(failure) = verify(verifier, &config, &request)
+    {
+        // The reason names what was wrong, never a secret or the signature expected.
+        tracing::warn!(instance, flow = endpoint.name, reason = %failure, "refused a delivery whose signature does not verify");
+        let body = Json(json!({ "error": format!("the signature does not verify: {failure}") }));
+        return Err((StatusCode::UNAUTHORIZED, body).into_response());
+    }
+    if let Some(handshake) = &endpoint.handshake
+        && let Some(answer) =
+            handshake::answer_post(handshake, &endpoints.handshakes, request.headers(), request.body()).await
+    {
+        return Err(answer);
+    }
+    forget_credentials(request.headers_mut());
+    Ok((config, request))
 }
 
 /// The sender's answer to an admitted delivery. A repeated delivery gets the same `202` as
@@ -124,12 +137,12 @@ fn answer(admitted: Result<Admitted>, instance: &str) -> Response {
 
 /// Refuses a delivery that cannot be taken as it is, telling the sender why, and logs it: a
 /// sender whose deliveries are all refused is something the operator must see.
-fn refuse<C>(flow: &FlowDescriptor<C>, instance: &str, rejection: &Rejection) -> Response {
+pub(super) fn refuse<C>(flow: &FlowDescriptor<C>, instance: &str, rejection: &Rejection) -> Response {
     tracing::warn!(instance, flow = flow.name, status = rejection.status().as_u16(), reason = %rejection, "refused a delivery");
     (rejection.status(), Json(rejection)).into_response()
 }
 
-fn unknown_instance(instance: &str) -> Response {
+pub(super) fn unknown_instance(instance: &str) -> Response {
     let message = format!("there is no active instance `{instance}`");
     (StatusCode::NOT_FOUND, Json(json!({ "error": message }))).into_response()
 }

@@ -7,7 +7,7 @@ mod tokens;
 pub(crate) use sealing::Sealer;
 pub(crate) use tokens::Tokens;
 
-use crate::model::{Config, Error, InstanceRecord, ParsedConfig, Result};
+use crate::model::{Config, Error, InstanceRecord, ParsedConfig, Result, RunId};
 use crate::store::Store;
 use cache::InstanceCache;
 use std::sync::Arc;
@@ -75,6 +75,17 @@ impl<C: Config> Instances<C> {
             tokens::open(&self.sealer, &token)?;
         }
         Ok(())
+    }
+
+    /// The token of run `id`'s status URL: whoever holds it may read the run's answer. Derived
+    /// from the key file, so nothing is stored; one made before a key rotation finished no longer checks.
+    pub(crate) fn run_token(&self, id: RunId) -> Result<String> {
+        self.sealer.tag(&format!("run:{id}"))
+    }
+
+    /// Whether `token` is run `id`'s.
+    pub(crate) fn is_run_token(&self, id: RunId, token: &str) -> bool {
+        self.sealer.is_tag(&format!("run:{id}"), token)
     }
 
     /// The stored OAuth2 tokens of `instance`'s connections.

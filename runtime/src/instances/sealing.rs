@@ -26,13 +26,16 @@ const NONCE_LEN: usize = 24;
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// Keys the tags of [`Sealer::tag`]: derived, so a tag tells nothing of the sealing key.
+    tagging: [u8; 32],
 }
 
 impl Key {
     fn new(bytes: &[u8]) -> Result<Key> {
         let cipher = XChaCha20Poly1305::new_from_slice(bytes)
             .map_err(|_| Error::msg("a key in the key file is not 32 bytes of base64"))?;
-        Ok(Key { id: hex::encode(&Sha256::digest(bytes)[..4]), cipher })
+        let tagging = Sha256::new().chain_update(b"aqueduct tags\0").chain_update(bytes).finalize().into();
+        Ok(Key { id: hex::encode(&Sha256::digest(bytes)[..4]), cipher, tagging })
     }
 
     fn generate() -> (Key, String) {
@@ -116,6 +119,23 @@ impl Sealer {
                 Error::msg(format!("{what} does not open with key {key_id}: it was altered, or copied from elsewhere"))
             })?;
         String::from_utf8(plain).map_err(|_| Error::msg(format!("{what} is not text")))
+    }
+
+    /// An unguessable tag of `text` (a run's status URL token): HMAC-SHA256 under the first
+    /// key, base64url.
+    pub(crate) fn tag(&self, text: &str) -> Result<String> {
+        let key = match self.keys()?.into_iter().next() {
+            Some(key) => key,
+            None => self.create_key_file()?,
+        };
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(hmac::Mac::finalize(tag_mac(&key, text)).into_bytes()))
+    }
+
+    /// Whether `tag` is a tag of `text` under any key of the file (one made before a rotation too).
+    pub(crate) fn is_tag(&self, text: &str, tag: &str) -> bool {
+        let Ok(tag) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag) else { return false };
+        self.keys().unwrap_or_default().iter().any(|key| hmac::Mac::verify_slice(tag_mac(key, text), &tag).is_ok())
     }
 
     /// Starts a rotation: a new key first in the key file, the old ones kept after it so that
@@ -234,6 +254,13 @@ impl Sealer {
     }
 }
 
+fn tag_mac(key: &Key, text: &str) -> hmac::Hmac<Sha256> {
+    let mut mac =
+        <hmac::Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&key.tagging).expect("HMAC takes keys of any length");
+    hmac::Mac::update(&mut mac, text.as_bytes());
+    mac
+}
+
 fn seal_with(key: &Key, context: &str, text: &str) -> String {
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
     let ciphertext = key
@@ -286,6 +313,18 @@ mod tests {
         other.seal("acme", "{}").unwrap();
         let error = other.open("acme", &sealed).unwrap_err().to_string();
         assert!(error.contains("which the key file") && error.contains("does not hold"), "{error}");
+    }
+
+    #[test]
+    fn a_tag_checks_for_its_text_only_and_survives_a_rotation() {
+        let (_dir, sealer) = sealer();
+        let tag = sealer.tag("run:7").unwrap();
+        assert!(sealer.is_tag("run:7", &tag));
+        assert!(!sealer.is_tag("run:8", &tag));
+        assert!(!sealer.is_tag("run:7", "not-a-tag"));
+        sealer.begin_rotation().unwrap();
+        assert!(sealer.is_tag("run:7", &tag), "a tag made before a rotation still checks");
+        assert_ne!(sealer.tag("run:7").unwrap(), tag);
     }
 
     #[test]

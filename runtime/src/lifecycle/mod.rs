@@ -63,8 +63,11 @@ pub(crate) async fn activate<C: Config>(
         backfill(engine, name).await;
     }
     let public_url = engine.public_url();
-    let endpoints =
-        engine.flows().endpoints().map(|(flow, path)| (flow.name, endpoint_url(public_url, name, path))).collect();
+    let endpoints = engine
+        .flows()
+        .iter()
+        .filter_map(|flow| Some((flow.name, endpoint_url(public_url, name, flow.path()?))))
+        .collect();
     Ok(Activated { endpoints, hook_run })
 }
 

@@ -1,14 +1,17 @@
 //! What a flow gets first: its run's context ([`Ctx`]) or, for lifecycle hooks, the
 //! activation's ([`Activation`]).
 
+use super::calls::{Call, FlowCalls, Invocable};
 use super::changes::{Changes, Record, Seen, detect};
 use super::error::{Error, Result};
 use super::flow::{Flow, WebhookFlow};
 use super::run::RunId;
 use super::state::{State, StateSlots, StateValue};
 use super::tick::Tick;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use url::Url;
 
 /// The context of one run of a flow: the customer instance's typed configuration, the run's
@@ -32,6 +35,7 @@ pub struct Ctx<C> {
     run: Arc<RunInfo>,
     http: reqwest::Client,
     state: Arc<dyn StateSlots>,
+    calls: Arc<dyn FlowCalls<C>>,
 }
 
 /// Who is running: shared by the clones of one run's `Ctx`.
@@ -43,11 +47,76 @@ pub(crate) struct RunInfo {
     pub span: tracing::Span,
     /// A schedule flow's tick.
     pub tick: Option<Tick>,
+    /// How many calls to other flows the attempt has made.
+    pub calls: AtomicU32,
 }
 
 impl<C> Ctx<C> {
-    pub(crate) fn new(config: Arc<C>, run: RunInfo, http: reqwest::Client, state: Arc<dyn StateSlots>) -> Ctx<C> {
-        Ctx { config, run: Arc::new(run), http, state }
+    pub(crate) fn new(
+        config: Arc<C>,
+        run: RunInfo,
+        http: reqwest::Client,
+        state: Arc<dyn StateSlots>,
+        calls: Arc<dyn FlowCalls<C>>,
+    ) -> Ctx<C> {
+        Ctx { config, run: Arc::new(run), http, state, calls }
+    }
+
+    /// Runs the flow `F` of this instance with `input` and waits for what it returns. The
+    /// callee is a run of its own (retried by its policy, shown by `runs`), and the call is a
+    /// durable step: a retried caller gets the first callee's output instead of starting
+    /// another. `F` takes `input` as its `Json<…>`; the compiler checks both types.
+    ///
+    /// ```
+    /// use aqueduct::prelude::*;
+    /// # #[derive(Deserialize)] struct Settings {}
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct Contact { email: String }
+    ///
+    /// #[flow(webhook, path = "/contacts/upsert")]
+    /// async fn upsert_contact(_ctx: Ctx<Settings>, Json(contact): Json<Contact>) -> Result<String> {
+    ///     Ok(format!("crm-{}", contact.email))
+    /// }
+    ///
+    /// #[flow(webhook, path = "/signups")]
+    /// async fn signup(ctx: Ctx<Settings>, Json(contact): Json<Contact>) -> Result<String> {
+    ///     let crm_id: String = ctx.invoke::<upsert_contact>(contact).await?;
+    ///     Ok(crm_id)
+    /// }
+    /// # aqueduct::integration! { name: "signups", config: Settings, flows: [upsert_contact, signup] }
+    /// ```
+    pub async fn invoke<F: Invocable<C>>(&self, input: F::Input) -> Result<F::Output>
+    where
+        C: 'static,
+        F::Input: Serialize,
+        F::Output: DeserializeOwned,
+    {
+        let call = self.call();
+        let output = self.calls.invoke(F::DESCRIPTOR.name, call, serde_json::to_vec(&input)?).await?;
+        serde_json::from_value(output.unwrap_or_default()).map_err(|error| {
+            Error::permanent(Error::msg(format!(
+                "the output of `{}` does not fit its type: {error}",
+                F::DESCRIPTOR.name
+            )))
+        })
+    }
+
+    /// Starts a run of the flow `F` of this instance with `input` and returns its id, without
+    /// waiting for it; a retried caller does not start a second one.
+    pub async fn enqueue<F: Invocable<C>>(&self, input: F::Input) -> Result<RunId>
+    where
+        C: 'static,
+        F::Input: Serialize,
+    {
+        let call = self.call();
+        self.calls.enqueue(F::DESCRIPTOR.name, call, serde_json::to_vec(&input)?).await
+    }
+
+    /// The next call this attempt makes; numbered in order, as its steps are.
+    fn call(&self) -> Call {
+        let number = self.run.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        Call { caller: self.run.run_id, instance: self.run.instance.clone(), number }
     }
 
     /// The configuration of the customer instance this run belongs to.
@@ -162,7 +231,13 @@ impl<C> Ctx<C> {
 
 impl<C> Clone for Ctx<C> {
     fn clone(&self) -> Self {
-        Ctx { config: self.config.clone(), run: self.run.clone(), http: self.http.clone(), state: self.state.clone() }
+        Ctx {
+            config: self.config.clone(),
+            run: self.run.clone(),
+            http: self.http.clone(),
+            state: self.state.clone(),
+            calls: self.calls.clone(),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use super::error::{Error, Result};
 use super::extract::Rejection;
 use super::handshake::Handshake;
 use super::policy::Policy;
+use super::reply::Callbacks;
 use super::request::Request;
 use super::signing::Verifier;
 use super::trigger::Trigger;
@@ -44,6 +45,8 @@ pub struct FlowDescriptor<C: 'static> {
     /// What the flow reads from the instance's configuration: a source's broker URL
     /// (`url = field`), a schedule's cron (`schedule = config(field)`).
     pub from_config: Option<fn(&C) -> Option<String>>,
+    /// Where a sync flow's callers may be called back, and with what secret.
+    pub callbacks: Option<fn(&C) -> Callbacks>,
     pub handler: Handler<C>,
 }
 
@@ -58,14 +61,15 @@ impl<C: 'static> FlowDescriptor<C> {
             verify: None,
             handshake: None,
             from_config: None,
+            callbacks: None,
             handler: Handler::Dispatch,
         }
     }
 
-    /// The path of an endpoint: a webhook or a pre-process flow.
+    /// The path of an endpoint: a webhook, sync or pre-process flow.
     pub const fn path(&self) -> Option<&'static str> {
         match self.trigger {
-            Trigger::Webhook { path } | Trigger::Preprocess { path, .. } => Some(path),
+            Trigger::Webhook { path } | Trigger::Sync { path, .. } | Trigger::Preprocess { path, .. } => Some(path),
             _ => None,
         }
     }
@@ -136,10 +140,13 @@ pub trait PreprocessFlow {
     label = "write `-> Result<()>`, or `-> Result<T>` to record `T` as the run's output"
 )]
 pub trait FlowResult {
+    /// What the flow returns when it succeeds.
+    type Output;
     fn into_output(self) -> Result<Output>;
 }
 
 impl<T: Serialize> FlowResult for Result<T> {
+    type Output = T;
     fn into_output(self) -> Result<Output> {
         let value = serde_json::to_value(self?)?;
         Ok((!value.is_null()).then_some(value))

@@ -2,7 +2,7 @@
 //! makes in them.
 
 use super::flow::FlowDescriptor;
-use super::trigger::Trigger;
+use super::trigger::{SyncMethod, Trigger};
 
 /// The flows of one integration.
 #[doc(hidden)]
@@ -40,8 +40,20 @@ impl<C: 'static> Flows<C> {
         self.iter().find(|flow| flow.trigger == trigger)
     }
 
-    /// The endpoints (webhook and pre-process flows) with their paths.
+    /// The endpoints that take deliveries (webhook and pre-process flows) with their paths.
     pub(crate) fn endpoints(&self) -> impl Iterator<Item = (&'static FlowDescriptor<C>, &'static str)> + use<C> {
-        self.iter().filter_map(|flow| Some((flow, flow.path()?)))
+        self.iter()
+            .filter(|flow| !matches!(flow.trigger, Trigger::Sync { .. }))
+            .filter_map(|flow| Some((flow, flow.path()?)))
+    }
+
+    /// The sync flows with their paths and methods.
+    pub(crate) fn sync_endpoints(
+        &self,
+    ) -> impl Iterator<Item = (&'static FlowDescriptor<C>, &'static str, SyncMethod)> + use<C> {
+        self.iter().filter_map(|flow| match flow.trigger {
+            Trigger::Sync { path, method, .. } => Some((flow, path, method)),
+            _ => None,
+        })
     }
 }

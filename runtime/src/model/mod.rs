@@ -4,6 +4,7 @@
 //! other module of the crate; every other module may use it.
 
 mod action_policy;
+mod calls;
 mod changes;
 mod check_status;
 mod clash;
@@ -18,6 +19,7 @@ mod handshake;
 mod pairing;
 mod policy;
 mod records;
+mod reply;
 mod request;
 mod request_key;
 mod retention;
@@ -29,6 +31,8 @@ mod tick;
 mod trigger;
 
 pub use action_policy::{ActionPolicy, DEFAULT_ACTION_TIMEOUT, Rate};
+pub use calls::Invocable;
+pub(crate) use calls::{Call, FlowCalls};
 pub use changes::{Changes, Record};
 pub use check_status::CheckStatus;
 pub use clash::{both_on_activate, both_on_deactivate, preprocess_listed, share_a_name, share_a_path, share_an_event};
@@ -45,6 +49,7 @@ pub use handshake::Handshake;
 pub use pairing::{Hook, HookResult, Hooks, NoHook, Or, Unchecked, Undoes, paired};
 pub use policy::Policy;
 pub(crate) use records::{AttemptRecord, InstanceRecord, LogLine, RunDetail, RunSummary, StepRecord};
+pub use reply::{CallbackHosts, CallbackSecret, Callbacks, IntoReply, Reply, SyncResult};
 pub use request::Request;
 pub use request_key::RequestKey;
 pub use retention::Retention;
@@ -56,4 +61,4 @@ pub use state::{State, StateValue};
 pub(crate) use state::{StateSlot, StateSlots};
 pub(crate) use tick::MAX_COVERED;
 pub use tick::Tick;
-pub use trigger::{Broker, BrokerUrl, Cron, CronField, Overlap, Trigger};
+pub use trigger::{Broker, BrokerUrl, Cron, CronField, Overlap, SyncMethod, Trigger};

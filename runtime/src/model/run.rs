@@ -90,10 +90,14 @@ pub(crate) enum Cause {
     Replay,
     /// A message from a broker source.
     Message,
+    /// A sync flow's caller.
+    Sync,
+    /// Another flow (`ctx.invoke`, `ctx.enqueue`).
+    Call,
 }
 
 impl Cause {
-    const ALL: [Cause; 7] = [
+    const ALL: [Cause; 9] = [
         Cause::Webhook,
         Cause::Schedule,
         Cause::Invoke,
@@ -101,6 +105,8 @@ impl Cause {
         Cause::Deactivate,
         Cause::Replay,
         Cause::Message,
+        Cause::Sync,
+        Cause::Call,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -112,6 +118,8 @@ impl Cause {
             Cause::Deactivate => "deactivate",
             Cause::Replay => "replay",
             Cause::Message => "message",
+            Cause::Sync => "sync",
+            Cause::Call => "call",
         }
     }
 

@@ -9,6 +9,9 @@ use std::time::Duration;
 pub enum Trigger {
     /// A POST to `/hooks/{instance}{path}`.
     Webhook { path: &'static str },
+    /// A request to `/hooks/{instance}{path}` whose caller waits up to `wait` for the flow's
+    /// answer, then is given where to fetch it.
+    Sync { path: &'static str, method: SyncMethod, wait: Duration },
     /// A cron schedule read in a time zone, with what its ticks do besides.
     Schedule {
         cron: Cron,
@@ -43,6 +46,7 @@ impl Trigger {
     pub fn kind(&self) -> &'static str {
         match self {
             Trigger::Webhook { .. } => "webhook",
+            Trigger::Sync { .. } => "sync",
             Trigger::Schedule { .. } => "schedule",
             Trigger::OnActivate => "on_activate",
             Trigger::OnDeactivate => "on_deactivate",
@@ -52,6 +56,23 @@ impl Trigger {
             Trigger::Source { broker: Broker::Amqp { .. } } => "amqp",
             Trigger::Source { broker: Broker::Mqtt { .. } } => "mqtt",
             Trigger::Invalid { .. } => "invalid",
+        }
+    }
+}
+
+/// The HTTP method a sync flow answers (`method = GET` or `POST`).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncMethod {
+    Get,
+    Post,
+}
+
+impl SyncMethod {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            SyncMethod::Get => "GET",
+            SyncMethod::Post => "POST",
         }
     }
 }

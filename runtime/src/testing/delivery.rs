@@ -1,5 +1,5 @@
-//! A webhook delivery a test sends through the integration's router, signed as the endpoint's
-//! provider would sign it.
+//! A request a test sends through the integration's router — a webhook delivery, signed as the
+//! endpoint's provider would sign it, or a sync flow's call — and what it is answered.
 
 use super::Harness;
 use crate::model::{Config, Error, FlowDescriptor, Result, RunId, Verifier};
@@ -17,6 +17,7 @@ pub struct Delivery<'h, C: Config> {
     path: &'static str,
     method: Method,
     headers: HeaderMap,
+    query: Option<String>,
     body: Bytes,
     signed: bool,
 }
@@ -25,14 +26,31 @@ pub struct Delivery<'h, C: Config> {
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
-    /// The answer's JSON body (`Null` when it had none).
+    /// The answer's JSON body (`Null` when it had none, or it is not JSON).
     pub body: serde_json::Value,
+    pub headers: HeaderMap,
+    /// The body as it came.
+    pub bytes: Bytes,
 }
 
 impl Answer {
     /// The run the delivery was admitted as (a repeated delivery's first run).
     pub fn run_id(&self) -> Option<RunId> {
         self.body["run_id"].as_i64().map(RunId)
+    }
+
+    /// A header's value, if it is text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Reads `response` whole.
+    pub(super) async fn read(response: axum::response::Response) -> Result<Answer> {
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .map_err(|error| Error::msg(format!("reading the answer failed: {error}")))?;
+        Ok(Answer { status, body: serde_json::from_slice(&bytes).unwrap_or_default(), headers, bytes })
     }
 }
 
@@ -42,14 +60,16 @@ impl<'h, C: Config> Delivery<'h, C> {
         endpoint: &'static FlowDescriptor<C>,
         instance: &str,
         path: &'static str,
+        method: Method,
     ) -> Self {
         Delivery {
             harness,
             endpoint,
             instance: instance.to_owned(),
             path,
-            method: Method::POST,
+            method,
             headers: HeaderMap::new(),
+            query: None,
             body: Bytes::new(),
             signed: true,
         }
@@ -74,6 +94,12 @@ impl<'h, C: Config> Delivery<'h, C> {
         self
     }
 
+    /// With this query string (without its `?`).
+    pub fn query(mut self, query: &str) -> Self {
+        self.query = Some(query.to_owned());
+        self
+    }
+
     /// Sent as it is, without the signature the endpoint checks: to test a forgery.
     pub fn unsigned(mut self) -> Self {
         self.signed = false;
@@ -87,16 +113,15 @@ impl<'h, C: Config> Delivery<'h, C> {
         }
         let mut request = http::Request::builder()
             .method(self.method)
-            .uri(format!("/hooks/{}{}", self.instance, self.path))
+            .uri(match &self.query {
+                Some(query) => format!("/hooks/{}{}?{query}", self.instance, self.path),
+                None => format!("/hooks/{}{}", self.instance, self.path),
+            })
             .body(axum::body::Body::from(self.body))
             .map_err(|error| Error::msg(format!("cannot build the request: {error}")))?;
         *request.headers_mut() = self.headers;
         let response = self.harness.router.clone().oneshot(request).await.expect("the router answers every request");
-        let status = response.status().as_u16();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .map_err(|error| Error::msg(format!("reading the answer failed: {error}")))?;
-        Ok(Answer { status, body: serde_json::from_slice(&body).unwrap_or_default() })
+        Answer::read(response).await
     }
 
     /// Signs with the instance's first secret, as the endpoint's `verify = …` scheme says.

@@ -47,7 +47,10 @@ pub use report::{AttemptReport, RunReport, StepReport};
 use crate::engine::{Admitted, Execution, NewRun};
 use crate::integration::Integration;
 use crate::lifecycle;
-use crate::model::{Cause, Config, Error, Flow, FlowDescriptor, Request, Result, RunId, RunStatus, Tick, WebhookFlow};
+use crate::model::{
+    Cause, Config, Error, Flow, FlowDescriptor, Request, Result, RunId, RunStatus, SyncMethod, Tick, Trigger,
+    WebhookFlow,
+};
 use crate::server::{Server, ServerOptions};
 use axum::Router;
 use serde::de::DeserializeOwned;
@@ -55,6 +58,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 use temp_store::TempStore;
+use tower::ServiceExt;
+
+/// Where a harness's integration says it is served.
+const PUBLIC_URL: &str = "http://aqueduct.test";
 
 /// How long [`Harness::run`] waits for a run to finish.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -78,7 +85,7 @@ impl<C: Config> Harness<C> {
         let options = ServerOptions {
             store: store.url(),
             key_file: Some(store.key_file()?),
-            public_url: Some("http://aqueduct.test".parse().expect("a URL")),
+            public_url: Some(PUBLIC_URL.parse().expect("a URL")),
             ..ServerOptions::default()
         };
         let (server, router) = Server::in_process(integration, options).await?;
@@ -98,7 +105,28 @@ impl<C: Config> Harness<C> {
 
     /// A delivery to the webhook flow `F` of `instance`, to fill in and send.
     pub fn webhook<F: WebhookFlow + Flow<C>>(&self, instance: &str) -> Delivery<'_, C> {
-        Delivery::new(self, self.descriptor::<F>(), instance, F::PATH)
+        Delivery::new(self, self.descriptor::<F>(), instance, F::PATH, http::Method::POST)
+    }
+
+    /// A call to the sync flow `F` of `instance`, with the flow's method, to fill in and send;
+    /// its answer is what the caller gets (the reply, or `202` with the status URL).
+    pub fn call<F: WebhookFlow + Flow<C>>(&self, instance: &str) -> Delivery<'_, C> {
+        let flow = self.descriptor::<F>();
+        let method = match flow.trigger {
+            Trigger::Sync { method: SyncMethod::Get, .. } => http::Method::GET,
+            _ => http::Method::POST,
+        };
+        Delivery::new(self, flow, instance, F::PATH, method)
+    }
+
+    /// A `GET` of `url` — a path, or a URL on the harness's public URL such as a sync run's
+    /// status URL — through the integration's router.
+    pub async fn get(&self, url: &str) -> Result<Answer> {
+        let path = url.strip_prefix(PUBLIC_URL).unwrap_or(url);
+        let request = http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .map_err(|error| Error::msg(format!("cannot build the request: {error}")))?;
+        Answer::read(self.router.clone().oneshot(request).await.expect("the router answers every request")).await
     }
 
     /// Fires the schedule flow `F`'s tick at `at` for `instance` (once: firing the same tick

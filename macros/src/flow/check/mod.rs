@@ -7,8 +7,8 @@ mod signature;
 pub(crate) mod values;
 
 use super::FlowItem;
-use super::def::{BrokerDef, EndpointDef, FlowDef, KindDef, PolicyDef, TimingDef};
-use super::kind::Kind;
+use super::def::{BrokerDef, CallbacksDef, EndpointDef, FlowDef, KindDef, PolicyDef, TimingDef};
+use super::kind::{Kind, METHOD_USAGE};
 use super::parse::{CronAttr, EndpointOptions, FlowAttr, HandshakeAttr, PreprocessAttr};
 use crate::errors::Errors;
 use crate::schedule::{check_cron, check_time_zone};
@@ -21,11 +21,11 @@ pub(crate) fn check(item: &FlowItem, attr: FlowAttr, errors: &mut Errors) -> Opt
     if !item_fits(item, kind, errors) {
         return None;
     }
-    let policy = policy::check(&attr, errors);
+    let mut policy = policy::check(&attr, errors);
     let attr = without_invalid_values(attr, errors);
     // A missing option is often a misspelled or invalid one, reported already.
     let required = Required { report: errors.is_empty(), kind };
-    let (definition, declared_config) = define(attr, &policy, &required, errors);
+    let (definition, declared_config) = define(attr, &mut policy, &required, errors);
     let (config, extractors, registration) = match item {
         FlowItem::Function(function) => {
             let signature = FlowSignature::check(function, kind, errors)?;
@@ -76,7 +76,9 @@ fn item_fits(item: &FlowItem, kind: Kind, errors: &mut Errors) -> bool {
 /// zone, routes, source addresses.
 fn without_invalid_values(mut attr: FlowAttr, errors: &mut Errors) -> FlowAttr {
     match &mut attr {
-        FlowAttr::Webhook { path, .. } => drop_invalid(path, values::endpoint_path, errors),
+        FlowAttr::Webhook { path, .. } | FlowAttr::Sync { path, .. } => {
+            drop_invalid(path, values::endpoint_path, errors)
+        }
         FlowAttr::Preprocess(PreprocessAttr { path, route, .. }) => {
             drop_invalid(path, values::endpoint_path, errors);
             drop_invalid(route, values::request_key, errors);
@@ -130,12 +132,15 @@ impl Required {
     }
 }
 
+/// How long a sync flow's caller waits for its answer when the flow says nothing.
+const DEFAULT_SYNC_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 const PATH: &str = "`path = \"/…\"`, the URL path it is served at under /hooks/{instance}";
 
 /// The kind's definition, with all it needs; and a pre-process flow's declared config type.
 fn define(
     attr: FlowAttr,
-    policy: &PolicyDef,
+    policy: &mut PolicyDef,
     required: &Required,
     errors: &mut Errors,
 ) -> (Option<KindDef>, Option<Type>) {
@@ -144,6 +149,47 @@ fn define(
             let endpoint = endpoint_def(endpoint, policy, required, errors);
             let path = required.need(path, PATH, errors);
             path.zip(endpoint).map(|(path, endpoint)| KindDef::Webhook { path, endpoint })
+        }
+        FlowAttr::Sync { path, method, callback_hosts, callback_secret, endpoint, .. } => {
+            let endpoint = endpoint_def(endpoint, policy, required, errors);
+            let get = match &method {
+                Some(word) if word == "GET" => Some(true),
+                Some(word) if word == "POST" => Some(false),
+                Some(word) => {
+                    errors.at(word, format!("{METHOD_USAGE}, not `{word}`"));
+                    None
+                }
+                None => Some(false),
+            };
+            let callbacks = match (callback_hosts, callback_secret) {
+                (Some(hosts), Some(secret)) => Some(Some(CallbacksDef { hosts, secret })),
+                (None, None) => Some(None),
+                (hosts, _) => {
+                    let (given, missing) = if hosts.is_some() {
+                        ("callback_hosts", "callback_secret")
+                    } else {
+                        ("callback_secret", "callback_hosts")
+                    };
+                    errors.push(syn::Error::new(
+                        Span::call_site(),
+                        format!(
+                            "`{given}` without `{missing}`: a sync flow calls back only hosts on the instance's \
+                             allow-list, signing each callback; name both fields, e.g. \
+                             `callback_hosts = callback_hosts, callback_secret = callback_secret`"
+                        ),
+                    ));
+                    None
+                }
+            };
+            // For a sync flow, `timeout` is how long its caller waits; the attempt keeps the default.
+            let wait = policy.timeout.take().unwrap_or(DEFAULT_SYNC_WAIT);
+            let path = required.need(path, PATH, errors);
+            match (path, get, callbacks, endpoint) {
+                (Some(path), Some(get), Some(callbacks), Some(endpoint)) => {
+                    Some(KindDef::Sync { path, get, wait, callbacks, endpoint })
+                }
+                _ => None,
+            }
         }
         FlowAttr::Schedule { cron, tz, overlap, catch_up, jitter, backfill, .. } => {
             let tz = tz.unwrap_or_else(|| LitStr::new("UTC", Span::call_site()));

@@ -14,7 +14,7 @@ const MAX_RETRIES: u64 = 100;
 /// The policy the flow's run options (queued flows) and endpoint options (endpoints) set.
 pub(super) fn check(attr: &FlowAttr, errors: &mut Errors) -> PolicyDef {
     let (run, endpoint) = match attr {
-        FlowAttr::Webhook { run, endpoint, .. } => (Some(run), Some(endpoint)),
+        FlowAttr::Webhook { run, endpoint, .. } | FlowAttr::Sync { run, endpoint, .. } => (Some(run), Some(endpoint)),
         FlowAttr::Preprocess(PreprocessAttr { endpoint, .. }) => (None, Some(endpoint)),
         FlowAttr::Schedule { run, .. } | FlowAttr::Event { run, .. } | FlowAttr::Source { run, .. } => {
             (Some(run), None)

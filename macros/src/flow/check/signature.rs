@@ -37,7 +37,15 @@ impl FlowSignature {
                 "a flow cannot be generic: the runtime calls it with one configuration type and concrete extractors",
             );
         }
-        if let ReturnType::Default = signature.output {
+        if let ReturnType::Default = signature.output
+            && kind == Kind::Sync
+        {
+            errors.at(
+                &signature.ident,
+                "a sync flow answers its caller: return `Result<R>` where `R` is a response, \
+                 e.g. `-> Result<Json<Customer>>`",
+            );
+        } else if let ReturnType::Default = signature.output {
             errors.at(
                 &signature.ident,
                 "a flow returns `Result<()>`, or `Result<T>` with `T: Serialize` to record an output; \

@@ -3,11 +3,12 @@
 
 use crate::duration::{duration_tokens, optional_duration_tokens};
 use crate::exports::{
-    BROKER, BROKER_URL, CRON, CRON_FIELD, ENCODING, FLOW_DESCRIPTOR, FLOW_RESULT, HANDLER, HANDSHAKE, OVERLAP, POLICY,
-    PREPROCESS_FLOW, REQUEST_KEY, RETENTION, RuntimePath, SCHEME, SECRET, SECRET_FIELD, TRIGGER, VERIFIER,
+    BROKER, BROKER_URL, CALLBACK_HOSTS, CALLBACK_SECRET, CALLBACKS, CRON, CRON_FIELD, ENCODING, FLOW_DESCRIPTOR,
+    FLOW_RESULT, HANDLER, HANDSHAKE, OVERLAP, POLICY, PREPROCESS_FLOW, REQUEST_KEY, RETENTION, RuntimePath, SCHEME,
+    SECRET, SECRET_FIELD, SYNC_METHOD, SYNC_RESULT, TRIGGER, VERIFIER,
 };
 use crate::flow::FlowItem;
-use crate::flow::def::{BrokerDef, EndpointDef, FlowDef, KindDef, Overlap, PolicyDef};
+use crate::flow::def::{BrokerDef, CallbacksDef, EndpointDef, FlowDef, KindDef, Overlap, PolicyDef};
 use crate::flow::parse::{CronAttr, HandshakeAttr, RequestKey, Scheme, VerifyAttr};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -20,7 +21,7 @@ pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let policy = policy(&def.policy);
     let none = quote!(::std::option::Option::None);
     let (verify, handshake) = match &def.kind {
-        KindDef::Webhook { endpoint, .. } | KindDef::Preprocess { endpoint, .. } => {
+        KindDef::Webhook { endpoint, .. } | KindDef::Sync { endpoint, .. } | KindDef::Preprocess { endpoint, .. } => {
             endpoint_options(endpoint, &def.config)
         }
         _ => (none.clone(), none.clone()),
@@ -28,6 +29,10 @@ pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let from_config = match &def.kind {
         KindDef::Source { url: Some(field), .. } => from_config(field, &def.config, BROKER_URL),
         KindDef::Schedule { cron: CronAttr::Config(field), .. } => from_config(field, &def.config, CRON_FIELD),
+        _ => none.clone(),
+    };
+    let callbacks = match &def.kind {
+        KindDef::Sync { callbacks: Some(callbacks), .. } => callbacks_of(callbacks, &def.config),
         _ => none,
     };
     let handler = handler(item, def);
@@ -39,6 +44,7 @@ pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
             verify: #verify,
             handshake: #handshake,
             from_config: #from_config,
+            callbacks: #callbacks,
             handler: #handler,
         }
     }
@@ -48,6 +54,11 @@ pub(super) fn descriptor(item: &FlowItem, def: &FlowDef) -> TokenStream {
 fn trigger(kind: &KindDef) -> TokenStream {
     match kind {
         KindDef::Webhook { path, .. } => quote!(#TRIGGER::Webhook { path: #path }),
+        KindDef::Sync { path, get, wait, .. } => {
+            let method = if *get { quote!(#SYNC_METHOD::Get) } else { quote!(#SYNC_METHOD::Post) };
+            let wait = duration_tokens(*wait);
+            quote!(#TRIGGER::Sync { path: #path, method: #method, wait: #wait })
+        }
         KindDef::Schedule { cron, tz, timing } => {
             let cron = match cron {
                 CronAttr::Written(cron) => quote!(#CRON::Written(#cron)),
@@ -222,6 +233,24 @@ fn secrets_of(fields: &[Ident], config: &Type, function: &str) -> TokenStream {
     }}
 }
 
+/// A sync flow's `callback_hosts` and `callback_secret`, read from the configuration; each read
+/// is spanned at its field, so a field of the wrong type is reported where it is named.
+fn callbacks_of(callbacks: &CallbacksDef, config: &Type) -> TokenStream {
+    let CallbacksDef { hosts, secret } = callbacks;
+    let callback_hosts = CALLBACK_HOSTS.at(hosts.span());
+    let read_hosts = quote_spanned! {hosts.span()=> #callback_hosts::read(&config.#hosts) };
+    let callback_secret = CALLBACK_SECRET.at(secret.span());
+    let read_secret = quote_spanned! {secret.span()=> #callback_secret::read(&config.#secret) };
+    quote! {
+        ::std::option::Option::Some({
+            fn callbacks(config: &#config) -> #CALLBACKS {
+                #CALLBACKS { hosts: #read_hosts, secret: #read_secret }
+            }
+            callbacks
+        })
+    }
+}
+
 /// A source's `url = field`: the broker URL from the instance's configuration.
 /// Reads `field` of the configuration through `read` (`BrokerUrl`, `CronField`), whose trait
 /// says, spanned at the field, what the field's type must be.
@@ -245,7 +274,10 @@ fn handler(item: &FlowItem, def: &FlowDef) -> TokenStream {
     let name = &def.name;
     let result_type = super::result_type(function);
     // Spanned at the return type, so a result that is not `Result<T: Serialize>` is reported there.
-    let flow_result = FLOW_RESULT.at(result_type.span());
+    let flow_result = match def.kind {
+        KindDef::Sync { .. } => SYNC_RESULT.at(result_type.span()),
+        _ => FLOW_RESULT.at(result_type.span()),
+    };
     let into_output = quote_spanned! {result_type.span()=> <#result_type as #flow_result>::into_output };
     // Hygienic names, so a flow called `ctx`, `request` or `activation` is still the one called.
     let (ctx, request, activation) = (mixed("ctx"), mixed("request"), mixed("activation"));

@@ -11,8 +11,8 @@ use super::FlowItem;
 use super::def::BrokerDef;
 use super::def::{FlowDef, KindDef};
 use crate::exports::{
-    AMQP_FEATURE, FLOW, FLOW_DESCRIPTOR, FROM_REQUEST, HOOK, HOOK_RESULT, HOOKS, MQTT_FEATURE, NATS_FEATURE, NO_HOOK,
-    PREPROCESS_FLOW, REJECTION, REQUEST, WEBHOOK_FLOW,
+    AMQP_FEATURE, FLOW, FLOW_DESCRIPTOR, FLOW_RESULT, FROM_REQUEST, HOOK, HOOK_RESULT, HOOKS, INVOCABLE, MQTT_FEATURE,
+    NATS_FEATURE, NO_HOOK, PREPROCESS_FLOW, REJECTION, REQUEST, WEBHOOK_FLOW,
 };
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -44,8 +44,12 @@ pub(crate) fn flow(item: &FlowItem, def: &FlowDef) -> TokenStream {
         }
         FlowItem::Endpoint(_) => TokenStream::new(),
     };
+    let invocable = match item {
+        FlowItem::Function(function) => invocable_impl(function, def),
+        FlowItem::Endpoint(_) => TokenStream::new(),
+    };
     let endpoint_impls = match &def.kind {
-        KindDef::Webhook { path, .. } => webhook_impl(name, path),
+        KindDef::Webhook { path, .. } | KindDef::Sync { path, .. } => webhook_impl(name, path),
         KindDef::Preprocess { path, .. } => [webhook_impl(name, path), preprocess_impl(name)].into_iter().collect(),
         KindDef::Source { broker, .. } => feature_check(broker),
         _ => TokenStream::new(),
@@ -63,7 +67,38 @@ pub(crate) fn flow(item: &FlowItem, def: &FlowDef) -> TokenStream {
 
         #hooks
 
+        #invocable
+
         #endpoint_impls
+    }
+}
+
+/// What `ctx.invoke::<F>(input)` reads of a flow that takes its input as one `Json<T>`: `T`,
+/// and what the flow returns. Other flows are not invocable, which `Invocable`'s message says.
+fn invocable_impl(function: &syn::ItemFn, def: &FlowDef) -> TokenStream {
+    let takes_one_payload =
+        matches!(def.kind, KindDef::Webhook { .. } | KindDef::Event { .. } | KindDef::Source { .. });
+    let input = match def.extractors.as_slice() {
+        [syn::Type::Path(json)] if takes_one_payload => json_payload(json),
+        _ => None,
+    };
+    let Some(input) = input else { return TokenStream::new() };
+    let (name, config, result) = (&def.name, &def.config, result_type(function));
+    quote! {
+        impl #INVOCABLE<#config> for #name {
+            type Input = #input;
+            type Output = <#result as #FLOW_RESULT>::Output;
+        }
+    }
+}
+
+/// `T` of `Json<T>` (by any path).
+fn json_payload(ty: &syn::TypePath) -> Option<syn::Type> {
+    let last = ty.path.segments.last().filter(|segment| segment.ident == "Json")?;
+    let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else { return None };
+    match arguments.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(payload)] => Some(payload.clone()),
+        _ => None,
     }
 }
 

@@ -39,7 +39,7 @@ pub(crate) fn stand_in(item: &FlowItem, known: &Known) -> TokenStream {
         ),
     };
     // Where the flow may be an endpoint, `endpoint::<F>()` is not where the mistake is.
-    let may_be_endpoint = matches!(known.kind, None | Some(Kind::Webhook) | Some(Kind::Preprocess));
+    let may_be_endpoint = matches!(known.kind, None | Some(Kind::Webhook | Kind::Sync | Kind::Preprocess));
     let webhook = match (&known.path, may_be_endpoint) {
         (Some(path), true) => webhook_impl(name, path),
         (None, true) => webhook_impl(name, &LitStr::new("", name.span())),

@@ -6,7 +6,7 @@ use super::handshake::HandshakeAttr;
 use super::request_key::RequestKey;
 use super::verify::VerifyAttr;
 use crate::errors::Errors;
-use crate::flow::kind::{Kind, OVERLAP_USAGE, QOS_USAGE, UNHANDLED_USAGE, all_keys, option_rule};
+use crate::flow::kind::{Kind, METHOD_USAGE, OVERLAP_USAGE, QOS_USAGE, UNHANDLED_USAGE, all_keys, option_rule};
 use crate::read::OptionValue;
 use crate::suggest::did_you_mean;
 use proc_macro2::{Span, TokenStream};
@@ -20,6 +20,14 @@ use syn::{Expr, Ident, LitBool, LitInt, LitStr, Meta, Path, Token, Type};
 pub(crate) enum FlowAttr {
     Webhook {
         path: Option<LitStr>,
+        run: RunOptions,
+        endpoint: EndpointOptions,
+    },
+    Sync {
+        path: Option<LitStr>,
+        method: Option<Ident>,
+        callback_hosts: Option<Ident>,
+        callback_secret: Option<Ident>,
         run: RunOptions,
         endpoint: EndpointOptions,
     },
@@ -99,6 +107,7 @@ impl FlowAttr {
     pub(crate) fn kind(&self) -> Kind {
         match self {
             FlowAttr::Webhook { .. } => Kind::Webhook,
+            FlowAttr::Sync { .. } => Kind::Sync,
             FlowAttr::Schedule { .. } => Kind::Schedule,
             FlowAttr::OnActivate => Kind::OnActivate,
             FlowAttr::OnDeactivate => Kind::OnDeactivate,
@@ -111,7 +120,9 @@ impl FlowAttr {
     /// The endpoint's path, as written (checked or not).
     pub(crate) fn path(&self) -> Option<&LitStr> {
         match self {
-            FlowAttr::Webhook { path, .. } | FlowAttr::Preprocess(PreprocessAttr { path, .. }) => path.as_ref(),
+            FlowAttr::Webhook { path, .. }
+            | FlowAttr::Sync { path, .. }
+            | FlowAttr::Preprocess(PreprocessAttr { path, .. }) => path.as_ref(),
             _ => None,
         }
     }
@@ -150,6 +161,18 @@ pub(crate) fn parse(attr: TokenStream, errors: &mut Errors) -> Option<FlowAttr> 
     Some(match kind {
         Kind::Webhook => FlowAttr::Webhook {
             path: options.string("path", "/orders", errors),
+            run: options.run(errors),
+            endpoint: options.endpoint(errors),
+        },
+        Kind::Sync => FlowAttr::Sync {
+            path: options.string("path", "/customers/lookup", errors),
+            method: options.value("method", errors).and_then(|value| value.word_or(METHOD_USAGE, errors)),
+            callback_hosts: options
+                .value("callback_hosts", errors)
+                .and_then(|value| value.field("callback_hosts", errors)),
+            callback_secret: options
+                .value("callback_secret", errors)
+                .and_then(|value| value.field("callback_secret", errors)),
             run: options.run(errors),
             endpoint: options.endpoint(errors),
         },
@@ -199,7 +222,7 @@ fn the_kind<'a>(options: &'a [RawOption], unknown_options: bool, errors: &mut Er
         [] => {
             errors.push(syn::Error::new(
                 Span::call_site(),
-                "this flow has no kind; say what triggers it with one of: `webhook`, `schedule = \"…\"`, \
+                "this flow has no kind; say what triggers it with one of: `webhook`, `sync`, `schedule = \"…\"`, \
                  `on_activate`, `on_deactivate`, `preprocess` or `event = \"…\"`, e.g. #[flow(webhook, path = \"/orders\")]",
             ));
             None
