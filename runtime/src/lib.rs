@@ -58,8 +58,8 @@ pub mod prelude;
 pub use component::{Connection, KeyPlace, OAuth2, Page, paginate};
 pub use integration::{Demo, Integration};
 pub use model::{
-    Activation, Changes, CheckStatus, Config, Context, Ctx, Error, FlowContext, FromRequest, IntoReply, Json, Query,
-    Record, Rejection, Reply, Request, Result, RunId, Secret, State, StateValue, Tick, VerifyError,
+    Activation, Changes, CheckStatus, Config, Context, Ctx, Echoes, Error, FlowContext, FromRequest, IntoReply, Json,
+    Query, Record, Rejection, Reply, Request, Result, RunId, Secret, State, StateValue, Tick, VerifyError,
 };
 pub use server::{Server, ServerOptions};
 

@@ -11,9 +11,9 @@
 //! ```
 
 pub use crate::{
-    Activation, Changes, CheckStatus, Connection, Context, Ctx, Demo, Error, FlowContext, FromRequest, IntoReply, Json,
-    Query, Record, Rejection, Reply, Request, Result, RunId, Secret, State, Tick, VerifyError, action, component, flow,
-    integration,
+    Activation, Changes, CheckStatus, Connection, Context, Ctx, Demo, Echoes, Error, FlowContext, FromRequest,
+    IntoReply, Json, Query, Record, Rejection, Reply, Request, Result, RunId, Secret, State, Tick, VerifyError, action,
+    component, flow, integration,
 };
 pub use bytes::Bytes;
 pub use http::{HeaderMap, StatusCode};

@@ -1,5 +1,6 @@
-//! A flow's calls to other flows of its instance (`ctx.invoke`, `ctx.enqueue`): each starts the
-//! callee as a run of its own, through admission, and is a durable step of the caller.
+//! What a run's `Ctx` asks of the engine: its calls to other flows of its instance
+//! (`ctx.invoke`, `ctx.enqueue`), each starting the callee as a run of its own, through
+//! admission, as a durable step of the caller; and its echo marks (`ctx.echoes`), in the store.
 //!
 //! A retried caller must not start a second callee. Its step is recorded once the call is
 //! answered, so a later attempt gets the recorded answer; and the callee's admission carries a
@@ -9,7 +10,8 @@
 use super::answer::Answer;
 use super::{Admitted, Engine, NewRun};
 use crate::model::{
-    ActionPolicy, Call, Cause, Config, Dedupe, Error, FlowCalls, Output, Request, Result, RunId, RunStatus,
+    ActionPolicy, Call, Cause, Config, Dedupe, EchoMark, EchoMarks, Error, FlowCalls, Output, Request, Result, RunId,
+    RunStatus,
 };
 use futures::future::BoxFuture;
 use std::sync::Arc;
@@ -44,6 +46,18 @@ impl<C: Config> FlowCalls<C> for Calls<C> {
             })
             .await
         })
+    }
+}
+
+impl<C: Config> EchoMarks for Calls<C> {
+    fn mark(&self, mark: EchoMark) -> BoxFuture<'static, Result<()>> {
+        let store = self.0.store.clone();
+        Box::pin(async move { store.mark_echo(mark).await })
+    }
+
+    fn matches(&self, mark: EchoMark) -> BoxFuture<'static, Result<bool>> {
+        let store = self.0.store.clone();
+        Box::pin(async move { store.is_echo(mark).await })
     }
 }
 

@@ -158,7 +158,8 @@ impl<C: Config> Engine<C> {
                     tick,
                     calls: Default::default(),
                 };
-                let ctx = Ctx::new(config, info, self.http.clone(), state, Arc::new(Calls(self.clone())));
+                let calls = Arc::new(Calls(self.clone()));
+                let ctx = Ctx::new(config, info, self.http.clone(), state, calls.clone(), calls);
                 let call = call(ctx, run.request.clone());
                 if !matches!(flow.trigger, Trigger::Sync { .. }) {
                     return Ok(call);

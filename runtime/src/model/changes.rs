@@ -60,13 +60,18 @@ impl<R> Changes<R> {
 /// Each record seen, by id: a digest of its JSON.
 pub(crate) type Seen = BTreeMap<String, String>;
 
+/// A digest of a record's JSON: the same for the same content.
+pub(crate) fn digest(record: &impl Serialize) -> Result<String> {
+    Ok(hex::encode(&Sha256::digest(serde_json::to_vec(record)?)[..16]))
+}
+
 /// The changes from `seen` to `current`, and what is seen now.
 pub(crate) fn detect<R: Record>(seen: &Seen, current: impl IntoIterator<Item = R>) -> Result<(Changes<R>, Seen)> {
     let mut now = Seen::new();
     let (mut created, mut updated) = (Vec::new(), Vec::new());
     for record in current {
         let id = record.id();
-        let digest = hex::encode(&Sha256::digest(serde_json::to_vec(&record)?)[..16]);
+        let digest = digest(&record)?;
         match seen.get(&id) {
             None if !now.contains_key(&id) => created.push(record),
             Some(before) if *before != digest && !now.contains_key(&id) => updated.push(record),

@@ -3,6 +3,7 @@
 
 use super::calls::{Call, FlowCalls, Invocable};
 use super::changes::{Changes, Record, Seen, detect};
+use super::echoes::{EchoMarks, Echoes};
 use super::error::{Error, Result};
 use super::flow::{Flow, WebhookFlow};
 use super::run::RunId;
@@ -36,6 +37,7 @@ pub struct Ctx<C> {
     http: reqwest::Client,
     state: Arc<dyn StateSlots>,
     calls: Arc<dyn FlowCalls<C>>,
+    echoes: Arc<dyn EchoMarks>,
 }
 
 /// Who is running: shared by the clones of one run's `Ctx`.
@@ -58,8 +60,42 @@ impl<C> Ctx<C> {
         http: reqwest::Client,
         state: Arc<dyn StateSlots>,
         calls: Arc<dyn FlowCalls<C>>,
+        echoes: Arc<dyn EchoMarks>,
     ) -> Ctx<C> {
-        Ctx { config, run: Arc::new(run), http, state, calls }
+        Ctx { config, run: Arc::new(run), http, state, calls, echoes }
+    }
+
+    /// Echo suppression for a two-way integration, against `system` (your name for it, e.g.
+    /// `"crm"`): mark each record [before writing it there](Echoes::writing), and ask of each
+    /// change that system reports [whether it is that write coming back](Echoes::is_echo).
+    /// Marks are kept per instance, shared by its flows, for an hour ([`Echoes::within`]).
+    ///
+    /// ```
+    /// use aqueduct::prelude::*;
+    /// # #[derive(Deserialize)] struct Settings {}
+    ///
+    /// #[derive(Serialize, Deserialize)]
+    /// struct Contact { email: String, name: String }
+    ///
+    /// impl Record for Contact {
+    ///     fn id(&self) -> String { self.email.clone() }
+    /// }
+    ///
+    /// /// Your app changed a contact: write it to the CRM, unless it is the CRM's own change
+    /// /// coming back from your app.
+    /// #[flow(webhook, path = "/app/contacts")]
+    /// async fn contact_changed_in_app(ctx: Ctx<Settings>, Json(contact): Json<Contact>) -> Result<bool> {
+    ///     if ctx.echoes("app").is_echo(&contact).await? {
+    ///         return Ok(false);
+    ///     }
+    ///     ctx.echoes("crm").writing(&contact).await?;
+    ///     // … upsert `contact` in the CRM …
+    ///     Ok(true)
+    /// }
+    /// # aqueduct::integration! { name: "contacts", config: Settings, flows: [contact_changed_in_app] }
+    /// ```
+    pub fn echoes(&self, system: &str) -> Echoes {
+        Echoes::new(self.echoes.clone(), &self.run.instance, system)
     }
 
     /// Runs the flow `F` of this instance with `input` and waits for what it returns. The
@@ -237,6 +273,7 @@ impl<C> Clone for Ctx<C> {
             http: self.http.clone(),
             state: self.state.clone(),
             calls: self.calls.clone(),
+            echoes: self.echoes.clone(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod clash;
 mod config;
 mod context;
 mod cron;
+mod echoes;
 mod error;
 mod extract;
 mod flow;
@@ -41,6 +42,8 @@ pub(crate) use config::{ParsedConfig, decode as decode_config, parse as parse_co
 pub use context::{Activation, Ctx, FlowContext};
 pub(crate) use context::{RunInfo, endpoint_url, names_no_reachable_host};
 pub(crate) use cron::Schedule;
+pub use echoes::Echoes;
+pub(crate) use echoes::{EchoMark, EchoMarks};
 pub use error::{Context, Error, Result};
 pub use extract::{FromRequest, Json, Query, Rejection};
 pub use flow::{Flow, FlowDescriptor, FlowResult, Handler, Output, PreprocessFlow, WebhookFlow};

@@ -7,7 +7,7 @@ mod sqlite;
 
 pub(crate) use records::*;
 
-use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
+use crate::model::{EchoMark, Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use async_trait::async_trait;
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +55,10 @@ pub(crate) trait Store: Send + Sync + 'static {
     async fn files_done(&self, flow: &str, instance: &str, files: Vec<FileVersion>) -> Result<Vec<FileVersion>>;
     /// Records a file as processed, and the run's progress, in one commit.
     async fn record_file(&self, done: FileDone) -> Result<()>;
+    /// Remembers what is being written to a system (`ctx.echoes`), replacing the record's mark.
+    async fn mark_echo(&self, mark: EchoMark) -> Result<()>;
+    /// Whether a live mark of the record has `mark`'s digest; if not, the record's mark is dropped.
+    async fn is_echo(&self, mark: EchoMark) -> Result<bool>;
     /// Makes a failed run waiting for its next attempt due now; `false` if it is not waiting.
     async fn make_due(&self, run: RunId) -> Result<bool>;
     /// Extends the leases of runs this process is still executing.

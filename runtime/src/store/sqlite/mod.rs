@@ -4,6 +4,7 @@
 mod codec;
 #[cfg(test)]
 mod dedupe_tests;
+mod echoes;
 mod files;
 mod history;
 mod inbox;
@@ -22,7 +23,7 @@ mod test_store;
 mod tokens;
 mod writer;
 
-use crate::model::{Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
+use crate::model::{EchoMark, Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
     ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused,
     Pruned, Pruning, Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
@@ -266,6 +267,14 @@ impl Store for SqliteStore {
 
     async fn record_file(&self, done: FileDone) -> Result<()> {
         self.writer.write(move |connection| files::record(connection, &done)).await
+    }
+
+    async fn mark_echo(&self, mark: EchoMark) -> Result<()> {
+        self.writer.write(move |connection| echoes::mark(connection, &mark)).await
+    }
+
+    async fn is_echo(&self, mark: EchoMark) -> Result<bool> {
+        self.writer.write(move |connection| echoes::is_echo(connection, &mark, now())).await
     }
 
     async fn make_due(&self, run: RunId) -> Result<bool> {

@@ -167,6 +167,18 @@ const MIGRATIONS: &[&str] = &[
     -- What a running run last said of its progress (`runs show`), e.g. "3 of 10 files".
     ALTER TABLE runs ADD COLUMN progress TEXT;
 "#,
+    r#"
+    -- What a two-way integration last wrote to a system, per instance and record (`ctx.echoes`):
+    -- a digest of it, until `expires_at` (ms), so the system's report of it is told an echo.
+    CREATE TABLE echoes (
+        instance TEXT NOT NULL,
+        system TEXT NOT NULL,
+        record TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (instance, system, record)
+    ) STRICT, WITHOUT ROWID;
+"#,
 ];
 
 /// Brings the database up to the newest schema.
