@@ -252,7 +252,7 @@ impl Store for SqliteStore {
     async fn finish(&self, attempt: FinishedAttempt) -> Result<Finished> {
         let finished_at = now();
         let line = inbox::history_line(&attempt, finished_at);
-        self.writer.write(move |connection| inbox::finish(connection, &attempt, &line, finished_at)).await
+        self.writer.write_lazily(move |connection| inbox::finish(connection, &attempt, &line, finished_at)).await
     }
 
     async fn state(&self, flow: &str, instance: &str) -> Result<Option<StoredState>> {
@@ -282,7 +282,7 @@ impl Store for SqliteStore {
     }
 
     async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()> {
-        self.writer.write(move |connection| inbox::heartbeat(connection, &runs, lease, now())).await
+        self.writer.write_lazily(move |connection| inbox::heartbeat(connection, &runs, lease, now())).await
     }
 
     async fn release(&self, runs: Vec<RunId>) -> Result<()> {

@@ -1,5 +1,8 @@
 //! The one thread that writes to SQLite. Writes from every task queue up here and are
 //! committed together, many to a transaction (group commit): one fsync acknowledges them all.
+//! A write no one waits on urgently (a run's finish, a lease's renewal) lingers a moment for
+//! company: a batch of only such writes waits up to [`LINGER`] for another write to share
+//! its fsync, so that the next admission does not queue behind a commit of its own.
 
 use crate::model::{Error, Result};
 use rusqlite::Connection;
@@ -19,6 +22,12 @@ trait Job: Send {
 struct Write<T, F> {
     work: F,
     answer: oneshot::Sender<Result<T>>,
+}
+
+/// A job, and whether it may wait for company.
+struct Queued {
+    job: Box<dyn Job>,
+    lazy: bool,
 }
 
 impl<T, F> Job for Write<T, F>
@@ -51,10 +60,14 @@ where
 /// answer the first of them quickly.
 const MAX_BATCH: usize = 512;
 
+/// How long a batch of lazy writes waits for another write before it commits alone: about one
+/// fsync, what sharing it saves the write that comes.
+const LINGER: std::time::Duration = std::time::Duration::from_micros(500);
+
 /// The handle tasks write through.
 #[derive(Clone)]
 pub(crate) struct Writer {
-    jobs: mpsc::Sender<Box<dyn Job>>,
+    jobs: mpsc::Sender<Queued>,
 }
 
 impl Writer {
@@ -74,9 +87,27 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        self.queue(work, false).await
+    }
+
+    /// Like [`Writer::write`], for a write whose commit may wait up to [`LINGER`] for another
+    /// write to share it.
+    pub(crate) async fn write_lazily<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.queue(work, true).await
+    }
+
+    async fn queue<T, F>(&self, work: F, lazy: bool) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
         let (answer, answered) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Write { work, answer });
-        self.jobs.send(job).await.map_err(|_| stopped())?;
+        self.jobs.send(Queued { job, lazy }).await.map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
     }
 
@@ -88,7 +119,7 @@ impl Writer {
     {
         let (answer, answered) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Write { work, answer });
-        let sent = match self.jobs.try_send(job) {
+        let sent = match self.jobs.try_send(Queued { job, lazy: false }) {
             Err(mpsc::error::TrySendError::Full(_)) => return None,
             sent => sent.map_err(|_| stopped()),
         };
@@ -103,12 +134,21 @@ fn stopped() -> Error {
     Error::msg("the SQLite writer has stopped")
 }
 
-fn write_batches(connection: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+fn write_batches(connection: Connection, mut jobs: mpsc::Receiver<Queued>) {
     while let Some(first) = jobs.blocking_recv() {
-        let mut batch = vec![first];
+        let mut all_lazy = first.lazy;
+        let mut batch = vec![first.job];
+        let lingering_until = std::time::Instant::now() + LINGER;
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(queued) => {
+                    all_lazy &= queued.lazy;
+                    batch.push(queued.job);
+                }
+                // Polled, not awaited with a timeout: the wait is shorter than a thread's wake-up.
+                Err(mpsc::error::TryRecvError::Empty) if all_lazy && std::time::Instant::now() < lingering_until => {
+                    std::thread::sleep(std::time::Duration::from_micros(25))
+                }
                 Err(_) => break,
             }
         }
