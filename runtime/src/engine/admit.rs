@@ -25,7 +25,7 @@ pub(crate) struct NewRun<C: 'static> {
     execution: Execution,
     when_full: WhenFull,
     skip_if_unfinished: bool,
-    /// A sync flow's caller, waiting for the answer.
+    /// Who waits for the run's answer: a sync flow's caller, or a run that invoked it.
     waiter: Option<oneshot::Sender<Answer>>,
 }
 
@@ -83,7 +83,7 @@ impl<C> NewRun<C> {
         NewRun { execution, ..self }
     }
 
-    /// With a caller waiting for its answer (a sync flow's), registered before the run can start.
+    /// With someone waiting for its answer, registered before the run can start.
     pub(crate) fn answered_to(self, waiter: oneshot::Sender<Answer>) -> NewRun<C> {
         NewRun { waiter: Some(waiter), ..self }
     }

@@ -1,5 +1,5 @@
-//! Sync runs: the callers waiting for their answer, and the callback ("hang up and redial")
-//! for a caller who stopped waiting.
+//! Whoever waits for a run's answer — a sync flow's caller, a run that invoked another — and
+//! the callback ("hang up and redial") for a sync caller who stopped waiting.
 //!
 //! A caller registers a waiter as its run is admitted. Whichever attempt answers — at once, or
 //! a retry a worker claims later — takes the waiter and hands it the reply; when no one waits
@@ -34,7 +34,7 @@ pub(crate) enum Answer {
     Failed(String),
 }
 
-/// The callers waiting for their sync run's answer, by run.
+/// Who waits for each run's answer.
 #[derive(Default)]
 pub(super) struct Waiters(Mutex<HashMap<RunId, oneshot::Sender<Answer>>>);
 
