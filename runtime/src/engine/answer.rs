@@ -20,6 +20,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::oneshot;
 use url::Url;
 
+/// The callback `run`'s caller asked for, if `config` still allows it (its allow-list may have
+/// changed since the call was taken); a refusal is logged.
+pub(super) fn allowed_callback<C>(flow: &FlowDescriptor<C>, config: &C, run: &ClaimedRun) -> Option<Callback> {
+    callback_of(flow, config, &run.request).unwrap_or_else(|refused| {
+        tracing::warn!(run = %run.id, reason = refused, "not calling back");
+        None
+    })
+}
+
 /// The header in which a sync flow's caller names where to be called back.
 pub(crate) const CALLBACK_HEADER: &str = "x-callback-url";
 
@@ -118,12 +127,9 @@ impl<C: Config> Engine<C> {
     }
 
     /// The callback a sync run's caller asked for, if it still may have it.
-    pub(super) async fn callback(&self, flow: &FlowDescriptor<C>, run: &ClaimedRun) -> Option<Callback> {
+    async fn callback(&self, flow: &FlowDescriptor<C>, run: &ClaimedRun) -> Option<Callback> {
         let config = self.instances.config(&run.instance).await.ok().flatten()?;
-        callback_of(flow, &config, &run.request).unwrap_or_else(|refused| {
-            tracing::warn!(run = %run.id, reason = refused, "not calling back");
-            None
-        })
+        allowed_callback(flow, &config, run)
     }
 
     /// Tells the caller of a dead sync run, or its callback (once: a dead run is not retried).

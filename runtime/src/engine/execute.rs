@@ -2,6 +2,7 @@
 //! next: done, another attempt later, or dead.
 
 use super::Engine;
+use super::answer::allowed_callback;
 use super::attempt::{Attempted, run_attempt};
 use super::calls::Calls;
 use super::journal::Journal;
@@ -158,13 +159,16 @@ impl<C: Config> Engine<C> {
                     tick,
                     calls: Default::default(),
                 };
+                // Read from the configuration in hand, before the context takes it.
+                let sync = matches!(flow.trigger, Trigger::Sync { .. });
+                let callback = if sync { allowed_callback(flow, &config, run) } else { None };
                 let calls = Arc::new(Calls(self.clone()));
                 let ctx = Ctx::new(config, info, self.http.clone(), state, calls.clone(), calls);
                 let call = call(ctx, run.request.clone());
-                if !matches!(flow.trigger, Trigger::Sync { .. }) {
+                if !sync {
                     return Ok(call);
                 }
-                let (engine, id, callback) = (self.clone(), run.id, self.callback(flow, run).await);
+                let (engine, id) = (self.clone(), run.id);
                 Ok(Box::pin(async move { engine.answer(id, call.await?, callback).await }))
             }
             Handler::Lifecycle(call) => {
