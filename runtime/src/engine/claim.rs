@@ -50,6 +50,14 @@ impl<C: Config> Engine<C> {
         Ok(())
     }
 
+    /// Wakes the claim loop when another server announces runs it queued (a shared store).
+    pub(super) async fn announcement_loop(self: Arc<Self>) {
+        while !self.workers.is_stopping() {
+            self.store.runs_announced().await;
+            self.workers.queued();
+        }
+    }
+
     /// Claims runs from the inbox whenever some may be due and a worker is free, until shutdown.
     pub(super) async fn claim_loop(self: Arc<Self>) {
         let workers = &self.workers;

@@ -84,6 +84,7 @@ impl<C: Config> Engine<C> {
     /// Starts claiming runs from the inbox and keeping leases, until [`Engine::drain`].
     pub(crate) fn start(self: &Arc<Self>) {
         tokio::spawn(self.clone().claim_loop());
+        tokio::spawn(self.clone().announcement_loop());
         tokio::spawn(self.clone().maintenance_loop());
         tokio::spawn(self.clone().prune_loop());
     }

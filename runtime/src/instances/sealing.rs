@@ -53,14 +53,14 @@ pub(crate) struct Sealer {
 }
 
 impl Sealer {
-    /// The key file for a store: `AQUEDUCT_KEY_FILE`, else `PATH.key` beside `sqlite:PATH`.
+    /// The key file for a store: `AQUEDUCT_KEY_FILE`, else `PATH.key` beside `sqlite:PATH`, and
+    /// `aqueduct.key` in the working directory for a store that is not a file (PostgreSQL,
+    /// whose servers must all be given the same key file).
     pub(crate) fn for_store(store_url: &str) -> Sealer {
-        let path = match std::env::var_os("AQUEDUCT_KEY_FILE") {
-            Some(path) => PathBuf::from(path),
-            None => {
-                let store = store_url.split_once(':').map_or(store_url, |(_, path)| path.trim_start_matches("//"));
-                PathBuf::from(format!("{store}.key"))
-            }
+        let path = match (std::env::var_os("AQUEDUCT_KEY_FILE"), store_url.split_once(':')) {
+            (Some(path), _) => PathBuf::from(path),
+            (None, Some(("sqlite", path))) => PathBuf::from(format!("{}.key", path.trim_start_matches("//"))),
+            (None, _) => PathBuf::from("aqueduct.key"),
         };
         Sealer::at(path)
     }

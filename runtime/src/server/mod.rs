@@ -54,7 +54,7 @@ pub struct ServerOptions {
     /// the header timeout, so a longer idle timeout has that one's effect.
     pub idle_timeout: Duration,
     /// The file of the key that encrypts instances' configurations; `None` (the default):
-    /// `AQUEDUCT_KEY_FILE`, else `PATH.key` beside a `sqlite:PATH` store.
+    /// `AQUEDUCT_KEY_FILE`, else `PATH.key` beside a `sqlite:PATH` store, else `aqueduct.key`.
     pub key_file: Option<std::path::PathBuf>,
     /// Connections open at once; beyond it, new ones are closed as soon as they are accepted
     /// while those open go on being served. `None` (the default): 10,000, or half the open-file

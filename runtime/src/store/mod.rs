@@ -1,7 +1,13 @@
 //! The durable record: customer instances, the inbox of runs, and their history.
 //!
-//! One [`Store`] trait; SQLite (`sqlite/`, embedded, the default) implements it.
+//! One [`Store`] trait; SQLite (`sqlite/`, embedded, the default) implements it, and with the
+//! `postgres` feature PostgreSQL (`postgres/`), which many servers share.
 
+#[cfg(test)]
+mod behaviour;
+mod codec;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod records;
 mod sqlite;
 
@@ -95,6 +101,12 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// The public URL the last server recorded, if one has served this store.
     async fn public_url(&self) -> Result<Option<String>>;
 
+    /// Waits until another process may have queued runs for this one to claim (PostgreSQL's
+    /// `NOTIFY`); never, for a store no other server shares.
+    async fn runs_announced(&self) {
+        std::future::pending().await
+    }
+
     /// Waits until every write sent so far is committed.
     async fn close(&self);
 }
@@ -108,10 +120,20 @@ pub(crate) enum Role {
     Command,
 }
 
-/// Opens the store a URL names: `sqlite:PATH` (created when missing).
+/// Opens the store a URL names: `sqlite:PATH` (created when missing) or, with the `postgres`
+/// feature, `postgres://…` (its tables created when missing).
 pub(crate) async fn open(url: &str, role: Role) -> Result<Arc<dyn Store>> {
     match url.split_once(':') {
         Some(("sqlite", path)) => Ok(Arc::new(sqlite::SqliteStore::open(path.trim_start_matches("//"), role).await?)),
-        _ => Err(Error::msg(format!("unsupported store URL `{url}`; use `sqlite:PATH`, e.g. `sqlite:aqueduct.db`"))),
+        #[cfg(feature = "postgres")]
+        Some(("postgres" | "postgresql", _)) => Ok(Arc::new(postgres::PostgresStore::open(url, role).await?)),
+        #[cfg(not(feature = "postgres"))]
+        Some(("postgres" | "postgresql", _)) => Err(Error::msg(
+            "this binary was built without the PostgreSQL store; enable aqueduct's `postgres` feature \
+             (features = [\"postgres\"] in Cargo.toml) to serve a `postgres://` store",
+        )),
+        _ => Err(Error::msg(format!(
+            "unsupported store URL `{url}`; use `sqlite:PATH` (e.g. `sqlite:aqueduct.db`) or `postgres://HOST/DATABASE`"
+        ))),
     }
 }

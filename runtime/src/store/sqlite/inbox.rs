@@ -1,7 +1,7 @@
 //! The inbox: runs added, claimed, finished, leased and released.
 
 use super::codec::{StoredPayload, decode_request, encode_method, millis};
-use crate::model::{AttemptRecord, RunId};
+use crate::model::RunId;
 use crate::store::{ClaimedRun, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Outcome, Start};
 use http::Method;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -206,25 +206,6 @@ pub(super) fn claim(
         }
     }
     Ok(claimed)
-}
-
-/// The attempt as one line of the run's history (JSON and a newline), made off the writer thread.
-pub(super) fn history_line(attempt: &FinishedAttempt, finished_at: i64) -> String {
-    let error = match &attempt.outcome {
-        Outcome::Succeeded(_) => None,
-        Outcome::Retry { error, .. } | Outcome::Dead { error } => Some(error.clone()),
-    };
-    let record = AttemptRecord {
-        attempt: attempt.attempt,
-        started_at: attempt.started_at,
-        finished_at: super::codec::timestamp(finished_at),
-        error,
-        steps: attempt.steps.clone(),
-        logs: attempt.logs.clone(),
-    };
-    let mut line = serde_json::to_string(&record).expect("an attempt record serializes");
-    line.push('\n');
-    line
 }
 
 pub(super) fn finish(

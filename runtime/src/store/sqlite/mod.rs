@@ -1,7 +1,6 @@
 //! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, written by one
 //! thread with group commit (`writer.rs`) and read by a small pool of connections.
 
-mod codec;
 #[cfg(test)]
 mod dedupe_tests;
 mod echoes;
@@ -23,12 +22,12 @@ mod test_store;
 mod tokens;
 mod writer;
 
+use super::codec::{self, now};
 use crate::model::{EchoMark, Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
     ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused,
     Pruned, Pruning, Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
 };
-use codec::now;
 use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -251,7 +250,7 @@ impl Store for SqliteStore {
 
     async fn finish(&self, attempt: FinishedAttempt) -> Result<Finished> {
         let finished_at = now();
-        let line = inbox::history_line(&attempt, finished_at);
+        let line = codec::history_line(&attempt, finished_at);
         self.writer.write_lazily(move |connection| inbox::finish(connection, &attempt, &line, finished_at)).await
     }
 

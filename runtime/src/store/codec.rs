@@ -1,23 +1,24 @@
-//! How values are laid out in SQLite columns.
+//! How values are laid out in the stores' columns, the same in SQLite and PostgreSQL.
 
-use crate::model::Request;
+use crate::model::{AttemptRecord, Request};
+use crate::store::{FinishedAttempt, Outcome};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 /// Milliseconds since the Unix epoch: the stored form of every time.
-pub(super) fn millis(timestamp: jiff::Timestamp) -> i64 {
+pub(in crate::store) fn millis(timestamp: jiff::Timestamp) -> i64 {
     timestamp.as_millisecond()
 }
 
-pub(super) fn timestamp(millis: i64) -> jiff::Timestamp {
+pub(in crate::store) fn timestamp(millis: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(millis).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
 
-pub(super) fn now() -> i64 {
+pub(in crate::store) fn now() -> i64 {
     millis(jiff::Timestamp::now())
 }
 
 /// Headers as `name: value` lines; a header value never holds a line break.
-pub(super) fn encode_headers(headers: &HeaderMap) -> Vec<u8> {
+pub(in crate::store) fn encode_headers(headers: &HeaderMap) -> Vec<u8> {
     let mut encoded = Vec::new();
     for (name, value) in headers {
         encoded.extend_from_slice(name.as_str().as_bytes());
@@ -28,7 +29,7 @@ pub(super) fn encode_headers(headers: &HeaderMap) -> Vec<u8> {
     encoded
 }
 
-pub(super) fn decode_headers(encoded: &[u8]) -> HeaderMap {
+pub(in crate::store) fn decode_headers(encoded: &[u8]) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for line in encoded.split(|byte| *byte == b'\n').filter(|line| !line.is_empty()) {
         let Some(colon) = line.windows(2).position(|pair| pair == b": ") else { continue };
@@ -42,21 +43,40 @@ pub(super) fn decode_headers(encoded: &[u8]) -> HeaderMap {
 }
 
 /// A method as stored: `NULL` for `POST`, which nearly every run has.
-pub(super) fn encode_method(method: &Method) -> Option<&str> {
+pub(in crate::store) fn encode_method(method: &Method) -> Option<&str> {
     (method != Method::POST).then(|| method.as_str())
 }
 
-pub(super) fn decode_method(stored: Option<&str>) -> Method {
+pub(in crate::store) fn decode_method(stored: Option<&str>) -> Method {
     stored.and_then(|method| Method::from_bytes(method.as_bytes()).ok()).unwrap_or(Method::POST)
 }
 
 /// A `payloads` row as read — method, query, headers, body — all `None` for a run without one.
-pub(super) type StoredPayload = (Option<String>, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
+pub(in crate::store) type StoredPayload = (Option<String>, Option<String>, Option<Vec<u8>>, Option<Vec<u8>>);
 
 /// The request a `payloads` row holds; a run without one (a tick, a hook) had an empty `POST`.
-pub(super) fn decode_request((method, query, headers, body): StoredPayload) -> Request {
+pub(in crate::store) fn decode_request((method, query, headers, body): StoredPayload) -> Request {
     Request::new(query.as_deref(), decode_headers(&headers.unwrap_or_default()), body.unwrap_or_default())
         .with_method(decode_method(method.as_deref()))
+}
+
+/// The attempt as one line of the run's history (JSON and a newline), made before the write.
+pub(in crate::store) fn history_line(attempt: &FinishedAttempt, finished_at: i64) -> String {
+    let error = match &attempt.outcome {
+        Outcome::Succeeded(_) => None,
+        Outcome::Retry { error, .. } | Outcome::Dead { error } => Some(error.clone()),
+    };
+    let record = AttemptRecord {
+        attempt: attempt.attempt,
+        started_at: attempt.started_at,
+        finished_at: timestamp(finished_at),
+        error,
+        steps: attempt.steps.clone(),
+        logs: attempt.logs.clone(),
+    };
+    let mut line = serde_json::to_string(&record).expect("an attempt record serializes");
+    line.push('\n');
+    line
 }
 
 #[cfg(test)]

@@ -1,0 +1,318 @@
+//! The PostgreSQL store, for many servers sharing one store: the same tables and rules as the
+//! SQLite store, each write one transaction. Servers claim runs with `FOR UPDATE SKIP LOCKED`,
+//! hear of runs another server queued by `LISTEN`/`NOTIFY` (`announcements.rs`), and take over
+//! the runs of a server that stopped renewing its leases.
+
+mod announcements;
+mod echoes;
+mod files;
+mod history;
+mod inbox;
+mod instances;
+mod prune;
+mod schedules;
+mod schema;
+mod state;
+mod steps;
+mod tokens;
+
+use super::codec::{self, now};
+use crate::model::{EchoMark, Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
+use crate::store::{
+    ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused,
+    Pruned, Pruning, Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
+};
+use announcements::Announcements;
+use futures::future::BoxFuture;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Connections a server keeps: its workers and its ingest share them.
+const SERVER_CONNECTIONS: u32 = 16;
+const COMMAND_CONNECTIONS: u32 = 2;
+/// How long a request waits for a connection before it is answered 503: while PostgreSQL is
+/// down, senders hear so in seconds rather than hang.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub(crate) struct PostgresStore {
+    pool: PgPool,
+    announcements: Option<Announcements>,
+}
+
+impl PostgresStore {
+    pub(crate) async fn open(url: &str, role: Role) -> Result<PostgresStore> {
+        let shown = without_password(url);
+        let options: PgConnectOptions =
+            url.parse().map_err(|error| Error::msg(format!("cannot read the PostgreSQL URL `{shown}`: {error}")))?;
+        let cannot_connect =
+            |error: sqlx::Error| Error::msg(format!("cannot open the PostgreSQL store at {shown}: {error}"));
+        let mut connection = PgConnection::connect_with(&options).await.map_err(cannot_connect)?;
+        schema::migrate(&mut connection).await.map_err(|error| {
+            Error::msg(format!("cannot bring the PostgreSQL store at {shown} to this binary's schema: {error:#}"))
+        })?;
+        connection.close().await.map_err(cannot_connect)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(match role {
+                Role::Server { .. } => SERVER_CONNECTIONS,
+                Role::Command => COMMAND_CONNECTIONS,
+            })
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            // A connection PostgreSQL closed fails its next statement and is dropped; pinging
+            // before every use would cost a round trip on every write.
+            .test_before_acquire(false)
+            .connect_lazy_with(options);
+        let announcements = match role {
+            Role::Server { .. } => Some(Announcements::listen(pool.clone())),
+            Role::Command => None,
+        };
+        Ok(PostgresStore { pool, announcements })
+    }
+
+    /// Runs `work` in a transaction of its own, committed when it succeeds.
+    async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, sqlx::Result<T>> + Send,
+    {
+        let mut transaction = self.pool.begin().await.map_err(failed)?;
+        let value = work(&mut transaction).await.map_err(failed)?;
+        transaction.commit().await.map_err(failed)?;
+        Ok(value)
+    }
+
+    /// Runs `work` on a pooled connection, outside a transaction.
+    async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, sqlx::Result<T>> + Send,
+    {
+        let mut connection = self.pool.acquire().await.map_err(failed)?;
+        work(&mut connection).await.map_err(failed)
+    }
+}
+
+fn failed(error: sqlx::Error) -> Error {
+    Error::msg(format!("the PostgreSQL store: {error}"))
+}
+
+/// The URL as it may be shown in a message or a log.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("…"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    async fn activate_instance(&self, name: &str, config: &str) -> Result<InstanceRecord> {
+        let (name, config) = (name.to_owned(), config.to_owned());
+        self.write(move |connection| Box::pin(async move { instances::activate(connection, &name, &config).await }))
+            .await
+    }
+
+    async fn restore_instance(&self, name: &str, previous: Option<InstanceRecord>) -> Result<InstanceRecord> {
+        let name = name.to_owned();
+        self.write(move |connection| {
+            Box::pin(async move { instances::restore(connection, &name, previous.as_ref()).await })
+        })
+        .await
+    }
+
+    async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
+        let name = name.to_owned();
+        self.write(move |connection| {
+            Box::pin(async move {
+                tokens::forget(connection, &name).await?;
+                instances::deactivate(connection, &name).await
+            })
+        })
+        .await
+    }
+
+    async fn replace_configs(&self, changes: Vec<(String, i64, String)>) -> Result<usize> {
+        self.write(move |connection| Box::pin(async move { instances::replace_configs(connection, &changes).await }))
+            .await
+    }
+
+    async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()> {
+        let name = name.to_owned();
+        self.write(move |connection| {
+            Box::pin(async move { instances::record_registration(connection, &name, registration.as_deref()).await })
+        })
+        .await
+    }
+
+    async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
+        let name = name.to_owned();
+        self.read(move |connection| Box::pin(async move { instances::get(connection, &name).await })).await
+    }
+
+    async fn instances(&self) -> Result<Vec<InstanceRecord>> {
+        self.read(|connection| Box::pin(instances::all(connection))).await
+    }
+
+    async fn token(&self, instance: &str, connection: &str) -> Result<Option<String>> {
+        let (instance, key) = (instance.to_owned(), connection.to_owned());
+        self.read(move |connection| Box::pin(async move { tokens::read(connection, &instance, &key).await })).await
+    }
+
+    async fn save_token(&self, token: StoredToken) -> Result<()> {
+        self.write(move |connection| Box::pin(async move { tokens::write(connection, &token, now()).await })).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<StoredToken>> {
+        self.read(|connection| Box::pin(tokens::all(connection))).await
+    }
+
+    async fn replace_tokens(&self, changes: Vec<(StoredToken, String)>) -> Result<usize> {
+        self.write(move |connection| Box::pin(async move { tokens::replace(connection, &changes, now()).await })).await
+    }
+
+    async fn enqueue(&self, entry: Entry, _when_full: WhenFull) -> Result<Enqueued> {
+        // There is no queue of writes to be full: a request waits for a connection, at most
+        // ACQUIRE_TIMEOUT, and is answered 503 after.
+        let headers = codec::encode_headers(entry.request.headers());
+        self.write(move |connection| Box::pin(async move { inbox::enqueue(connection, &entry, &headers, now()).await }))
+            .await
+    }
+
+    async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>> {
+        self.write(move |connection| {
+            Box::pin(async move { inbox::claim(connection, &flows, total, lease, now()).await })
+        })
+        .await
+    }
+
+    async fn completed_steps(&self, run: RunId) -> Result<Vec<CompletedStep>> {
+        self.read(move |connection| Box::pin(steps::completed(connection, run))).await
+    }
+
+    async fn record_step(&self, run: RunId, step: CompletedStep) -> Result<()> {
+        self.write(move |connection| Box::pin(async move { steps::record(connection, run, &step).await })).await
+    }
+
+    async fn finish(&self, attempt: FinishedAttempt) -> Result<Finished> {
+        let finished_at = now();
+        let line = codec::history_line(&attempt, finished_at);
+        self.write(move |connection| {
+            Box::pin(async move { inbox::finish(connection, &attempt, &line, finished_at).await })
+        })
+        .await
+    }
+
+    async fn state(&self, flow: &str, instance: &str) -> Result<Option<StoredState>> {
+        let (flow, instance) = (flow.to_owned(), instance.to_owned());
+        self.read(move |connection| Box::pin(async move { state::read(connection, &flow, &instance).await })).await
+    }
+
+    async fn files_done(&self, flow: &str, instance: &str, files: Vec<FileVersion>) -> Result<Vec<FileVersion>> {
+        let (flow, instance) = (flow.to_owned(), instance.to_owned());
+        self.read(move |connection| Box::pin(async move { files::done(connection, &flow, &instance, &files).await }))
+            .await
+    }
+
+    async fn record_file(&self, done: FileDone) -> Result<()> {
+        self.write(move |connection| Box::pin(async move { files::record(connection, &done).await })).await
+    }
+
+    async fn mark_echo(&self, mark: EchoMark) -> Result<()> {
+        self.write(move |connection| Box::pin(async move { echoes::mark(connection, &mark).await })).await
+    }
+
+    async fn is_echo(&self, mark: EchoMark) -> Result<bool> {
+        self.write(move |connection| Box::pin(async move { echoes::is_echo(connection, &mark, now()).await })).await
+    }
+
+    async fn make_due(&self, run: RunId) -> Result<bool> {
+        self.write(move |connection| Box::pin(inbox::make_due(connection, run, now()))).await
+    }
+
+    async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()> {
+        self.write(move |connection| Box::pin(async move { inbox::heartbeat(connection, &runs, lease, now()).await }))
+            .await
+    }
+
+    async fn release(&self, runs: Vec<RunId>) -> Result<()> {
+        self.write(move |connection| Box::pin(async move { inbox::release(connection, &runs, now()).await })).await
+    }
+
+    async fn maintain(&self) -> Result<()> {
+        self.write(|connection| Box::pin(inbox::maintain(connection, now()))).await
+    }
+
+    async fn move_delivery_ids(&self, moves: Vec<(&'static str, &'static str)>) -> Result<()> {
+        self.write(move |connection| Box::pin(async move { inbox::move_delivery_ids(connection, &moves).await })).await
+    }
+
+    async fn prune(&self, pruning: Arc<Pruning>, after: RunId, limit: usize, remove: bool) -> Result<Pruned> {
+        self.write(move |connection| {
+            Box::pin(async move { prune::pass(connection, &pruning, after, limit, now(), remove).await })
+        })
+        .await
+    }
+
+    async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>> {
+        self.read(move |connection| Box::pin(async move { history::replayable(connection, &selection).await })).await
+    }
+
+    async fn stored_run(&self, id: RunId) -> Result<Option<StoredRun>> {
+        self.read(move |connection| Box::pin(history::stored_run(connection, id))).await
+    }
+
+    async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>> {
+        let filter = filter.clone();
+        self.read(move |connection| Box::pin(async move { history::list(connection, &filter).await })).await
+    }
+
+    async fn run(&self, id: RunId) -> Result<Option<RunDetail>> {
+        self.read(move |connection| Box::pin(history::detail(connection, id))).await
+    }
+
+    async fn last_tick(&self, flow: &str) -> Result<Option<i64>> {
+        let flow = flow.to_owned();
+        self.read(move |connection| Box::pin(async move { schedules::last_tick(connection, &flow).await })).await
+    }
+
+    async fn record_tick(&self, flow: &str, tick: i64) -> Result<()> {
+        let flow = flow.to_owned();
+        self.write(move |connection| Box::pin(async move { schedules::record_tick(connection, &flow, tick).await }))
+            .await
+    }
+
+    async fn paused(&self) -> Result<Vec<Paused>> {
+        self.read(|connection| Box::pin(schedules::paused(connection))).await
+    }
+
+    async fn set_paused(&self, paused: Paused, pause: bool) -> Result<bool> {
+        self.write(move |connection| Box::pin(async move { schedules::set_paused(connection, &paused, pause).await }))
+            .await
+    }
+
+    async fn record_public_url(&self, url: &str) -> Result<()> {
+        let url = url.to_owned();
+        self.write(move |connection| Box::pin(async move { instances::record_public_url(connection, &url).await }))
+            .await
+    }
+
+    async fn public_url(&self) -> Result<Option<String>> {
+        self.read(|connection| Box::pin(instances::public_url(connection))).await
+    }
+
+    async fn runs_announced(&self) {
+        match &self.announcements {
+            Some(announcements) => announcements.next().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    async fn close(&self) {
+        // Every write was committed when its call returned. The connections stay for the
+        // tasks that outlive the server (the instance cache), and end with the process.
+    }
+}
