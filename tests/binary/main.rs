@@ -29,6 +29,8 @@ mod rate;
 mod recovery;
 mod retention;
 mod retries;
+#[cfg(feature = "postgres")]
+mod scale_out;
 mod schedule;
 mod secrets;
 mod shutdown;

@@ -15,11 +15,19 @@ pub const PATIENCE: Duration = Duration::from_secs(20);
 pub struct Binary {
     path: PathBuf,
     dir: TempDir,
+    /// A store other processes share, used instead of the SQLite file in `dir`.
+    shared_store: Option<SharedStore>,
+}
+
+/// A store several processes use at once (PostgreSQL), and the key file they must all share.
+struct SharedStore {
+    url: String,
+    key_file: PathBuf,
 }
 
 impl Binary {
     pub fn example(name: &str) -> Binary {
-        Binary { path: example_path(name), dir: TempDir::new().expect("a temporary directory") }
+        Binary { path: example_path(name), dir: TempDir::new().expect("a temporary directory"), shared_store: None }
     }
 
     pub fn dir(&self) -> &Path {
@@ -29,12 +37,12 @@ impl Binary {
     /// The binary with this test's store, and quiet logs.
     pub fn command(&self) -> Command {
         let mut command = Command::new(&self.path);
-        command
-            .current_dir(self.dir.path())
-            .env("AQUEDUCT_STORE", format!("sqlite:{}", self.dir.path().join("store.db").display()))
-            .env("AQUEDUCT_LOG", "warn")
-            .env_remove("AQUEDUCT_LISTEN")
-            .env_remove("AQUEDUCT_PUBLIC_URL");
+        command.current_dir(self.dir.path());
+        match &self.shared_store {
+            Some(shared) => command.env("AQUEDUCT_STORE", &shared.url).env("AQUEDUCT_KEY_FILE", &shared.key_file),
+            None => command.env("AQUEDUCT_STORE", format!("sqlite:{}", self.dir.path().join("store.db").display())),
+        };
+        command.env("AQUEDUCT_LOG", "warn").env_remove("AQUEDUCT_LISTEN").env_remove("AQUEDUCT_PUBLIC_URL");
         command
     }
 
@@ -94,7 +102,7 @@ impl Binary {
 
     /// As [`Binary::serve`], logging at `level` (an `AQUEDUCT_LOG` filter).
     pub fn serve_logging(&self, args: &[&str], level: &str) -> Server {
-        self.start_server(self.command(), args, level)
+        self.start_server(self.command(), args, level, "server.log")
     }
 
     /// As [`Binary::serve_logging`], with the server's soft limit on open files lowered to
@@ -105,16 +113,17 @@ impl Binary {
         let mut command = self.command();
         // SAFETY: between fork and exec, setrlimit is one system call and allocates nothing.
         unsafe { command.pre_exec(move || rlimit::setrlimit(rlimit::Resource::NOFILE, soft, hard)) };
-        self.start_server(command, args, level)
+        self.start_server(command, args, level, "server.log")
     }
 
-    fn start_server(&self, mut command: Command, args: &[&str], level: &str) -> Server {
+    fn start_server(&self, mut command: Command, args: &[&str], level: &str, log: &str) -> Server {
+        let log = self.dir.path().join(log);
         let mut child = command
             .args(args)
             .env("AQUEDUCT_LOG", level)
             .env("AQUEDUCT_LISTEN", "127.0.0.1:0")
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(self.dir.path().join("server.log")).expect("a log file"))
+            .stderr(std::fs::File::create(&log).expect("a log file"))
             .spawn()
             .expect("starting the server");
         let stdout = child.stdout.take().expect("piped stdout");
@@ -125,11 +134,34 @@ impl Binary {
                 collected.lock().unwrap().push(line);
             }
         });
-        let mut server = Server { child, url: String::new(), lines, log: self.dir.path().join("server.log") };
+        let mut server = Server { child, url: String::new(), lines, log };
         let banner = server.wait_for_line("serving on http://", PATIENCE);
         let address = banner.split("serving on ").nth(1).unwrap().split_whitespace().next().unwrap();
         server.url = address.to_owned();
         server
+    }
+}
+
+// What the tests of servers sharing one store use (`scale_out.rs`, built with `postgres`).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+impl Binary {
+    /// The same binary on the store at `url` (`postgres://…`), which other processes share,
+    /// rather than on an SQLite file of its own; every process of a store needs the same
+    /// `key_file`. [`Binary::database`] does not open such a store.
+    pub fn on_shared_store(self, url: &str, key_file: &Path) -> Binary {
+        let shared_store = SharedStore { url: url.to_owned(), key_file: key_file.to_owned() };
+        Binary { shared_store: Some(shared_store), ..self }
+    }
+
+    /// As [`Binary::serve`], as server number `node` of several on a shared store, each logging
+    /// at `info` (lease takeovers are logged there) to a file of its own (`server-NODE.log`).
+    pub fn serve_node(&self, node: usize, args: &[&str]) -> Server {
+        self.start_server(self.command(), args, "info", &format!("server-{node}.log"))
+    }
+
+    /// `count` servers started with [`Binary::serve_node`], numbered from 1.
+    pub fn serve_nodes(&self, count: usize, args: &[&str]) -> Vec<Server> {
+        (1..=count).map(|node| self.serve_node(node, args)).collect()
     }
 }
 
@@ -211,6 +243,25 @@ impl Server {
     }
 }
 
+// What the tests of servers sharing one store use, of each server.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+impl Server {
+    /// The server process's id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process is still running (it has not exited, crashed or been killed).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Everything the server logged so far (standard error).
+    pub fn logged(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
 /// POSTs `body` and returns the status and the JSON answer (`null` if there is none).
 pub async fn post(client: &reqwest::Client, url: &str, body: impl Into<reqwest::Body>) -> (u16, Value) {
     let response = client.post(url).body(body).send().await.expect("sending a request");
@@ -254,6 +305,7 @@ fn example_path(name: &str) -> PathBuf {
             ("mqtt", cfg!(feature = "mqtt")),
             ("s3", cfg!(feature = "s3")),
             ("sftp", cfg!(feature = "sftp")),
+            ("postgres", cfg!(feature = "postgres")),
             ("full", cfg!(feature = "full")),
         ]
         .iter()

@@ -76,7 +76,7 @@ impl<C: Config> Engine<C> {
             first = (first + 1) % queued_flows.len().max(1);
             // Runs of a flow holding its share of the workers wait, and so do those of an
             // instance holding its share of the flow's.
-            let claims = queued_flows[first..]
+            let claims: Vec<FlowClaim> = queued_flows[first..]
                 .iter()
                 .chain(&queued_flows[..first])
                 .map(|flow| FlowClaim {
@@ -87,6 +87,7 @@ impl<C: Config> Engine<C> {
                     passing_over: workers.full_instances(flow.name),
                 })
                 .collect();
+            let asked = free.min(claims.iter().map(|claim| claim.limit).sum());
             let claimed = match self.store.claim(claims, free, LEASE).await {
                 Ok(claimed) => claimed,
                 Err(error) => {
@@ -96,8 +97,9 @@ impl<C: Config> Engine<C> {
                     continue;
                 }
             };
-            if claimed.len() >= free {
-                // The batch was full: there may be more.
+            if claimed.len() >= asked {
+                // The batch was as full as asked (each flow's room may be less than the free
+                // slots): there may be more, due now.
                 workers.queued();
             }
             let mut unstarted = Vec::new();

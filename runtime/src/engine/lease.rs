@@ -33,6 +33,10 @@ impl<C: Config> Engine<C> {
     pub(super) async fn maintenance_loop(self: Arc<Self>) {
         loop {
             tokio::time::sleep(HEARTBEAT).await;
+            // Until the drain is over: runs still executing while it waits keep their leases.
+            if self.workers.is_stopping() && self.workers.in_flight().is_empty() {
+                return;
+            }
             let running = self.workers.in_flight();
             if !running.is_empty()
                 && let Err(error) = self.store.heartbeat(running, LEASE).await

@@ -114,6 +114,8 @@ pub struct Server<C: Config> {
     http: JoinHandle<()>,
     /// The source supervisors.
     sources: Vec<JoinHandle<()>>,
+    /// Reads the instances again every second, until the server stops.
+    refresher: JoinHandle<()>,
     drain_timeout: Duration,
 }
 
@@ -180,7 +182,7 @@ impl<C: Config> Server<C> {
             }
             Front::InProcess => Vec::new(),
         };
-        tokio::spawn(instances.clone().keep_fresh());
+        let refresher = tokio::spawn(instances.clone().keep_fresh());
 
         let endpoints = Endpoints {
             engine: engine.clone(),
@@ -201,8 +203,17 @@ impl<C: Config> Server<C> {
             }
             None => (tokio::spawn(async move { drop(stopped.await) }), Some(router)),
         };
-        let server =
-            Server { engine, instances, store, address, stop, http, sources, drain_timeout: options.drain_timeout };
+        let server = Server {
+            engine,
+            instances,
+            store,
+            address,
+            stop,
+            http,
+            sources,
+            refresher,
+            drain_timeout: options.drain_timeout,
+        };
         Ok((server, router))
     }
 
@@ -255,6 +266,7 @@ impl<C: Config> Server<C> {
         if tokio::time::timeout_at(deadline, self.http).await.is_err() {
             tracing::warn!("connections still open at the drain timeout are closed");
         }
+        self.refresher.abort();
         self.store.close().await;
         tracing::info!("stopped");
     }

@@ -3,7 +3,6 @@
 use crate::model::{Cause, Dedupe, Request, RunId};
 use crate::store::{Enqueued, Entry, FlowClaim, Role, Start, Store, WhenFull};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub(crate) struct TestStore {
@@ -21,7 +20,9 @@ enum Cleanup {
     },
 }
 
+#[cfg(feature = "postgres")]
 fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
     format!("{prefix}_{}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000_000)

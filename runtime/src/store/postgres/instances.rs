@@ -44,6 +44,9 @@ pub(super) async fn restore(
         Some(previous) => (Some(previous.config.as_str()), previous.active, previous.registration.as_deref()),
         None => (None, false, None),
     };
+    if !active {
+        hold_off_admissions(&mut *connection, name).await?;
+    }
     let row = sqlx::query(AssertSqlSafe(format!(
         "UPDATE instances SET config = coalesce($2, config), active = $3, registration = $5,
                               version = version + 1, updated_at = $4
@@ -59,7 +62,18 @@ pub(super) async fn restore(
     record(&row)
 }
 
+/// Waits for the admissions of `name` under way and holds off new ones until the transaction
+/// ends (see `aqueduct_admit` in `schema.rs`).
+async fn hold_off_admissions(connection: &mut PgConnection, name: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('aqueduct instance ' || $1))")
+        .bind(name)
+        .execute(connection)
+        .await
+        .map(drop)
+}
+
 pub(super) async fn deactivate(connection: &mut PgConnection, name: &str) -> sqlx::Result<Option<InstanceRecord>> {
+    hold_off_admissions(&mut *connection, name).await?;
     sqlx::query(AssertSqlSafe(format!(
         "UPDATE instances SET active = FALSE, registration = NULL, version = version + 1, updated_at = $2
          WHERE name = $1 RETURNING {COLUMNS}"

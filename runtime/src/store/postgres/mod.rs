@@ -4,6 +4,7 @@
 //! the runs of a server that stopped renewing its leases.
 
 mod announcements;
+mod batches;
 mod echoes;
 mod files;
 mod history;
@@ -20,25 +21,39 @@ use super::codec::{self, now};
 use crate::model::{EchoMark, Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
     ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused,
-    Pruned, Pruning, Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
+    Pruned, Pruning, Replayable, Role, RunFilter, Start, Store, StoredRun, StoredState, StoredToken, WhenFull,
 };
-use announcements::Announcements;
+use announcements::{Announcements, Announcer};
+use batches::Batches;
 use futures::future::BoxFuture;
+use inbox::{Admission, Outcomes};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// Connections a server keeps: its workers and its ingest share them.
-const SERVER_CONNECTIONS: u32 = 16;
+const SERVER_CONNECTIONS: u32 = 8;
 const COMMAND_CONNECTIONS: u32 = 2;
+/// Connections for claims, beside those: a claim loop claims one batch at a time.
+const CLAIM_CONNECTIONS: u32 = 2;
 /// How long a request waits for a connection before it is answered 503: while PostgreSQL is
 /// down, senders hear so in seconds rather than hang.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 pub(crate) struct PostgresStore {
     pool: PgPool,
+    /// Connections whose commits do not wait for the disk, for claims: a claim lost in a
+    /// crash leaves its run queued, to be claimed again, and anything a run records after its
+    /// claim commits after it, so the claim is durable by then.
+    claims: PgPool,
+    /// What other processes announce (a server's).
     announcements: Option<Announcements>,
+    /// What this process queues, announced.
+    announcer: Announcer,
+    admissions: Batches<Admission, Enqueued>,
+    /// Attempts' outcomes that changed no state.
+    outcomes: Batches<Outcomes, Finished>,
 }
 
 impl PostgresStore {
@@ -62,16 +77,25 @@ impl PostgresStore {
             // A connection PostgreSQL closed fails its next statement and is dropped; pinging
             // before every use would cost a round trip on every write.
             .test_before_acquire(false)
-            .connect_lazy_with(options);
+            .connect_lazy_with(options.clone());
+        let claims = PgPoolOptions::new()
+            .max_connections(CLAIM_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .test_before_acquire(false)
+            .connect_lazy_with(options.options([("synchronous_commit", "off")]));
         let announcements = match role {
             Role::Server { .. } => Some(Announcements::listen(pool.clone())),
             Role::Command => None,
         };
-        Ok(PostgresStore { pool, announcements })
+        let announcer = Announcer::start(pool.clone());
+        let admissions = Batches::start(pool.clone(), inbox::admit);
+        let outcomes = Batches::start(pool.clone(), inbox::finish);
+        Ok(PostgresStore { pool, claims, announcements, announcer, admissions, outcomes })
     }
 
-    /// Runs `work` in a transaction of its own, committed when it succeeds.
-    async fn write<T, F>(&self, work: F) -> Result<T>
+    /// Runs `work` in a transaction of its own, committed when it succeeds: for writes of more
+    /// than one statement.
+    async fn transaction<T, F>(&self, work: F) -> Result<T>
     where
         T: Send,
         F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, sqlx::Result<T>> + Send,
@@ -82,8 +106,9 @@ impl PostgresStore {
         Ok(value)
     }
 
-    /// Runs `work` on a pooled connection, outside a transaction.
-    async fn read<T, F>(&self, work: F) -> Result<T>
+    /// Runs `work` on a pooled connection, each statement committed on its own: for reads, and
+    /// for writes of one statement (a round trip each, where a transaction would take three).
+    async fn connection<T, F>(&self, work: F) -> Result<T>
     where
         T: Send,
         F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, sqlx::Result<T>> + Send,
@@ -93,7 +118,7 @@ impl PostgresStore {
     }
 }
 
-fn failed(error: sqlx::Error) -> Error {
+fn failed(error: impl std::fmt::Display) -> Error {
     Error::msg(format!("the PostgreSQL store: {error}"))
 }
 
@@ -112,13 +137,15 @@ fn without_password(url: &str) -> String {
 impl Store for PostgresStore {
     async fn activate_instance(&self, name: &str, config: &str) -> Result<InstanceRecord> {
         let (name, config) = (name.to_owned(), config.to_owned());
-        self.write(move |connection| Box::pin(async move { instances::activate(connection, &name, &config).await }))
-            .await
+        self.connection(move |connection| {
+            Box::pin(async move { instances::activate(connection, &name, &config).await })
+        })
+        .await
     }
 
     async fn restore_instance(&self, name: &str, previous: Option<InstanceRecord>) -> Result<InstanceRecord> {
         let name = name.to_owned();
-        self.write(move |connection| {
+        self.transaction(move |connection| {
             Box::pin(async move { instances::restore(connection, &name, previous.as_ref()).await })
         })
         .await
@@ -126,7 +153,7 @@ impl Store for PostgresStore {
 
     async fn deactivate_instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
         let name = name.to_owned();
-        self.write(move |connection| {
+        self.transaction(move |connection| {
             Box::pin(async move {
                 tokens::forget(connection, &name).await?;
                 instances::deactivate(connection, &name).await
@@ -136,13 +163,15 @@ impl Store for PostgresStore {
     }
 
     async fn replace_configs(&self, changes: Vec<(String, i64, String)>) -> Result<usize> {
-        self.write(move |connection| Box::pin(async move { instances::replace_configs(connection, &changes).await }))
-            .await
+        self.transaction(move |connection| {
+            Box::pin(async move { instances::replace_configs(connection, &changes).await })
+        })
+        .await
     }
 
     async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()> {
         let name = name.to_owned();
-        self.write(move |connection| {
+        self.connection(move |connection| {
             Box::pin(async move { instances::record_registration(connection, &name, registration.as_deref()).await })
         })
         .await
@@ -150,158 +179,177 @@ impl Store for PostgresStore {
 
     async fn instance(&self, name: &str) -> Result<Option<InstanceRecord>> {
         let name = name.to_owned();
-        self.read(move |connection| Box::pin(async move { instances::get(connection, &name).await })).await
+        self.connection(move |connection| Box::pin(async move { instances::get(connection, &name).await })).await
     }
 
     async fn instances(&self) -> Result<Vec<InstanceRecord>> {
-        self.read(|connection| Box::pin(instances::all(connection))).await
+        self.connection(|connection| Box::pin(instances::all(connection))).await
     }
 
     async fn token(&self, instance: &str, connection: &str) -> Result<Option<String>> {
         let (instance, key) = (instance.to_owned(), connection.to_owned());
-        self.read(move |connection| Box::pin(async move { tokens::read(connection, &instance, &key).await })).await
-    }
-
-    async fn save_token(&self, token: StoredToken) -> Result<()> {
-        self.write(move |connection| Box::pin(async move { tokens::write(connection, &token, now()).await })).await
-    }
-
-    async fn tokens(&self) -> Result<Vec<StoredToken>> {
-        self.read(|connection| Box::pin(tokens::all(connection))).await
-    }
-
-    async fn replace_tokens(&self, changes: Vec<(StoredToken, String)>) -> Result<usize> {
-        self.write(move |connection| Box::pin(async move { tokens::replace(connection, &changes, now()).await })).await
-    }
-
-    async fn enqueue(&self, entry: Entry, _when_full: WhenFull) -> Result<Enqueued> {
-        // There is no queue of writes to be full: a request waits for a connection, at most
-        // ACQUIRE_TIMEOUT, and is answered 503 after.
-        let headers = codec::encode_headers(entry.request.headers());
-        self.write(move |connection| Box::pin(async move { inbox::enqueue(connection, &entry, &headers, now()).await }))
+        self.connection(move |connection| Box::pin(async move { tokens::read(connection, &instance, &key).await }))
             .await
     }
 
+    async fn save_token(&self, token: StoredToken) -> Result<()> {
+        self.connection(move |connection| Box::pin(async move { tokens::write(connection, &token, now()).await })).await
+    }
+
+    async fn tokens(&self) -> Result<Vec<StoredToken>> {
+        self.connection(|connection| Box::pin(tokens::all(connection))).await
+    }
+
+    async fn replace_tokens(&self, changes: Vec<(StoredToken, String)>) -> Result<usize> {
+        self.transaction(move |connection| Box::pin(async move { tokens::replace(connection, &changes, now()).await }))
+            .await
+    }
+
+    async fn enqueue(&self, entry: Entry, _when_full: WhenFull) -> Result<Enqueued> {
+        // There is no queue of writes to be full: a request waits for its batch's connection,
+        // at most ACQUIRE_TIMEOUT, and is answered 503 after.
+        let headers = codec::encode_headers(entry.request.headers());
+        let queued = matches!(entry.start, Start::Queued);
+        let enqueued = self.admissions.write(Admission { entry, headers, now: now() }).await.map_err(failed)?;
+        if queued && matches!(enqueued, Enqueued::Created(_)) {
+            self.announcer.queued();
+        }
+        Ok(enqueued)
+    }
+
     async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>> {
-        self.write(move |connection| {
-            Box::pin(async move { inbox::claim(connection, &flows, total, lease, now()).await })
-        })
-        .await
+        let mut connection = self.claims.acquire().await.map_err(failed)?;
+        inbox::claim(&mut connection, &flows, total, lease, now()).await.map_err(failed)
     }
 
     async fn completed_steps(&self, run: RunId) -> Result<Vec<CompletedStep>> {
-        self.read(move |connection| Box::pin(steps::completed(connection, run))).await
+        self.connection(move |connection| Box::pin(steps::completed(connection, run))).await
     }
 
     async fn record_step(&self, run: RunId, step: CompletedStep) -> Result<()> {
-        self.write(move |connection| Box::pin(async move { steps::record(connection, run, &step).await })).await
+        self.connection(move |connection| Box::pin(async move { steps::record(connection, run, &step).await })).await
     }
 
     async fn finish(&self, attempt: FinishedAttempt) -> Result<Finished> {
         let finished_at = now();
-        let line = codec::history_line(&attempt, finished_at);
-        self.write(move |connection| {
-            Box::pin(async move { inbox::finish(connection, &attempt, &line, finished_at).await })
+        let outcomes = Outcomes::of(&attempt, codec::history_line(&attempt, finished_at), finished_at);
+        if attempt.state.is_empty() {
+            return self.outcomes.write(outcomes).await.map_err(failed);
+        }
+        self.transaction(move |connection| {
+            Box::pin(async move { inbox::finish_with_state(connection, &attempt, &outcomes, finished_at).await })
         })
         .await
     }
 
     async fn state(&self, flow: &str, instance: &str) -> Result<Option<StoredState>> {
         let (flow, instance) = (flow.to_owned(), instance.to_owned());
-        self.read(move |connection| Box::pin(async move { state::read(connection, &flow, &instance).await })).await
+        self.connection(move |connection| Box::pin(async move { state::read(connection, &flow, &instance).await }))
+            .await
     }
 
     async fn files_done(&self, flow: &str, instance: &str, files: Vec<FileVersion>) -> Result<Vec<FileVersion>> {
         let (flow, instance) = (flow.to_owned(), instance.to_owned());
-        self.read(move |connection| Box::pin(async move { files::done(connection, &flow, &instance, &files).await }))
-            .await
+        self.connection(move |connection| {
+            Box::pin(async move { files::done(connection, &flow, &instance, &files).await })
+        })
+        .await
     }
 
     async fn record_file(&self, done: FileDone) -> Result<()> {
-        self.write(move |connection| Box::pin(async move { files::record(connection, &done).await })).await
+        self.transaction(move |connection| Box::pin(async move { files::record(connection, &done).await })).await
     }
 
     async fn mark_echo(&self, mark: EchoMark) -> Result<()> {
-        self.write(move |connection| Box::pin(async move { echoes::mark(connection, &mark).await })).await
+        self.connection(move |connection| Box::pin(async move { echoes::mark(connection, &mark).await })).await
     }
 
     async fn is_echo(&self, mark: EchoMark) -> Result<bool> {
-        self.write(move |connection| Box::pin(async move { echoes::is_echo(connection, &mark, now()).await })).await
-    }
-
-    async fn make_due(&self, run: RunId) -> Result<bool> {
-        self.write(move |connection| Box::pin(inbox::make_due(connection, run, now()))).await
-    }
-
-    async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()> {
-        self.write(move |connection| Box::pin(async move { inbox::heartbeat(connection, &runs, lease, now()).await }))
+        self.transaction(move |connection| Box::pin(async move { echoes::is_echo(connection, &mark, now()).await }))
             .await
     }
 
+    async fn make_due(&self, run: RunId) -> Result<bool> {
+        self.connection(move |connection| Box::pin(inbox::make_due(connection, run, now()))).await
+    }
+
+    async fn heartbeat(&self, runs: Vec<RunId>, lease: Duration) -> Result<()> {
+        self.connection(move |connection| {
+            Box::pin(async move { inbox::heartbeat(connection, &runs, lease, now()).await })
+        })
+        .await
+    }
+
     async fn release(&self, runs: Vec<RunId>) -> Result<()> {
-        self.write(move |connection| Box::pin(async move { inbox::release(connection, &runs, now()).await })).await
+        self.connection(move |connection| Box::pin(async move { inbox::release(connection, &runs, now()).await })).await
     }
 
     async fn maintain(&self) -> Result<()> {
-        self.write(|connection| Box::pin(inbox::maintain(connection, now()))).await
+        self.transaction(|connection| Box::pin(inbox::maintain(connection, now()))).await
     }
 
     async fn move_delivery_ids(&self, moves: Vec<(&'static str, &'static str)>) -> Result<()> {
-        self.write(move |connection| Box::pin(async move { inbox::move_delivery_ids(connection, &moves).await })).await
+        self.transaction(move |connection| Box::pin(async move { inbox::move_delivery_ids(connection, &moves).await }))
+            .await
     }
 
     async fn prune(&self, pruning: Arc<Pruning>, after: RunId, limit: usize, remove: bool) -> Result<Pruned> {
-        self.write(move |connection| {
+        self.transaction(move |connection| {
             Box::pin(async move { prune::pass(connection, &pruning, after, limit, now(), remove).await })
         })
         .await
     }
 
     async fn replayable(&self, selection: Replayable) -> Result<Vec<RunId>> {
-        self.read(move |connection| Box::pin(async move { history::replayable(connection, &selection).await })).await
+        self.connection(move |connection| Box::pin(async move { history::replayable(connection, &selection).await }))
+            .await
     }
 
     async fn stored_run(&self, id: RunId) -> Result<Option<StoredRun>> {
-        self.read(move |connection| Box::pin(history::stored_run(connection, id))).await
+        self.connection(move |connection| Box::pin(history::stored_run(connection, id))).await
     }
 
     async fn runs(&self, filter: &RunFilter) -> Result<Vec<RunSummary>> {
         let filter = filter.clone();
-        self.read(move |connection| Box::pin(async move { history::list(connection, &filter).await })).await
+        self.connection(move |connection| Box::pin(async move { history::list(connection, &filter).await })).await
     }
 
     async fn run(&self, id: RunId) -> Result<Option<RunDetail>> {
-        self.read(move |connection| Box::pin(history::detail(connection, id))).await
+        self.connection(move |connection| Box::pin(history::detail(connection, id))).await
     }
 
     async fn last_tick(&self, flow: &str) -> Result<Option<i64>> {
         let flow = flow.to_owned();
-        self.read(move |connection| Box::pin(async move { schedules::last_tick(connection, &flow).await })).await
+        self.connection(move |connection| Box::pin(async move { schedules::last_tick(connection, &flow).await })).await
     }
 
     async fn record_tick(&self, flow: &str, tick: i64) -> Result<()> {
         let flow = flow.to_owned();
-        self.write(move |connection| Box::pin(async move { schedules::record_tick(connection, &flow, tick).await }))
-            .await
+        self.connection(move |connection| {
+            Box::pin(async move { schedules::record_tick(connection, &flow, tick).await })
+        })
+        .await
     }
 
     async fn paused(&self) -> Result<Vec<Paused>> {
-        self.read(|connection| Box::pin(schedules::paused(connection))).await
+        self.connection(|connection| Box::pin(schedules::paused(connection))).await
     }
 
     async fn set_paused(&self, paused: Paused, pause: bool) -> Result<bool> {
-        self.write(move |connection| Box::pin(async move { schedules::set_paused(connection, &paused, pause).await }))
-            .await
+        self.connection(move |connection| {
+            Box::pin(async move { schedules::set_paused(connection, &paused, pause).await })
+        })
+        .await
     }
 
     async fn record_public_url(&self, url: &str) -> Result<()> {
         let url = url.to_owned();
-        self.write(move |connection| Box::pin(async move { instances::record_public_url(connection, &url).await }))
+        self.connection(move |connection| Box::pin(async move { instances::record_public_url(connection, &url).await }))
             .await
     }
 
     async fn public_url(&self) -> Result<Option<String>> {
-        self.read(|connection| Box::pin(instances::public_url(connection))).await
+        self.connection(|connection| Box::pin(instances::public_url(connection))).await
     }
 
     async fn runs_announced(&self) {
@@ -312,7 +360,12 @@ impl Store for PostgresStore {
     }
 
     async fn close(&self) {
-        // Every write was committed when its call returned. The connections stay for the
-        // tasks that outlive the server (the instance cache), and end with the process.
+        // Every write was committed when its call returned; what is left is to end the
+        // connections, so that a server stopped in a process that goes on leaves none open.
+        if let Some(announcements) = &self.announcements {
+            announcements.stop();
+        }
+        self.pool.close().await;
+        self.claims.close().await;
     }
 }

@@ -127,6 +127,87 @@ const MIGRATIONS: &[&str] = &[r#"
         expires_at BIGINT NOT NULL,
         PRIMARY KEY (instance, system, record)
     );
+
+    -- Admission in one round trip: every check of `inbox.rs::enqueue`, then the writes, in the
+    -- statement's own transaction. A delivery id is taken with the run's id before the run is
+    -- written: another server taking the same id at once waits for this commit, then finds
+    -- it taken. A deactivation waits for the admissions under way, so no run is stored for an
+    -- instance that was deactivated a moment before.
+    CREATE FUNCTION aqueduct_admit(
+        p_flow TEXT, p_instance TEXT, p_cause TEXT, p_status TEXT, p_attempts INTEGER, p_now BIGINT,
+        p_lease_until BIGINT, p_finished_at BIGINT, p_error TEXT, p_ordered BOOLEAN,
+        p_scope TEXT, p_key TEXT, p_expires_at BIGINT,
+        p_replay_of BIGINT, p_replay_again BOOLEAN, p_replay_fresh BOOLEAN, p_skip_if_unfinished BOOLEAN,
+        p_with_payload BOOLEAN, p_method TEXT, p_query TEXT, p_headers BYTEA, p_body BYTEA
+    ) RETURNS TABLE (admitted TEXT, admitted_run BIGINT) LANGUAGE plpgsql AS $$
+    DECLARE
+        found_run BIGINT;
+    BEGIN
+        IF p_key IS NOT NULL THEN
+            SELECT d.run_id INTO found_run FROM deliveries AS d
+            WHERE d.scope = p_scope AND d.instance = p_instance AND d.key = p_key AND d.expires_at > p_now;
+            IF FOUND THEN
+                RETURN QUERY SELECT 'duplicate', found_run;
+                RETURN;
+            END IF;
+        END IF;
+        IF p_replay_of IS NOT NULL AND NOT p_replay_again THEN
+            -- Locked, so that of two replays of one run at once the second sees the first.
+            SELECT r.replayed_as INTO found_run FROM runs AS r WHERE r.id = p_replay_of FOR UPDATE;
+            IF found_run IS NOT NULL THEN
+                RETURN QUERY SELECT 'replayed_already', found_run;
+                RETURN;
+            END IF;
+        END IF;
+        IF p_skip_if_unfinished THEN
+            SELECT r.id INTO found_run FROM runs AS r
+            WHERE r.flow = p_flow AND r.instance = p_instance AND r.status IN ('queued', 'failed', 'running') LIMIT 1;
+            IF FOUND THEN
+                RETURN QUERY SELECT 'unfinished', found_run;
+                RETURN;
+            END IF;
+        END IF;
+        -- Shared with every other admission, exclusive to a deactivation (`instances.rs`). A
+        -- row lock would do the same, but shared row locks of many transactions on one row
+        -- are written to the row as a multixact, and made ingest ten times slower.
+        PERFORM pg_advisory_xact_lock_shared(hashtext('aqueduct instance ' || p_instance));
+        PERFORM 1 FROM instances AS i WHERE i.name = p_instance AND i.active;
+        IF NOT FOUND THEN
+            RETURN QUERY SELECT 'inactive', NULL::BIGINT;
+            RETURN;
+        END IF;
+        found_run := nextval(pg_get_serial_sequence('runs', 'id'));
+        IF p_key IS NOT NULL THEN
+            INSERT INTO deliveries AS d (scope, instance, key, run_id, expires_at)
+            VALUES (p_scope, p_instance, p_key, found_run, p_expires_at)
+            ON CONFLICT (scope, instance, key) DO UPDATE SET run_id = EXCLUDED.run_id, expires_at = EXCLUDED.expires_at
+                WHERE d.expires_at <= p_now;
+            IF NOT FOUND THEN
+                SELECT d.run_id INTO found_run FROM deliveries AS d
+                WHERE d.scope = p_scope AND d.instance = p_instance AND d.key = p_key;
+                RETURN QUERY SELECT 'duplicate', found_run;
+                RETURN;
+            END IF;
+        END IF;
+        INSERT INTO runs (id, flow, instance, cause, status, attempts, created_at, due_at, lease_until,
+                          delivery_id, replay_of, ordered, finished_at, error)
+        VALUES (found_run, p_flow, p_instance, p_cause, p_status, p_attempts, p_now, p_now, p_lease_until,
+                p_key, p_replay_of, p_ordered, p_finished_at, p_error);
+        IF p_with_payload THEN
+            INSERT INTO payloads (run_id, method, query, headers, body)
+            VALUES (found_run, p_method, p_query, p_headers, p_body);
+        END IF;
+        IF p_replay_of IS NOT NULL THEN
+            UPDATE runs SET replayed_as = found_run WHERE id = p_replay_of;
+            IF NOT p_replay_fresh THEN
+                INSERT INTO steps (run_id, seq, name, input_digest, output, attempt, duration_ms)
+                SELECT found_run, s.seq, s.name, s.input_digest, s.output, 0, s.duration_ms
+                FROM steps AS s WHERE s.run_id = p_replay_of;
+            END IF;
+        END IF;
+        RETURN QUERY SELECT 'created', found_run;
+    END
+    $$;
 "#];
 
 /// The advisory lock migrations take: any number, the same in every binary.
@@ -140,9 +221,12 @@ pub(super) async fn migrate(connection: &mut PgConnection) -> Result<()> {
 async fn migrate_to(connection: &mut PgConnection, target: usize) -> Result<()> {
     let mut transaction = connection.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(MIGRATION_LOCK).execute(&mut *transaction).await?;
-    sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-        .execute(&mut *transaction)
-        .await?;
+    // Looked up rather than `CREATE TABLE IF NOT EXISTS`, whose notice would be logged at every start.
+    let versioned: bool =
+        sqlx::query_scalar("SELECT to_regclass('schema_version') IS NOT NULL").fetch_one(&mut *transaction).await?;
+    if !versioned {
+        sqlx::raw_sql("CREATE TABLE schema_version (version INTEGER NOT NULL)").execute(&mut *transaction).await?;
+    }
     let current: Option<i32> =
         sqlx::query_scalar("SELECT version FROM schema_version").fetch_optional(&mut *transaction).await?;
     let current = match current {

@@ -43,16 +43,3 @@ pub(super) async fn completed(connection: &mut PgConnection, run: RunId) -> sqlx
     })
     .collect()
 }
-
-/// A replay starts with the steps its run completed, as attempt 0.
-pub(super) async fn carry_over(connection: &mut PgConnection, from: RunId, to: RunId) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO steps (run_id, seq, name, input_digest, output, attempt, duration_ms)
-         SELECT $2, seq, name, input_digest, output, 0, duration_ms FROM steps WHERE run_id = $1",
-    )
-    .bind(from.0)
-    .bind(to.0)
-    .execute(connection)
-    .await
-    .map(drop)
-}
