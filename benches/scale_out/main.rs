@@ -10,7 +10,8 @@
 //! PostgreSQL is the server at `AQUEDUCT_TEST_POSTGRES` (default
 //! `postgres://postgres@127.0.0.1/postgres`), reached with `psql`; each round uses a database
 //! of its own, dropped after. `BENCH_SECONDS` sets each ingest round's length (default 10) and
-//! `BENCH_BACKLOG` the backlog's size (default 20,000).
+//! `BENCH_BACKLOG` the backlog's size (default 20,000), and `BENCH_SETUP` runs only the setups
+//! whose label starts with it (e.g. `PostgreSQL, 3`).
 
 #[path = "../ingest/load.rs"]
 #[allow(dead_code)] // the ingest benchmark's CPU figure is not reported here
@@ -244,7 +245,8 @@ fn main() {
         println!("{CONNECTIONS} connections, {seconds}s measured per round, a backlog of {size} runs, medians of {ROUNDS} rounds\n");
         println!("{:<24} {:>14} {:>14} {:>12} {:>16}", "", "acknowledged/s", "completed/s", "ingest p99", "backlog runs/s");
         let mut results = Vec::new();
-        for (label, count, store) in setups {
+        let only = std::env::var("BENCH_SETUP").unwrap_or_default();
+        for (label, count, store) in setups.into_iter().filter(|(label, ..)| label.starts_with(&only)) {
             let (mut acknowledged, mut completed, mut p99, mut drained) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for round in 0..ROUNDS {
                 let store = store(round);
@@ -261,6 +263,9 @@ fn main() {
             let row = (median(acknowledged), median(completed), median(p99), median(drained));
             println!("{label:<24} {:>14.0} {:>14.0} {:>9.2} ms {:>16.0}", row.0, row.1, row.2, row.3);
             results.push(row);
+        }
+        if results.len() < setups.len() {
+            return;
         }
         let sqlite = results[0];
         for (label, row) in [("PostgreSQL, 1 server", results[1]), ("PostgreSQL, 3 servers", results[2])] {

@@ -25,7 +25,7 @@ impl<C: Config> Engine<C> {
             }
             engine.workers.ended(id);
             drop(slot);
-            if engine.workers.may_have_queued() {
+            if engine.workers.room_made() || engine.workers.may_have_queued() {
                 engine.workers.queued();
             }
         });
@@ -88,6 +88,11 @@ impl<C: Config> Engine<C> {
                 })
                 .collect();
             let asked = free.min(claims.iter().map(|claim| claim.limit).sum());
+            // Runs passed over, or a flow given less than the free slots, wait for a share's
+            // room: the next run to end wakes this loop (without it, not before the next poll).
+            if claims.iter().any(|claim| !claim.passing_over.is_empty() || claim.limit < free) {
+                workers.await_room();
+            }
             let claimed = match self.store.claim(claims, free, LEASE).await {
                 Ok(claimed) => claimed,
                 Err(error) => {

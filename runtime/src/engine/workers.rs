@@ -26,6 +26,9 @@ pub(crate) struct Workers {
     in_flight: Mutex<HashSet<RunId>>,
     /// Set when the inbox may hold due runs that no worker has claimed.
     maybe_queued: AtomicBool,
+    /// Set when a claim left runs waiting for a flow's or an instance's share: the next run
+    /// to end makes room for them.
+    room_awaited: AtomicBool,
     /// Wakes the claim loop.
     wake: Notify,
     /// Set once shutdown begins: no new runs start.
@@ -41,6 +44,7 @@ impl Workers {
             count,
             in_flight: Mutex::new(HashSet::new()),
             maybe_queued: AtomicBool::new(true),
+            room_awaited: AtomicBool::new(false),
             wake: Notify::new(),
             stopping: AtomicBool::new(false),
         }
@@ -92,6 +96,16 @@ impl Workers {
 
     pub(crate) fn may_have_queued(&self) -> bool {
         self.maybe_queued.load(Ordering::Acquire)
+    }
+
+    /// A claim left runs waiting for room in a share.
+    pub(crate) fn await_room(&self) {
+        self.room_awaited.store(true, Ordering::Release);
+    }
+
+    /// A run ended: whether a claim was waiting for the room it made, clearing the mark.
+    pub(crate) fn room_made(&self) -> bool {
+        self.room_awaited.swap(false, Ordering::AcqRel)
     }
 
     /// Whether to look in the inbox now, clearing the mark.
