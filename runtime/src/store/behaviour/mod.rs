@@ -9,6 +9,7 @@
 mod inbox;
 mod nodes;
 mod records;
+mod schema;
 mod test_store;
 
 /// Writes each `async fn NAME(store: TestStore)` as a module `NAME` of one test per store.

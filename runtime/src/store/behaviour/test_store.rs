@@ -68,6 +68,11 @@ impl TestStore {
         TestStore { store, url, _cleanup: cleanup }
     }
 
+    /// The store's URL, for another connection to it.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     /// The store as another server sees it: a store of its own on the same database (on
     /// SQLite, which one server serves, the same store).
     pub(crate) async fn another_server(&self) -> Arc<dyn Store> {
