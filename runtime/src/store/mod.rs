@@ -11,6 +11,8 @@ mod postgres;
 mod records;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+pub(crate) use postgres::ScratchSchema;
 pub(crate) use records::*;
 
 use crate::model::{EchoMark, Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};

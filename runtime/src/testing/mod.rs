@@ -77,11 +77,13 @@ pub struct Harness<C: Config> {
 
 impl<C: Config> Harness<C> {
     /// Builds `integration` on a fresh store: workers run, but no schedule fires by the clock
-    /// ([`Harness::tick`] fires one) and no broker is consumed.
+    /// ([`Harness::tick`] fires one) and no broker is consumed. The store is SQLite, or, when
+    /// `AQUEDUCT_TEST_STORE` names a PostgreSQL database (with the `postgres` feature), a schema
+    /// of its own in it: the same tests then prove the integration on PostgreSQL.
     pub async fn start(integration: Integration<C>) -> Result<Harness<C>> {
         // Run logs are recorded through tracing: installed here unless the test installed its own.
         crate::engine::init_tracing("warn", true);
-        let store = TempStore::new()?;
+        let store = TempStore::new().await?;
         let options = ServerOptions {
             store: store.url(),
             key_file: Some(store.key_file()?),

@@ -11,21 +11,12 @@ pub(crate) struct TestStore {
     _cleanup: Cleanup,
 }
 
+/// What goes when the test ends: held, not read.
+#[allow(dead_code)]
 enum Cleanup {
-    Directory(#[allow(dead_code)] tempfile::TempDir),
+    Directory(tempfile::TempDir),
     #[cfg(feature = "postgres")]
-    Schema {
-        server: String,
-        schema: String,
-    },
-}
-
-#[cfg(feature = "postgres")]
-fn unique(prefix: &str) -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
-    format!("{prefix}_{}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos % 1_000_000_000)
+    Schema(crate::store::ScratchSchema),
 }
 
 impl TestStore {
@@ -39,27 +30,19 @@ impl TestStore {
     /// and services are not required.
     #[cfg(feature = "postgres")]
     pub(crate) async fn postgres() -> Option<TestStore> {
-        use sqlx::Connection;
         let server =
             std::env::var("AQUEDUCT_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1/test".to_owned());
-        let mut connection = match sqlx::PgConnection::connect(&server).await {
-            Ok(connection) => connection,
+        let schema = match crate::store::ScratchSchema::create(&server, "aqueduct_test").await {
+            Ok(schema) => schema,
             Err(error) if std::env::var("AQUEDUCT_REQUIRE_SERVICES").as_deref() == Ok("1") => {
                 panic!("PostgreSQL at {server} is required (AQUEDUCT_REQUIRE_SERVICES=1): {error}")
             }
             Err(error) => {
-                eprintln!("skipped: PostgreSQL at {server} cannot be reached: {error}");
+                eprintln!("skipped: {error}");
                 return None;
             }
         };
-        let schema = unique("aqueduct_test");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-            .execute(&mut connection)
-            .await
-            .expect("creating a schema for the test");
-        let separator = if server.contains('?') { '&' } else { '?' };
-        let url = format!("{server}{separator}options[search_path]={schema}");
-        Some(TestStore::opened(url, Cleanup::Schema { server, schema }).await)
+        Some(TestStore::opened(schema.url.clone(), Cleanup::Schema(schema)).await)
     }
 
     async fn opened(url: String, cleanup: Cleanup) -> TestStore {
@@ -139,28 +122,4 @@ pub(crate) async fn claim(
 ) -> Vec<RunId> {
     let flows = vec![FlowClaim { flow, limit: 100, concurrency, ordered, passing_over: Vec::new() }];
     store.claim(flows, 100, LEASE).await.expect("claiming").into_iter().map(|run| run.id).collect()
-}
-
-impl Drop for TestStore {
-    fn drop(&mut self) {
-        #[cfg(feature = "postgres")]
-        if let Cleanup::Schema { server, schema } = &self._cleanup {
-            let (server, schema, name) = (server.clone(), schema.clone(), schema.clone());
-            // Dropped on a thread of its own: a drop cannot wait on the test's runtime.
-            let dropped = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-                runtime.block_on(async {
-                    use sqlx::Connection;
-                    let mut connection = sqlx::PgConnection::connect(&server).await.map_err(std::io::Error::other)?;
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                        .execute(&mut connection)
-                        .await
-                        .map_err(std::io::Error::other)
-                })
-            });
-            if let Ok(Err(error)) = dropped.join() {
-                eprintln!("the test's schema {name} was not dropped: {error}");
-            }
-        }
-    }
 }
