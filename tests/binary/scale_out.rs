@@ -269,8 +269,8 @@ static TURN: Mutex<()> = Mutex::new(());
 
 /// One store shared by every server of a test: its database, and the key file every process
 /// of the store must read (instances are sealed with it).
-struct SharedStore {
-    database: Database,
+pub(crate) struct SharedStore {
+    pub(crate) database: Database,
     keys: TempDir,
     /// Last, so that it is let go once the database is dropped.
     _turn: MutexGuard<'static, ()>,
@@ -278,7 +278,7 @@ struct SharedStore {
 
 impl SharedStore {
     /// `None` (having said why) when PostgreSQL cannot be reached and services are not required.
-    fn create() -> Option<SharedStore> {
+    pub(crate) fn create() -> Option<SharedStore> {
         // A test that failed holding the turn left nothing behind: its database is dropped.
         let turn = TURN.lock().unwrap_or_else(PoisonError::into_inner);
         let database = Database::create()?;
@@ -286,13 +286,13 @@ impl SharedStore {
     }
 
     /// `example` with this store.
-    fn binary(&self, example: &str) -> Binary {
+    pub(crate) fn binary(&self, example: &str) -> Binary {
         Binary::example(example).on_shared_store(&self.database.url, &self.keys.path().join("store.key"))
     }
 }
 
 /// A database of the test's own, dropped when the test ends, however it ends.
-struct Database {
+pub(crate) struct Database {
     /// The server's address the test connects to for creating and dropping databases.
     admin: String,
     name: String,
@@ -318,7 +318,7 @@ impl Database {
     }
 
     /// The rows `sql` selects, each as its columns' text (empty for NULL).
-    fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+    pub(crate) fn rows(&self, sql: &str) -> Vec<Vec<String>> {
         let out = psql(&self.url, sql).unwrap_or_else(|why| panic!("{sql}: {why}"));
         out.lines().map(|line| line.split('\t').map(str::to_owned).collect()).collect()
     }
@@ -354,7 +354,7 @@ fn psql(url: &str, sql: &str) -> Result<String, String> {
 }
 
 /// Activates each instance, with no settings, through the command line.
-fn activate(binary: &Binary, instances: &[&str]) {
+pub(crate) fn activate(binary: &Binary, instances: &[&str]) {
     for instance in instances {
         let output = binary.activate(instance, "", "http://127.0.0.1:9");
         assert!(output.status.success(), "activating {instance}: {}", String::from_utf8_lossy(&output.stderr));
@@ -465,7 +465,7 @@ fn cli_run_ids(binary: &Binary, args: &[&str]) -> BTreeSet<u64> {
 }
 
 /// Fails naming the lines `server` logged at ERROR.
-fn assert_no_error_logged(server: &Server) {
+pub(crate) fn assert_no_error_logged(server: &Server) {
     let errors = lines_at(server, "ERROR");
     assert!(errors.is_empty(), "a server logged errors:\n{}", errors.join("\n"));
 }
@@ -477,7 +477,7 @@ fn lines_at(server: &Server, level: &str) -> Vec<String> {
     logged.lines().filter(|line| line.contains(&level)).map(|line| line.chars().take(300).collect()).collect()
 }
 
-fn pids(nodes: &[Server]) -> BTreeSet<u32> {
+pub(crate) fn pids(nodes: &[Server]) -> BTreeSet<u32> {
     nodes.iter().map(Server::pid).collect()
 }
 
@@ -584,7 +584,116 @@ impl Load {
 }
 
 /// Runs `future` on a runtime of its own (the binaries' helpers block; only the load is async).
-fn block_on<F: Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
     runtime.expect("a tokio runtime").block_on(future)
+}
+
+/// PostgreSQL restarted under load: while it is down, deliveries are answered 503 with
+/// `Retry-After` (nothing stored, the sender retries), and once it is back the servers take
+/// deliveries again, and every delivery acknowledged, before or after, runs. (It stops the
+/// machine's PostgreSQL for a moment: the scale-out tests take turns, and no other test uses it.)
+#[test]
+fn postgresql_restarted_under_load_answers_503_meanwhile_and_loses_no_acknowledged_delivery() {
+    let Some(store) = SharedStore::create() else { return };
+    let Some(cluster) = LocalCluster::find() else { return };
+    let binary = store.binary("scale_out");
+    activate(&binary, &["a"]);
+    let mut nodes = binary.serve_nodes(3, &["serve"]);
+    let load = Load::new(&nodes, &["/whoami"], 20_000);
+    let probe = nodes[0].hook("a", "/whoami");
+
+    let (refusal, acknowledged_at_restart) = block_on(async {
+        let sending = tokio::spawn(load.clone().send(6));
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        tokio::task::spawn_blocking(move || cluster.stop()).await.expect("stopping PostgreSQL");
+        let refusal = refused_while_down(&probe).await;
+        tokio::task::spawn_blocking(move || cluster.start()).await.expect("starting PostgreSQL");
+        let acknowledged_at_restart = load.acknowledged().len();
+        // Long enough for every server's connections to be made again and used.
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        load.stop();
+        sending.await.expect("the senders");
+        (refusal, acknowledged_at_restart)
+    });
+    let refusal = refusal.expect("deliveries were still acknowledged 20 s after PostgreSQL stopped");
+    assert_eq!(refusal.0, 503, "while PostgreSQL was down a delivery got {refusal:?}");
+    assert!(refusal.1.is_some(), "the 503 has no Retry-After");
+
+    let acknowledged = load.acknowledged();
+    // A claim PostgreSQL committed as it went down, its answer lost, leaves its runs leased to
+    // a server that never heard of them: they run again once the lease runs out.
+    succeeded(&store.database, &run_ids(&acknowledged), Instant::now() + TAKEOVER);
+    let after_restart = acknowledged.len() - acknowledged_at_restart;
+    println!(
+        "{} deliveries acknowledged ({after_restart} after the restart), {} refused meanwhile",
+        acknowledged.len(),
+        load.unacknowledged().len()
+    );
+    assert!(after_restart > 0, "no delivery was acknowledged after PostgreSQL came back");
+    assert!(nodes.iter_mut().all(Server::is_running), "a server stopped");
+}
+
+/// What a delivery gets while PostgreSQL is down: the status and the `Retry-After` of the first
+/// answer that is not a 202 (a delivery may still be acknowledged on a connection that has not
+/// noticed yet), within 20 s. It never fails: PostgreSQL must be started again whatever it finds.
+async fn refused_while_down(url: &str) -> Option<(u16, Option<String>)> {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("an HTTP client");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(answer) = client.post(url).body("{}").send().await
+            && answer.status() != 202
+        {
+            let retry_after =
+                answer.headers().get("retry-after").and_then(|value| value.to_str().ok()).map(str::to_owned);
+            return Some((answer.status().as_u16(), retry_after));
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The machine's own PostgreSQL cluster, stopped and started with `pg_ctlcluster`.
+#[derive(Clone, Copy)]
+struct LocalCluster {
+    version: u32,
+}
+
+impl LocalCluster {
+    /// The cluster, if this machine has one `pg_ctlcluster` manages (else the test says so and
+    /// passes, unless services are required).
+    fn find() -> Option<LocalCluster> {
+        let version = std::fs::read_dir("/etc/postgresql")
+            .ok()
+            .and_then(|versions| versions.filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok()).max());
+        match version {
+            Some(version) => Some(LocalCluster { version }),
+            None if std::env::var("AQUEDUCT_REQUIRE_SERVICES").as_deref() == Ok("1") => {
+                panic!("the restart test needs the local PostgreSQL cluster (/etc/postgresql, pg_ctlcluster)")
+            }
+            None => {
+                eprintln!("skipped: no local PostgreSQL cluster to restart (/etc/postgresql)");
+                None
+            }
+        }
+    }
+
+    fn stop(self) {
+        self.control(&["stop", "-m", "fast"]);
+    }
+
+    fn start(self) {
+        self.control(&["start"]);
+    }
+
+    fn control(self, action: &[&str]) {
+        let status = Command::new("pg_ctlcluster")
+            .args(["--skip-systemctl-redirect", &self.version.to_string(), "main"])
+            .args(action)
+            .status()
+            .expect("running pg_ctlcluster");
+        assert!(status.success(), "pg_ctlcluster {action:?} failed");
+    }
 }

@@ -6,12 +6,15 @@ use super::answer::allowed_callback;
 use super::attempt::{Attempted, run_attempt};
 use super::calls::Calls;
 use super::journal::Journal;
+use super::lease::LEASE;
 use super::recorder::Recorder;
 use super::state::RunStates;
 use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo, Trigger};
 use crate::store::{ClaimedRun, Finished, FinishedAttempt, Outcome};
+use backon::Retryable;
 use futures::future::BoxFuture;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Whether a failed attempt may be followed by another.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -58,7 +61,7 @@ impl<C: Config> Engine<C> {
             };
             let finished =
                 FinishedAttempt { id: run.id, attempt: run.attempt, started_at, outcome, steps, logs, state: writes };
-            if self.store.finish(finished).await? == Finished::StateChanged {
+            if self.record(finished).await? == Finished::StateChanged {
                 tracing::debug!(run = %run.id, race, "another run changed the flow's state first; running the attempt again");
                 continue;
             }
@@ -72,6 +75,25 @@ impl<C: Config> Engine<C> {
             }
             return result;
         }
+    }
+
+    /// Records how an attempt ended, trying again while the store cannot take it (PostgreSQL
+    /// restarting), as long as the run's lease lasts (its heartbeats go on meanwhile); after
+    /// that, another process may have taken the run over.
+    async fn record(&self, finished: FinishedAttempt) -> Result<Finished> {
+        let store = &self.store;
+        let waits = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_secs(2))
+            .with_max_times(usize::MAX)
+            .with_total_delay(Some(LEASE));
+        (|| store.finish(finished.clone()))
+            .retry(waits)
+            .sleep(tokio::time::sleep)
+            .notify(|error, wait| {
+                tracing::warn!(run = %finished.id, error = %format!("{error:#}"), ?wait, "recording the attempt failed; trying again")
+            })
+            .await
     }
 
     /// One attempt, its steps journaled and its state read through `state`.

@@ -108,6 +108,7 @@ pub(crate) struct ClaimedRun {
 }
 
 /// How one attempt ended.
+#[derive(Clone)]
 pub(crate) enum Outcome {
     Succeeded(Option<serde_json::Value>),
     /// Failed; the next attempt is due then.
@@ -122,6 +123,7 @@ pub(crate) enum Outcome {
 }
 
 /// One attempt of a run, as it is recorded.
+#[derive(Clone)]
 pub(crate) struct FinishedAttempt {
     pub id: RunId,
     pub attempt: u32,
@@ -173,6 +175,7 @@ pub(crate) struct StoredToken {
 }
 
 /// A change to a flow's state for an instance, committed only if the state is still as read.
+#[derive(Clone)]
 pub(crate) struct StateWrite {
     pub flow: String,
     pub instance: String,

@@ -10,6 +10,10 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 const LARGEST: usize = 256;
 /// Statements of one kind in flight at once, each on a connection of its own.
 const IN_FLIGHT: usize = 4;
+/// How long a batch may take. A connection lost while PostgreSQL restarts can leave a
+/// statement waiting for an answer that never comes; its writes fail instead, and are tried
+/// again (a finish) or refused with 503 (an admission).
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 type Answer<A> = oneshot::Sender<Result<A, Arc<sqlx::Error>>>;
 type Item<T, A> = (Arc<T>, Answer<A>);
@@ -62,7 +66,8 @@ async fn send_batches<T, A>(
             }
         }
         let (items, answers): (Vec<Arc<T>>, Vec<Answer<A>>) = batch.into_iter().unzip();
-        match write(pool.clone(), items.clone()).await {
+        let written = tokio::time::timeout(PATIENCE, write(pool.clone(), items.clone())).await;
+        match written.unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut)) {
             Ok(results) => {
                 for (answer, result) in answers.into_iter().zip(results) {
                     let _ = answer.send(Ok(result));
@@ -73,7 +78,8 @@ async fn send_batches<T, A>(
             }
             Err(_) => {
                 for (item, answer) in items.into_iter().zip(answers) {
-                    let written = write(pool.clone(), vec![item]).await;
+                    let written = tokio::time::timeout(PATIENCE, write(pool.clone(), vec![item])).await;
+                    let written = written.unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut));
                     let _ = answer.send(
                         written
                             .map_err(Arc::new)

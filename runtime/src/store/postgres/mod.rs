@@ -102,10 +102,13 @@ impl PostgresStore {
         T: Send,
         F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, sqlx::Result<T>> + Send,
     {
-        let mut transaction = self.pool.begin().await.map_err(failed)?;
-        let value = work(&mut transaction).await.map_err(failed)?;
-        transaction.commit().await.map_err(failed)?;
-        Ok(value)
+        within_patience(async {
+            let mut transaction = self.pool.begin().await?;
+            let value = work(&mut transaction).await?;
+            transaction.commit().await?;
+            Ok(value)
+        })
+        .await
     }
 
     /// Runs `work` on a pooled connection, each statement committed on its own: for reads, and
@@ -115,8 +118,22 @@ impl PostgresStore {
         T: Send,
         F: for<'c> FnOnce(&'c mut PgConnection) -> BoxFuture<'c, sqlx::Result<T>> + Send,
     {
-        let mut connection = self.pool.acquire().await.map_err(failed)?;
-        work(&mut connection).await.map_err(failed)
+        within_patience(async {
+            let mut connection = self.pool.acquire().await?;
+            work(&mut connection).await
+        })
+        .await
+    }
+}
+
+/// How long a store call may take. A connection lost while PostgreSQL restarts can leave a
+/// statement waiting for an answer that never comes; the call fails instead.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+async fn within_patience<T>(work: impl Future<Output = sqlx::Result<T>>) -> Result<T> {
+    match tokio::time::timeout(PATIENCE, work).await {
+        Ok(done) => done.map_err(failed),
+        Err(_) => Err(failed(format!("no answer within {}s", PATIENCE.as_secs()))),
     }
 }
 
@@ -220,8 +237,11 @@ impl Store for PostgresStore {
     }
 
     async fn claim(&self, flows: Vec<FlowClaim>, total: usize, lease: Duration) -> Result<Vec<ClaimedRun>> {
-        let mut connection = self.claims.acquire().await.map_err(failed)?;
-        inbox::claim(&mut connection, &flows, total, lease, now()).await.map_err(failed)
+        within_patience(async {
+            let mut connection = self.claims.acquire().await?;
+            inbox::claim(&mut connection, &flows, total, lease, now()).await
+        })
+        .await
     }
 
     async fn completed_steps(&self, run: RunId) -> Result<Vec<CompletedStep>> {
