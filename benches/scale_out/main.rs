@@ -8,18 +8,20 @@
 //! goal: ≥ 5,000 runs/s on PostgreSQL), each as the median of `ROUNDS` rounds.
 //!
 //! PostgreSQL is the server at `AQUEDUCT_TEST_POSTGRES` (default
-//! `postgres://postgres@127.0.0.1/postgres`), reached with `psql`; each round uses a database
-//! of its own, dropped after. `BENCH_SECONDS` sets each ingest round's length (default 10) and
+//! `postgres://postgres@127.0.0.1/postgres`); each round uses a database of its own, dropped
+//! after. `BENCH_SECONDS` sets each ingest round's length (default 10) and
 //! `BENCH_BACKLOG` the backlog's size (default 20,000), and `BENCH_SETUP` runs only the setups
 //! whose label starts with it (e.g. `PostgreSQL, 3`).
 
 #[path = "../ingest/load.rs"]
 #[allow(dead_code)] // the ingest benchmark's CPU figure is not reported here
 mod load;
+#[path = "../common/postgres_database.rs"]
+mod postgres_database;
 
 use aqueduct::prelude::*;
 use load::Target;
-use std::process::Command;
+use postgres_database::{Database, psql};
 use std::time::{Duration, Instant};
 
 const CONNECTIONS: usize = 64;
@@ -46,7 +48,7 @@ mod app {
 /// Where the servers of one setup keep their runs.
 enum Store {
     Sqlite(tempfile::TempDir),
-    Postgres { admin: String, database: String },
+    Postgres(Database),
 }
 
 impl Store {
@@ -55,21 +57,13 @@ impl Store {
     }
 
     fn postgres(round: usize) -> Store {
-        let admin = std::env::var("AQUEDUCT_TEST_POSTGRES")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1/postgres".to_owned());
-        let database = format!("aqueduct_bench_{}_{round}", std::process::id());
-        psql(&admin, &format!("DROP DATABASE IF EXISTS {database}"));
-        psql(&admin, &format!("CREATE DATABASE {database}"));
-        Store::Postgres { admin, database }
+        Store::Postgres(Database::create(&round.to_string()))
     }
 
     fn url(&self) -> String {
         match self {
             Store::Sqlite(dir) => format!("sqlite:{}", dir.path().join("bench.db").display()),
-            Store::Postgres { admin, database } => {
-                let server = admin.rsplit_once('/').map_or(admin.as_str(), |(server, _)| server);
-                format!("{server}/{database}")
-            }
+            Store::Postgres(database) => database.url(),
         }
     }
 
@@ -79,7 +73,7 @@ impl Store {
             Store::Sqlite(_) => {
                 self.sqlite_connection().query_row(sql, [], |row| row.get(0)).expect("counting in SQLite")
             }
-            Store::Postgres { .. } => psql(&self.url(), sql).trim().parse().expect("a count"),
+            Store::Postgres(_) => psql(&self.url(), sql).trim().parse().expect("a count"),
         }
     }
 
@@ -95,7 +89,7 @@ impl Store {
                     .map(|value| value.expect("a number"))
                     .collect()
             }
-            Store::Postgres { .. } => {
+            Store::Postgres(_) => {
                 psql(&self.url(), sql).lines().map(|line| line.trim().parse().expect("a number")).collect()
             }
         }
@@ -105,7 +99,7 @@ impl Store {
     fn execute(&self, sql: &str) {
         match self {
             Store::Sqlite(_) => self.sqlite_connection().execute_batch(sql).expect("writing to SQLite"),
-            Store::Postgres { .. } => drop(psql(&self.url(), &format!("{sql}; NOTIFY aqueduct_runs"))),
+            Store::Postgres(_) => drop(psql(&self.url(), &format!("{sql}; NOTIFY aqueduct_runs"))),
         }
     }
 
@@ -125,28 +119,13 @@ impl Store {
             Store::Sqlite(_) => format!(
                 "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) SELECT i FROM n)"
             ),
-            Store::Postgres { .. } => format!("generate_series(1, {count})"),
+            Store::Postgres(_) => format!("generate_series(1, {count})"),
         };
         self.execute(&format!(
             "INSERT INTO runs (flow, instance, cause, status, created_at, due_at)
              SELECT 'work', 'acme', 'webhook', 'queued', {now}, {later} FROM {numbers} AS n"
         ));
     }
-}
-
-impl Drop for Store {
-    fn drop(&mut self) {
-        if let Store::Postgres { admin, database } = self {
-            psql(admin, &format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
-        }
-    }
-}
-
-fn psql(url: &str, sql: &str) -> String {
-    let output = Command::new("psql").args([url, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql]).output();
-    let output = output.expect("running psql");
-    assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).expect("UTF-8")
 }
 
 async fn start(store: &Store, key_file: &std::path::Path) -> aqueduct::Server<Settings> {

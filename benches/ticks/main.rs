@@ -3,14 +3,25 @@
 //! A per-second schedule flow on 100 instances for a minute (`BENCH_SECONDS`, `BENCH_INSTANCES`):
 //! how long after its tick each run starts, and (from the store) when it was recorded as
 //! finished. The baseline, measured in the same run, is what the runtime alone allows: 100
-//! bare tokio tasks spawned at each second boundary, and how long after it each starts.
+//! bare tokio tasks spawned at each second boundary, and how long after it each starts. With the
+//! `postgres` feature, the same schedule is run again by three servers sharing one PostgreSQL
+//! database (see `common/postgres_database.rs`), which must fire each tick once between them.
+
+#[cfg(feature = "postgres")]
+#[path = "../common/postgres_database.rs"]
+mod postgres_database;
 
 use aqueduct::prelude::*;
+use std::collections::HashSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long after its tick each run started.
 static LATENESS: Mutex<Vec<Duration>> = Mutex::new(Vec::new());
+/// Each instance's ticks run, and how many ran again (by two servers sharing a store).
+static RUN: Mutex<Option<HashSet<(String, i64)>>> = Mutex::new(None);
+static RUN_TWICE: AtomicUsize = AtomicUsize::new(0);
 
 #[derive(Deserialize)]
 struct Settings {}
@@ -20,6 +31,9 @@ async fn every_second(ctx: Ctx<Settings>) -> Result<()> {
     let tick = ctx.tick().expect("a tick").at;
     let late = jiff::Timestamp::now().duration_since(tick);
     LATENESS.lock().unwrap().push(Duration::try_from(late).unwrap_or_default());
+    if !RUN.lock().unwrap().get_or_insert_default().insert((ctx.instance().to_owned(), tick.as_second())) {
+        RUN_TWICE.fetch_add(1, Ordering::Relaxed);
+    }
     Ok(())
 }
 
@@ -40,38 +54,71 @@ fn main() {
         let baseline = bare_ticks(seconds.min(20), instances).await;
 
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let options = aqueduct::ServerOptions {
-            store: format!("sqlite:{}", dir.path().join("ticks.db").display()),
-            listen: "127.0.0.1:0".parse().expect("an address"),
-            ..Default::default()
-        };
-        let server = aqueduct::Server::start(app::INTEGRATION, options).await.expect("starting aqueduct");
-        for instance in 0..instances {
-            server.activate(&format!("customer-{instance}"), serde_json::json!({})).await.expect("activating");
-        }
-        // From the first full second on.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        LATENESS.lock().unwrap().clear();
-        let started = Instant::now();
-        tokio::time::sleep(Duration::from_secs(seconds)).await;
-        let measured = std::mem::take(&mut *LATENESS.lock().unwrap());
-        let elapsed = started.elapsed();
-        server.stop().await;
+        let store = format!("sqlite:{}", dir.path().join("ticks.db").display());
+        let (measured, elapsed) = schedule_runs(&store, 1, instances, seconds).await;
         let finished = finished_after_tick(&dir.path().join("ticks.db"), measured.len());
 
         let (bare, ticks, finished) = (Figures::of(baseline), Figures::of(measured), Figures::of(finished));
         println!("a per-second schedule on {instances} instances for {elapsed:.0?}: {} runs\n", ticks.count);
         println!("{:<40} {:>9} {:>9} {:>9} {:>9}", "start after the tick", "p50 ms", "p95 ms", "p99 ms", "max ms");
-        let rows = [
-            ("bare tokio tasks (baseline)", &bare),
-            ("aqueduct schedule runs", &ticks),
-            ("… recorded as finished", &finished),
+        let mut rows = vec![
+            ("bare tokio tasks (baseline)", bare),
+            ("aqueduct schedule runs", ticks),
+            ("… recorded as finished", finished),
         ];
-        for (name, figures) in rows {
+        #[cfg(feature = "postgres")]
+        {
+            let database = postgres_database::Database::create("ticks");
+            let (measured, _) = schedule_runs(&database.url(), 3, instances, seconds).await;
+            rows.push(("… three servers on PostgreSQL", Figures::of(measured)));
+        }
+        for (name, figures) in &rows {
             println!("{name:<40} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", figures.p50, figures.p95, figures.p99, figures.max);
         }
+        let (bare, ticks) = (&rows[0].1, &rows[1].1);
         println!("\naqueduct over the baseline: p50 {:.1}×, p99 {:.1}×", ticks.p50 / bare.p50, ticks.p99 / bare.p99);
+        if let Some((_, shared)) = rows.get(3) {
+            println!(
+                "three servers on PostgreSQL over the baseline: p50 {:.1}×, p99 {:.1}×",
+                shared.p50 / bare.p50,
+                shared.p99 / bare.p99
+            );
+        }
+        let twice = RUN_TWICE.load(Ordering::Relaxed);
+        println!("ticks run twice: {twice}");
+        assert_eq!(twice, 0, "every tick runs once");
     });
+}
+
+/// `servers` servers on `store` run the schedule on `instances` instances for `seconds`: how
+/// long after its tick each run started, and for how long that was measured.
+async fn schedule_runs(store: &str, servers: usize, instances: u64, seconds: u64) -> (Vec<Duration>, Duration) {
+    let keys = tempfile::tempdir().expect("a temporary directory");
+    let mut started = Vec::new();
+    for _ in 0..servers {
+        let options = aqueduct::ServerOptions {
+            store: store.to_owned(),
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            key_file: Some(keys.path().join("ticks.key")),
+            ..Default::default()
+        };
+        started.push(aqueduct::Server::start(app::INTEGRATION, options).await.expect("starting aqueduct"));
+    }
+    for instance in 0..instances {
+        started[0].activate(&format!("customer-{instance}"), serde_json::json!({})).await.expect("activating");
+    }
+    // From the first full second every server knows every instance on.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    LATENESS.lock().unwrap().clear();
+    let measuring = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let measured = std::mem::take(&mut *LATENESS.lock().unwrap());
+    let elapsed = measuring.elapsed();
+    for server in started {
+        server.stop().await;
+    }
+    RUN.lock().unwrap().take();
+    (measured, elapsed)
 }
 
 /// How long after its tick each of the last `runs` runs was recorded as finished; ticks are

@@ -31,6 +31,8 @@ mod retention;
 mod retries;
 #[cfg(feature = "postgres")]
 mod scale_out;
+#[cfg(feature = "postgres")]
+mod scale_out_instances;
 #[cfg(all(feature = "postgres", feature = "nats"))]
 mod scale_out_sources;
 mod schedule;

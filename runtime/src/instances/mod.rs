@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// How often a serving process brings its cache in line with the store, so an instance
-/// activated or changed by another process (the CLI) is seen without a restart.
+/// activated or changed by another process (the CLI) is seen without a restart; a store shared
+/// by servers also says at once when another changed one (`Store::instances_changed`).
 const REFRESH: Duration = Duration::from_secs(1);
 
 /// The instances of an integration, read and written through the store, with their typed
@@ -158,10 +159,14 @@ impl<C: Config> Instances<C> {
         Ok(())
     }
 
-    /// Keeps the cache in line with the store, for a serving process.
+    /// Keeps the cache in line with the store, for a serving process: at once when the store
+    /// says another process changed an instance, and every `REFRESH` in any case.
     pub(crate) async fn keep_fresh(self: Arc<Self>) {
         loop {
-            tokio::time::sleep(REFRESH).await;
+            tokio::select! {
+                () = tokio::time::sleep(REFRESH) => {}
+                () = self.store.instances_changed() => {}
+            }
             if let Err(error) = self.all().await {
                 tracing::warn!(error = %format!("{error:#}"), "refreshing instances failed");
             }

@@ -109,6 +109,12 @@ pub(crate) trait Store: Send + Sync + 'static {
         std::future::pending().await
     }
 
+    /// Waits until another process may have changed an instance (PostgreSQL's `NOTIFY`);
+    /// never, for a store no other server shares.
+    async fn instances_changed(&self) {
+        std::future::pending().await
+    }
+
     /// Waits until every write sent so far is committed.
     async fn close(&self);
 }

@@ -16,5 +16,5 @@ async fn ingest(_ctx: Ctx<Settings>, Query(work): Query<Work>) -> Result<Ran> {
 aqueduct::integration! {
     name: "scale-out",
     config: Settings,
-    flows: [shared::whoami, shared::deduped, shared::tick, ingest],
+    flows: [shared::whoami, shared::signed, shared::deduped, shared::tick, ingest],
 }

@@ -15,5 +15,5 @@ async fn import(_ctx: Ctx<Settings>, Query(work): Query<Work>) -> Result<Ran> {
 aqueduct::integration! {
     name: "scale-out",
     config: Settings,
-    flows: [shared::whoami, shared::deduped, shared::tick, import],
+    flows: [shared::whoami, shared::signed, shared::deduped, shared::tick, import],
 }

@@ -3,9 +3,12 @@
 use aqueduct::prelude::*;
 use std::time::Duration;
 
-/// An instance needs no settings.
+/// An instance needs no settings but for `/signed`.
 #[derive(Deserialize)]
-pub struct Settings {}
+pub struct Settings {
+    /// Signs deliveries to `/signed`, GitHub style.
+    signing_secret: Option<Secret>,
+}
 
 /// How long a run works, from `?ms=`; none without it.
 #[derive(Deserialize)]
@@ -30,6 +33,13 @@ pub async fn run_in_this_process(work: Work) -> Ran {
 #[flow(webhook, path = "/whoami")]
 pub async fn whoami(_ctx: Ctx<Settings>, Query(work): Query<Work>) -> Result<Ran> {
     Ok(run_in_this_process(work).await)
+}
+
+/// Takes only deliveries signed with the instance's `signing_secret`, which each server reads
+/// from the shared store: one rotated through any server must be in force on all.
+#[flow(webhook, path = "/signed", verify = hmac_sha256(header = "X-Hub-Signature-256", secret = signing_secret, prefix = "sha256="))]
+pub async fn signed(_ctx: Ctx<Settings>) -> Result<Ran> {
+    Ok(run_in_this_process(Work { ms: 0 }).await)
 }
 
 /// One run per `X-Delivery-Id`, whichever server each copy of a delivery reaches.

@@ -89,3 +89,20 @@ on_every_store! {
         assert_eq!(instances, ["acme", "globex"]);
     }
 }
+
+/// A server hears at once of an instance another changed (PostgreSQL's `NOTIFY`), so a new
+/// configuration, a rotated secret, is in force on every server without waiting to poll.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_instance_changed_by_one_server_is_announced_to_the_others() {
+    let Some(store) = super::test_store::TestStore::postgres().await else { return };
+    let listening = crate::store::open(store.url(), crate::store::Role::Server { queue_capacity: 16 }).await.unwrap();
+    let heard = || tokio::time::timeout(std::time::Duration::from_secs(5), listening.instances_changed());
+    // Heard first once listening starts: what changed before then is read again.
+    heard().await.expect("listening started");
+    store.store.activate_instance("globex", r#"{"token":"new"}"#).await.unwrap();
+    heard().await.expect("an activation is announced");
+    store.store.deactivate_instance("globex").await.unwrap();
+    heard().await.expect("a deactivation is announced");
+    listening.close().await;
+}

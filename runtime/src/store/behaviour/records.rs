@@ -56,6 +56,17 @@ on_every_store! {
         assert_eq!(detail.body.as_deref(), Some("{}"));
     }
 
+    async fn a_finish_tried_again_after_its_commit_is_recorded_once(store: TestStore) {
+        let run = store.queued("import").await;
+        store.claim("import").await;
+        let finishing = attempt(run, 1, Outcome::Succeeded(None));
+        // As a worker whose first answer was lost (PostgreSQL went away after the commit) does.
+        store.store.finish(finishing.clone()).await.unwrap();
+        store.store.finish(finishing).await.unwrap();
+        let detail = store.store.run(run).await.unwrap().unwrap();
+        assert_eq!((detail.summary.status, detail.history.len()), (RunStatus::Succeeded, 1), "{:?}", detail.history);
+    }
+
     async fn state_commits_with_a_success_only_when_unchanged_since_read(store: TestStore) {
         let first = store.queued("poll").await;
         let second = store.queued("poll").await;

@@ -1,5 +1,6 @@
-//! Runs queued, announced to every server by `NOTIFY` and heard by `LISTEN`, so an idle server
-//! starts them within milliseconds rather than at its next look at the inbox.
+//! Runs queued and instances changed, announced to every server by `NOTIFY` and heard by
+//! `LISTEN`: an idle server starts a run within milliseconds rather than at its next look at
+//! the inbox, and a reconfigured instance (a rotated secret) is in force on every server as soon.
 //!
 //! Admissions do not notify in their own transactions: PostgreSQL commits a transaction that
 //! notifies under a lock of the whole database, so admissions that notified committed one at
@@ -8,6 +9,7 @@
 //! for all that came while it sent the last.
 
 use super::inbox::RUNS_CHANNEL;
+use super::instances::INSTANCES_CHANNEL;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use std::sync::Arc;
@@ -19,21 +21,33 @@ use tokio::sync::Notify;
 const RECONNECT: Duration = Duration::from_secs(1);
 
 pub(super) struct Announcements {
-    heard: Arc<Notify>,
+    heard: Arc<Heard>,
     listening: tokio::task::JoinHandle<()>,
+}
+
+/// What was heard and not yet waited for; several of a kind heard meanwhile count as one.
+#[derive(Default)]
+struct Heard {
+    runs: Notify,
+    instances: Notify,
 }
 
 impl Announcements {
     /// Listens on a connection of its own, for as long as the store is open.
     pub(super) fn listen(pool: PgPool) -> Announcements {
-        let heard = Arc::new(Notify::new());
+        let heard = Arc::new(Heard::default());
         let listening = tokio::spawn(listen(pool, heard.clone()));
         Announcements { heard, listening }
     }
 
-    /// Waits for the next announcement; several heard meanwhile count as one.
-    pub(super) async fn next(&self) {
-        self.heard.notified().await;
+    /// Waits until runs were announced.
+    pub(super) async fn runs(&self) {
+        self.heard.runs.notified().await;
+    }
+
+    /// Waits until an instance was changed.
+    pub(super) async fn instances(&self) {
+        self.heard.instances.notified().await;
     }
 }
 
@@ -91,9 +105,9 @@ impl Drop for Announcements {
     }
 }
 
-/// A lost connection is listened on again; what was announced meanwhile is found by the
-/// claim loop's own regular look at the inbox.
-async fn listen(pool: PgPool, heard: Arc<Notify>) {
+/// A lost connection is listened on again; runs announced meanwhile are found by the claim
+/// loop's own regular look at the inbox, and instances are read again once listening resumes.
+async fn listen(pool: PgPool, heard: Arc<Heard>) {
     loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
@@ -103,13 +117,17 @@ async fn listen(pool: PgPool, heard: Arc<Notify>) {
                 continue;
             }
         };
-        if let Err(error) = listener.listen(RUNS_CHANNEL).await {
+        if let Err(error) = listener.listen_all([RUNS_CHANNEL, INSTANCES_CHANNEL]).await {
             tracing::warn!(error = %error, "cannot listen for runs other servers queue; trying again");
             tokio::time::sleep(RECONNECT).await;
             continue;
         }
-        while listener.recv().await.is_ok() {
-            heard.notify_one();
+        heard.instances.notify_one();
+        while let Ok(notification) = listener.recv().await {
+            match notification.channel() {
+                INSTANCES_CHANNEL => heard.instances.notify_one(),
+                _ => heard.runs.notify_one(),
+            }
         }
         tokio::time::sleep(RECONNECT).await;
     }

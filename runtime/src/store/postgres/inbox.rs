@@ -305,7 +305,9 @@ impl Outcomes {
 }
 
 /// Records the outcomes of attempts that changed no state, in one statement and one commit.
-/// `attempts = f.attempt` keeps a worker whose lease ran out from overwriting a newer attempt.
+/// `attempts = f.attempt` keeps a worker whose lease ran out from overwriting a newer attempt,
+/// and `status = 'running'` a finish tried again (its first answer lost, as PostgreSQL went
+/// away after the commit) from being recorded twice.
 pub(super) fn finish(pool: PgPool, outcomes: Vec<Arc<Outcomes>>) -> BoxFuture<'static, sqlx::Result<Vec<Finished>>> {
     Box::pin(async move {
         sqlx::query(
@@ -313,7 +315,7 @@ pub(super) fn finish(pool: PgPool, outcomes: Vec<Arc<Outcomes>>) -> BoxFuture<'s
                              finished_at = f.finished_at, lease_until = NULL, history = runs.history || f.history_line
              FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::text[])
                   AS f(id, attempt, status, output, error, due_at, finished_at, history_line)
-             WHERE runs.id = f.id AND runs.attempts = f.attempt",
+             WHERE runs.id = f.id AND runs.attempts = f.attempt AND runs.status = 'running'",
         )
         .bind(outcomes.iter().map(|outcome| outcome.id).collect::<Vec<_>>())
         .bind(outcomes.iter().map(|outcome| outcome.attempt).collect::<Vec<_>>())
@@ -358,7 +360,7 @@ pub(super) async fn finish_with_state(
     sqlx::query(
         "UPDATE runs SET status = $3, output = $4, error = $5, due_at = coalesce($6, due_at), finished_at = $7,
                          lease_until = NULL, history = history || $8
-         WHERE id = $1 AND attempts = $2",
+         WHERE id = $1 AND attempts = $2 AND status = 'running'",
     )
     .bind(outcomes.id)
     .bind(outcomes.attempt)

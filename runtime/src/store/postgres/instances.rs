@@ -5,6 +5,14 @@ use crate::store::codec::{now, timestamp};
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, Row};
 
+/// The channel a changed instance's name is sent on, so every server reads it again at once.
+pub(super) const INSTANCES_CHANNEL: &str = "aqueduct_instances";
+
+/// Tells every server `name` changed, when the transaction commits.
+async fn announce(connection: &mut PgConnection, name: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)").bind(INSTANCES_CHANNEL).bind(name).execute(connection).await.map(drop)
+}
+
 const COLUMNS: &str = "name, config, active, version, updated_at, registration";
 
 fn record(row: &PgRow) -> sqlx::Result<InstanceRecord> {
@@ -28,8 +36,9 @@ pub(super) async fn activate(connection: &mut PgConnection, name: &str, config: 
     .bind(name)
     .bind(config)
     .bind(now())
-    .fetch_one(connection)
+    .fetch_one(&mut *connection)
     .await?;
+    announce(connection, name).await?;
     record(&row)
 }
 
@@ -57,8 +66,9 @@ pub(super) async fn restore(
     .bind(active)
     .bind(now())
     .bind(registration)
-    .fetch_one(connection)
+    .fetch_one(&mut *connection)
     .await?;
+    announce(connection, name).await?;
     record(&row)
 }
 
@@ -74,17 +84,16 @@ async fn hold_off_admissions(connection: &mut PgConnection, name: &str) -> sqlx:
 
 pub(super) async fn deactivate(connection: &mut PgConnection, name: &str) -> sqlx::Result<Option<InstanceRecord>> {
     hold_off_admissions(&mut *connection, name).await?;
-    sqlx::query(AssertSqlSafe(format!(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "UPDATE instances SET active = FALSE, registration = NULL, version = version + 1, updated_at = $2
          WHERE name = $1 RETURNING {COLUMNS}"
     )))
     .bind(name)
     .bind(now())
-    .fetch_optional(connection)
-    .await?
-    .as_ref()
-    .map(record)
-    .transpose()
+    .fetch_optional(&mut *connection)
+    .await?;
+    announce(connection, name).await?;
+    row.as_ref().map(record).transpose()
 }
 
 /// Each configuration replaced if its instance is still at the version read.
@@ -104,6 +113,7 @@ pub(super) async fn replace_configs(
         .execute(&mut *connection)
         .await?
         .rows_affected() as usize;
+        announce(&mut *connection, name).await?;
     }
     Ok(replaced)
 }
@@ -117,9 +127,9 @@ pub(super) async fn record_registration(
     sqlx::query("UPDATE instances SET registration = $2 WHERE name = $1")
         .bind(name)
         .bind(registration)
-        .execute(connection)
-        .await
-        .map(drop)
+        .execute(&mut *connection)
+        .await?;
+    announce(connection, name).await
 }
 
 pub(super) async fn get(connection: &mut PgConnection, name: &str) -> sqlx::Result<Option<InstanceRecord>> {

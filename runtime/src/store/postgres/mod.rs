@@ -156,7 +156,7 @@ fn without_password(url: &str) -> String {
 impl Store for PostgresStore {
     async fn activate_instance(&self, name: &str, config: &str) -> Result<InstanceRecord> {
         let (name, config) = (name.to_owned(), config.to_owned());
-        self.connection(move |connection| {
+        self.transaction(move |connection| {
             Box::pin(async move { instances::activate(connection, &name, &config).await })
         })
         .await
@@ -190,7 +190,7 @@ impl Store for PostgresStore {
 
     async fn record_registration(&self, name: &str, registration: Option<String>) -> Result<()> {
         let name = name.to_owned();
-        self.connection(move |connection| {
+        self.transaction(move |connection| {
             Box::pin(async move { instances::record_registration(connection, &name, registration.as_deref()).await })
         })
         .await
@@ -376,7 +376,14 @@ impl Store for PostgresStore {
 
     async fn runs_announced(&self) {
         match &self.announcements {
-            Some(announcements) => announcements.next().await,
+            Some(announcements) => announcements.runs().await,
+            None => std::future::pending().await,
+        }
+    }
+
+    async fn instances_changed(&self) {
+        match &self.announcements {
+            Some(announcements) => announcements.instances().await,
             None => std::future::pending().await,
         }
     }

@@ -239,12 +239,13 @@ pub(super) fn finish(
         Outcome::Retry { error, due_at } => ("failed", None, Some(error.as_str()), Some(millis(*due_at)), None),
         Outcome::Dead { error } => ("dead", None, Some(error.as_str()), None, Some(now)),
     };
-    // `attempts = ?` keeps a worker whose lease ran out from overwriting a newer attempt.
+    // `attempts = ?` keeps a worker whose lease ran out from overwriting a newer attempt, and
+    // `status = 'running'` an attempt from being recorded twice.
     connection
         .prepare_cached(
             "UPDATE runs SET status = ?3, output = ?4, error = ?5, due_at = coalesce(?6, due_at), finished_at = ?7,
                              lease_until = NULL, history = history || ?8
-             WHERE id = ?1 AND attempts = ?2",
+             WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
         )?
         .execute(params![attempt.id.0, attempt.attempt, status, output, error, due_at, finished_at, history_line])?;
     Ok(Finished::Recorded)
