@@ -4,8 +4,9 @@
 //! how long after its tick each run starts, and (from the store) when it was recorded as
 //! finished. The baseline, measured in the same run, is what the runtime alone allows: 100
 //! bare tokio tasks spawned at each second boundary, and how long after it each starts. With the
-//! `postgres` feature, the same schedule is run again by three servers sharing one PostgreSQL
-//! database (see `common/postgres_database.rs`), which must fire each tick once between them.
+//! `postgres` feature, the same schedule is run again by one server on PostgreSQL and by three
+//! sharing one database (see `common/postgres_database.rs`), which must fire each tick once
+//! between them.
 
 #[cfg(feature = "postgres")]
 #[path = "../common/postgres_database.rs"]
@@ -67,10 +68,10 @@ fn main() {
             ("… recorded as finished", finished),
         ];
         #[cfg(feature = "postgres")]
-        {
-            let database = postgres_database::Database::create("ticks");
-            let (measured, _) = schedule_runs(&database.url(), 3, instances, seconds).await;
-            rows.push(("… three servers on PostgreSQL", Figures::of(measured)));
+        for (label, servers) in [("… one server on PostgreSQL", 1), ("… three servers on PostgreSQL", 3)] {
+            let database = postgres_database::Database::create(&format!("ticks_{servers}"));
+            let (measured, _) = schedule_runs(&database.url(), servers, instances, seconds).await;
+            rows.push((label, Figures::of(measured)));
         }
         for (name, figures) in &rows {
             println!("{name:<40} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", figures.p50, figures.p95, figures.p99, figures.max);

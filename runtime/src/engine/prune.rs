@@ -33,11 +33,11 @@ fn rest(pruning: &Pruning) -> Duration {
 }
 
 impl<C: Config> Engine<C> {
-    /// Sweeps the store for runs past their keep, for as long as the server runs.
+    /// Sweeps the store for runs past their keep, until the server stops.
     pub(super) async fn prune_loop(self: Arc<Self>) {
         let rest = rest(&self.pruning);
         let mut after = RunId(0);
-        loop {
+        while !self.workers.is_stopping() {
             let pause = match self.store.prune(self.pruning.clone(), after, BATCH, true).await {
                 Ok(pruned) => {
                     if pruned.total_runs() + pruned.payloads > 0 {

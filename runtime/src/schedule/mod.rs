@@ -28,21 +28,37 @@ pub(crate) fn start<C: Config>(
     engine: &Arc<Engine<C>>,
     instances: &Arc<Instances<C>>,
     store: &Arc<dyn Store>,
-) -> Result<()> {
+) -> Result<Schedules> {
+    let mut tickers = Vec::new();
     for flow in engine.flows().iter() {
         let handles = Handles { engine: engine.clone(), instances: instances.clone(), store: store.clone() };
         match flow.trigger {
             Trigger::Schedule { cron: Cron::Written(cron), tz, .. } => {
                 let ticker = Ticker { handles, flow, schedule: Schedule::parse(cron, tz)?, only: None };
-                tokio::spawn(ticker.run());
+                tickers.push(tokio::spawn(ticker.run()));
             }
             Trigger::Schedule { cron: Cron::Config(_), .. } => {
-                tokio::spawn(per_instance::supervise(handles, flow));
+                tickers.push(tokio::spawn(per_instance::supervise(handles, flow)));
             }
             _ => {}
         }
     }
-    Ok(())
+    Ok(Schedules(tickers))
+}
+
+/// The ticking tasks, until the server stops them: a server stopped in a process that goes on
+/// (a test's, a benchmark's) must not tick on into a closed store.
+#[derive(Default)]
+pub(crate) struct Schedules(Vec<tokio::task::JoinHandle<()>>);
+
+impl Schedules {
+    /// Stops ticking; a tick being admitted is cut short, as a process stopping would.
+    pub(crate) async fn stop(self) {
+        for ticker in self.0 {
+            ticker.abort();
+            let _ = ticker.await;
+        }
+    }
 }
 
 /// What a ticker uses.

@@ -11,10 +11,20 @@ use tokio::task::AbortHandle;
 /// How often the instances are looked at for a new, changed or retired cron.
 const LOOK: Duration = Duration::from_secs(1);
 
-/// Keeps one ticker per active instance with a cron, on that cron, for ever.
+/// A ticker that stops when let go of: when its cron changes, its instance goes, or the
+/// supervisor is stopped with the server.
+struct Ticking(AbortHandle);
+
+impl Drop for Ticking {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Keeps one ticker per active instance with a cron, on that cron, until stopped.
 pub(super) async fn supervise<C: Config>(handles: Handles<C>, flow: &'static FlowDescriptor<C>) {
     // Each instance's ticker, with the cron it ticks on.
-    let mut tickers: HashMap<String, (String, AbortHandle)> = HashMap::new();
+    let mut tickers: HashMap<String, (String, Ticking)> = HashMap::new();
     loop {
         let wanted = match crons(&handles, flow).await {
             Ok(wanted) => wanted,
@@ -24,18 +34,12 @@ pub(super) async fn supervise<C: Config>(handles: Handles<C>, flow: &'static Flo
                 continue;
             }
         };
-        tickers.retain(|instance, (cron, ticker)| {
-            let keep = wanted.get(instance).is_some_and(|(wanted, _)| wanted == cron);
-            if !keep {
-                ticker.abort();
-            }
-            keep
-        });
+        tickers.retain(|instance, (cron, _)| wanted.get(instance).is_some_and(|(wanted, _)| wanted == cron));
         for (instance, (cron, schedule)) in wanted {
             if let std::collections::hash_map::Entry::Vacant(vacant) = tickers.entry(instance) {
                 let only = Some(vacant.key().clone());
                 let ticker = Ticker { handles: handles.clone(), flow, schedule, only };
-                vacant.insert((cron, tokio::spawn(ticker.run()).abort_handle()));
+                vacant.insert((cron, Ticking(tokio::spawn(ticker.run()).abort_handle())));
             }
         }
         tokio::time::sleep(LOOK).await;

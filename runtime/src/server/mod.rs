@@ -114,6 +114,8 @@ pub struct Server<C: Config> {
     http: JoinHandle<()>,
     /// The source supervisors.
     sources: Vec<JoinHandle<()>>,
+    /// The schedule flows' tickers.
+    schedules: schedule::Schedules,
     /// Reads the instances again every second, until the server stops.
     refresher: JoinHandle<()>,
     drain_timeout: Duration,
@@ -175,12 +177,11 @@ impl<C: Config> Server<C> {
         let engine =
             Engine::new(flows, store.clone(), instances.clone(), http, public_url, workers, integration.retention());
         engine.start();
-        let sources = match front {
+        let (schedules, sources) = match front {
             Front::Tcp => {
-                schedule::start(&engine, &instances, &store)?;
-                start_sources(&engine, &instances, &integration)
+                (schedule::start(&engine, &instances, &store)?, start_sources(&engine, &instances, &integration))
             }
-            Front::InProcess => Vec::new(),
+            Front::InProcess => (schedule::Schedules::default(), Vec::new()),
         };
         let refresher = tokio::spawn(instances.clone().keep_fresh());
 
@@ -211,6 +212,7 @@ impl<C: Config> Server<C> {
             stop,
             http,
             sources,
+            schedules,
             refresher,
             drain_timeout: options.drain_timeout,
         };
@@ -250,17 +252,20 @@ impl<C: Config> Server<C> {
         Demo::new(self.engine.clone(), self.instances.clone(), self.store.clone())
     }
 
-    /// Stops within the drain timeout: from the start, sources stop consuming, deliveries are
-    /// answered 503 with `Retry-After` and `/readyz` fails (requests in progress still commit before they are
-    /// answered); runs get until the timeout to finish, and those that do not go back to the
-    /// inbox for the next start; then the server closes its connections and flushes the store.
+    /// Stops within the drain timeout: from the start, sources stop consuming and schedules
+    /// ticking, deliveries are answered 503 with `Retry-After` and `/readyz` fails (requests in
+    /// progress still commit before they are answered); runs get until the timeout to finish,
+    /// and those that do not go back to the inbox for the next start; then the server closes
+    /// its connections and flushes the store.
     pub async fn stop(self) {
         let deadline = tokio::time::Instant::now() + self.drain_timeout;
-        // Sources stop taking messages first, as endpoints do; the brokers keep the rest.
+        // Sources stop taking messages first, as endpoints do; the brokers keep the rest. Ticks
+        // stop too: a tick not admitted is one a stopped process would have missed.
         for supervisor in self.sources {
             supervisor.abort();
             let _ = supervisor.await;
         }
+        self.schedules.stop().await;
         self.engine.drain(self.drain_timeout).await;
         let _ = self.stop.send(());
         if tokio::time::timeout_at(deadline, self.http).await.is_err() {

@@ -4,7 +4,7 @@ use crate::model::{Cause, RunDetail, RunId, RunStatus, RunSummary};
 use crate::store::codec::{StoredPayload, decode_request, timestamp};
 use crate::store::{Replayable, RunFilter, StoredRun};
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, PgConnection, Row};
+use sqlx::{PgConnection, Row};
 
 const SUMMARY: &str = "id, flow, instance, cause, status, attempts, created_at, finished_at";
 /// A run's payload, if it has one (see the SQLite store's `history.rs`).
@@ -33,12 +33,12 @@ fn invalid(column: &str, value: &str) -> sqlx::Error {
 }
 
 pub(super) async fn list(connection: &mut PgConnection, filter: &RunFilter) -> sqlx::Result<Vec<RunSummary>> {
-    sqlx::query(AssertSqlSafe(format!(
+    sqlx::query(&format!(
         "SELECT {SUMMARY} FROM runs
          WHERE ($1::text IS NULL OR flow = $1) AND ($2::text IS NULL OR instance = $2)
            AND ($3::text IS NULL OR status = $3)
          ORDER BY id DESC LIMIT $4"
-    )))
+    ))
     .bind(&filter.flow)
     .bind(&filter.instance)
     .bind(filter.status.map(RunStatus::as_str))
@@ -51,11 +51,11 @@ pub(super) async fn list(connection: &mut PgConnection, filter: &RunFilter) -> s
 }
 
 pub(super) async fn detail(connection: &mut PgConnection, id: RunId) -> sqlx::Result<Option<RunDetail>> {
-    let Some(row) = sqlx::query(AssertSqlSafe(format!(
+    let Some(row) = sqlx::query(&format!(
         "SELECT {SUMMARY}, query, body, output, error, due_at, replay_of, replayed_as, history, payload_removed_at,
                 progress
          FROM {WITH_PAYLOAD} WHERE id = $1"
-    )))
+    ))
     .bind(id.0)
     .fetch_optional(connection)
     .await?
@@ -112,10 +112,10 @@ pub(super) async fn replayable(connection: &mut PgConnection, selection: &Replay
 }
 
 pub(super) async fn stored_run(connection: &mut PgConnection, id: RunId) -> sqlx::Result<Option<StoredRun>> {
-    let Some(row) = sqlx::query(AssertSqlSafe(format!(
+    let Some(row) = sqlx::query(&format!(
         "SELECT id, flow, instance, cause, status, replayed_as, method, query, headers, body, payload_removed_at
          FROM {WITH_PAYLOAD} WHERE id = $1"
-    )))
+    ))
     .bind(id.0)
     .fetch_optional(connection)
     .await?

@@ -3,7 +3,7 @@
 use crate::model::InstanceRecord;
 use crate::store::codec::{now, timestamp};
 use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, PgConnection, Row};
+use sqlx::{PgConnection, Row};
 
 /// The channel a changed instance's name is sent on, so every server reads it again at once.
 pub(super) const INSTANCES_CHANNEL: &str = "aqueduct_instances";
@@ -27,12 +27,12 @@ fn record(row: &PgRow) -> sqlx::Result<InstanceRecord> {
 }
 
 pub(super) async fn activate(connection: &mut PgConnection, name: &str, config: &str) -> sqlx::Result<InstanceRecord> {
-    let row = sqlx::query(AssertSqlSafe(format!(
+    let row = sqlx::query(&format!(
         "INSERT INTO instances (name, config, active, version, updated_at) VALUES ($1, $2, TRUE, 1, $3)
          ON CONFLICT (name) DO UPDATE SET config = $2, active = TRUE, version = instances.version + 1,
                                           updated_at = $3, registration = NULL
          RETURNING {COLUMNS}"
-    )))
+    ))
     .bind(name)
     .bind(config)
     .bind(now())
@@ -56,11 +56,11 @@ pub(super) async fn restore(
     if !active {
         hold_off_admissions(&mut *connection, name).await?;
     }
-    let row = sqlx::query(AssertSqlSafe(format!(
+    let row = sqlx::query(&format!(
         "UPDATE instances SET config = coalesce($2, config), active = $3, registration = $5,
                               version = version + 1, updated_at = $4
          WHERE name = $1 RETURNING {COLUMNS}"
-    )))
+    ))
     .bind(name)
     .bind(config)
     .bind(active)
@@ -84,10 +84,10 @@ async fn hold_off_admissions(connection: &mut PgConnection, name: &str) -> sqlx:
 
 pub(super) async fn deactivate(connection: &mut PgConnection, name: &str) -> sqlx::Result<Option<InstanceRecord>> {
     hold_off_admissions(&mut *connection, name).await?;
-    let row = sqlx::query(AssertSqlSafe(format!(
+    let row = sqlx::query(&format!(
         "UPDATE instances SET active = FALSE, registration = NULL, version = version + 1, updated_at = $2
          WHERE name = $1 RETURNING {COLUMNS}"
-    )))
+    ))
     .bind(name)
     .bind(now())
     .fetch_optional(&mut *connection)
@@ -133,7 +133,7 @@ pub(super) async fn record_registration(
 }
 
 pub(super) async fn get(connection: &mut PgConnection, name: &str) -> sqlx::Result<Option<InstanceRecord>> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM instances WHERE name = $1")))
+    sqlx::query(&format!("SELECT {COLUMNS} FROM instances WHERE name = $1"))
         .bind(name)
         .fetch_optional(connection)
         .await?
@@ -143,7 +143,7 @@ pub(super) async fn get(connection: &mut PgConnection, name: &str) -> sqlx::Resu
 }
 
 pub(super) async fn all(connection: &mut PgConnection) -> sqlx::Result<Vec<InstanceRecord>> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM instances ORDER BY name")))
+    sqlx::query(&format!("SELECT {COLUMNS} FROM instances ORDER BY name"))
         .fetch_all(connection)
         .await?
         .iter()

@@ -2,7 +2,7 @@
 //! share one database and run side by side.
 
 use crate::model::{Error, Result};
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use sqlx::{Connection, PgConnection};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub(crate) struct ScratchSchema {
@@ -26,7 +26,7 @@ impl ScratchSchema {
         let cannot =
             |error: sqlx::Error| Error::msg(format!("cannot make a schema for the test in {database}: {error}"));
         let mut connection = PgConnection::connect(database).await.map_err(cannot)?;
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {name}"))).execute(&mut connection).await.map_err(cannot)?;
+        sqlx::raw_sql(&format!("CREATE SCHEMA {name}")).execute(&mut connection).await.map_err(cannot)?;
         let separator = if database.contains('?') { '&' } else { '?' };
         let url = format!("{database}{separator}options[search_path]={name}");
         Ok(ScratchSchema { database: database.to_owned(), name, url })
@@ -41,7 +41,7 @@ impl Drop for ScratchSchema {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(async {
                 let mut connection = PgConnection::connect(&database).await.map_err(std::io::Error::other)?;
-                sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {name} CASCADE")))
+                sqlx::raw_sql(&format!("DROP SCHEMA {name} CASCADE"))
                     .execute(&mut connection)
                     .await
                     .map_err(std::io::Error::other)
