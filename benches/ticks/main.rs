@@ -67,12 +67,7 @@ fn main() {
             ("aqueduct schedule runs", ticks),
             ("… recorded as finished", finished),
         ];
-        #[cfg(feature = "postgres")]
-        for (label, servers) in [("… one server on PostgreSQL", 1), ("… three servers on PostgreSQL", 3)] {
-            let database = postgres_database::Database::create(&format!("ticks_{servers}"));
-            let (measured, _) = schedule_runs(&database.url(), servers, instances, seconds).await;
-            rows.push((label, Figures::of(measured)));
-        }
+        rows.extend(on_postgres(instances, seconds).await);
         for (name, figures) in &rows {
             println!("{name:<40} {:>9.2} {:>9.2} {:>9.2} {:>9.2}", figures.p50, figures.p95, figures.p99, figures.max);
         }
@@ -89,6 +84,23 @@ fn main() {
         println!("ticks run twice: {twice}");
         assert_eq!(twice, 0, "every tick runs once");
     });
+}
+
+/// With the `postgres` feature: one server on PostgreSQL, then three sharing one database.
+#[cfg(feature = "postgres")]
+async fn on_postgres(instances: u64, seconds: u64) -> Vec<(&'static str, Figures)> {
+    let mut rows = Vec::new();
+    for (label, servers) in [("… one server on PostgreSQL", 1), ("… three servers on PostgreSQL", 3)] {
+        let database = postgres_database::Database::create(&format!("ticks_{servers}"));
+        let (measured, _) = schedule_runs(&database.url(), servers, instances, seconds).await;
+        rows.push((label, Figures::of(measured)));
+    }
+    rows
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn on_postgres(_: u64, _: u64) -> Vec<(&'static str, Figures)> {
+    Vec::new()
 }
 
 /// `servers` servers on `store` run the schedule on `instances` instances for `seconds`: how

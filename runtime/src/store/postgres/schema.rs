@@ -246,7 +246,7 @@ async fn migrate_to(connection: &mut PgConnection, target: usize) -> Result<()> 
         )));
     }
     for (version, migration) in MIGRATIONS.iter().enumerate().take(target).skip(current) {
-        sqlx::raw_sql(*migration).execute(&mut *transaction).await?;
+        sqlx::raw_sql(migration).execute(&mut *transaction).await?;
         sqlx::query("UPDATE schema_version SET version = $1")
             .bind(version as i32 + 1)
             .execute(&mut *transaction)
