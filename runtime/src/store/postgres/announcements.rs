@@ -112,13 +112,13 @@ async fn listen(pool: PgPool, heard: Arc<Heard>) {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
             Err(error) => {
-                tracing::warn!(error = %error, "cannot listen for runs other servers queue; trying again");
+                tracing::warn!(error = %error, "cannot listen for the runs and instance changes other servers announce; trying again");
                 tokio::time::sleep(RECONNECT).await;
                 continue;
             }
         };
         if let Err(error) = listener.listen_all([RUNS_CHANNEL, INSTANCES_CHANNEL]).await {
-            tracing::warn!(error = %error, "cannot listen for runs other servers queue; trying again");
+            tracing::warn!(error = %error, "cannot listen for the runs and instance changes other servers announce; trying again");
             tokio::time::sleep(RECONNECT).await;
             continue;
         }
