@@ -106,3 +106,20 @@ async fn an_instance_changed_by_one_server_is_announced_to_the_others() {
     heard().await.expect("a deactivation is announced");
     listening.close().await;
 }
+
+/// A store closed lets go of whoever waits for an announcement (a stopped server's loops),
+/// rather than keep them, and the engine they hold, waiting for ever.
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_store_ends_the_waits_for_announcements() {
+    let Some(store) = super::test_store::TestStore::postgres().await else { return };
+    let listening = crate::store::open(store.url(), crate::store::Role::Server { queue_capacity: 16 }).await.unwrap();
+    let waiting = tokio::spawn({
+        let listening = listening.clone();
+        async move { listening.runs_announced().await }
+    });
+    // The waiter is parked before the store closes.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    listening.close().await;
+    tokio::time::timeout(std::time::Duration::from_secs(5), waiting).await.expect("the wait ended").unwrap();
+}

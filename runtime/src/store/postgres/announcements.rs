@@ -93,9 +93,12 @@ async fn send(pool: PgPool, pending: Arc<AtomicBool>, wake: Arc<Notify>) {
 }
 
 impl Announcements {
-    /// Stops listening.
+    /// Stops listening, and wakes whoever waits for an announcement.
     pub(super) fn stop(&self) {
         self.listening.abort();
+        // Whoever waits is let go, to find its server stopping, rather than wait for ever.
+        self.heard.runs.notify_waiters();
+        self.heard.instances.notify_waiters();
     }
 }
 
