@@ -1,16 +1,13 @@
 //! One pre-process endpoint for many events: GitHub's own payloads are verified, routed by
 //! their event header to the flow that takes them, and decoded into its types.
 
-use crate::support::{Binary, PATIENCE, Server, eventually, post};
-use hmac::{KeyInit, Mac};
+use crate::support::{Binary, PATIENCE, Server, eventually, github_signature, post};
 use std::path::Path;
 
 const SECRET: &str = "It's a Secret to Everybody";
 
 fn sign(body: &[u8]) -> String {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(body);
-    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    github_signature(SECRET, body)
 }
 
 async fn deliver(

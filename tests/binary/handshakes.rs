@@ -1,7 +1,6 @@
 //! Subscription handshakes are answered at the endpoint and store nothing.
 
-use crate::support::{Binary, Server};
-use hmac::{KeyInit, Mac};
+use crate::support::{Binary, Server, hmac_sha256};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -17,12 +16,8 @@ fn started() -> (Binary, Server) {
 
 fn slack_signed(body: &str) -> Vec<(&'static str, String)> {
     let timestamp = jiff::Timestamp::now().as_second().to_string();
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SLACK_SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
-    vec![
-        ("x-slack-request-timestamp", timestamp),
-        ("x-slack-signature", format!("v0={}", hex::encode(mac.finalize().into_bytes()))),
-    ]
+    let signature = hmac_sha256(SLACK_SECRET.as_bytes(), format!("v0:{timestamp}:{body}").as_bytes());
+    vec![("x-slack-request-timestamp", timestamp), ("x-slack-signature", format!("v0={}", hex::encode(signature)))]
 }
 
 async fn send(server: &Server, path: &str, headers: Vec<(&'static str, String)>, body: &str) -> reqwest::Response {

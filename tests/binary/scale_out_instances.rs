@@ -5,8 +5,7 @@
 //! It needs PostgreSQL as `scale_out.rs` finds it.
 
 use crate::scale_out::{SharedStore, assert_no_error_logged, block_on};
-use crate::support::{Binary, PATIENCE, Server};
-use hmac::{KeyInit, Mac};
+use crate::support::{Binary, PATIENCE, Server, github_signature};
 use std::time::{Duration, Instant};
 
 /// What the issue promises a rotated secret takes to be in force on every server.
@@ -53,12 +52,9 @@ async fn until_accepted(client: &reqwest::Client, node: &Server, secret: &str, s
 /// Sends a delivery to `/signed` signed GitHub style with `secret`: the status it was answered.
 async fn deliver(client: &reqwest::Client, node: &Server, secret: &str) -> u16 {
     let body = b"{\"ping\":true}";
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(body);
-    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
     let response = client
         .post(node.hook("a", "/signed"))
-        .header("X-Hub-Signature-256", signature)
+        .header("X-Hub-Signature-256", github_signature(secret, body))
         .body(body.as_slice())
         .send()
         .await

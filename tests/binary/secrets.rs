@@ -2,8 +2,7 @@
 //! the store; the key can be rotated while the instance keeps working, and a wrong key stops
 //! the server with an error that names it.
 
-use crate::support::{Binary, Server};
-use hmac::{KeyInit, Mac};
+use crate::support::{Binary, Server, github_signature};
 use std::time::{Duration, Instant};
 
 const GITHUB_SECRET: &str = "correct-horse-battery-staple";
@@ -15,9 +14,7 @@ fn config() -> String {
 
 /// A GitHub-signed delivery to instance `a`'s `/github`: its status.
 async fn deliver(server: &Server) -> u16 {
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(GITHUB_SECRET.as_bytes()).unwrap();
-    mac.update(b"{}");
-    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    let signature = github_signature(GITHUB_SECRET, b"{}");
     let response = reqwest::Client::new()
         .post(server.hook("a", "/github"))
         .header("x-hub-signature-256", signature)

@@ -322,3 +322,16 @@ fn example_path(name: &str) -> PathBuf {
     }
     examples.join(name)
 }
+
+/// HMAC-SHA256 of `message` under `key`, as the signature schemes compute it.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// `X-Hub-Signature-256` as GitHub computes it for `body` under `secret`.
+pub fn github_signature(secret: &str, body: &[u8]) -> String {
+    format!("sha256={}", hex::encode(hmac_sha256(secret.as_bytes(), body)))
+}

@@ -103,7 +103,7 @@ pub(super) async fn replace_configs(
 ) -> sqlx::Result<usize> {
     let mut replaced = 0;
     for (name, version, config) in changes {
-        replaced += sqlx::query(
+        let updated = sqlx::query(
             "UPDATE instances SET config = $3, version = version + 1, updated_at = $4 WHERE name = $1 AND version = $2",
         )
         .bind(name)
@@ -112,8 +112,11 @@ pub(super) async fn replace_configs(
         .bind(now())
         .execute(&mut *connection)
         .await?
-        .rows_affected() as usize;
-        announce(&mut *connection, name).await?;
+        .rows_affected();
+        if updated > 0 {
+            announce(&mut *connection, name).await?;
+            replaced += 1;
+        }
     }
     Ok(replaced)
 }
