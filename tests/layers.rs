@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("lifecycle", 4),
     ("component", 4),
     ("files", 4),
+    ("admin", 5),
     ("integration", 5),
     ("server", 6),
     ("cli", 7),

@@ -34,6 +34,7 @@
 //! }
 //! ```
 
+mod admin;
 mod cli;
 mod component;
 mod engine;

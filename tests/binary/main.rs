@@ -5,6 +5,7 @@
 mod services;
 mod support;
 
+mod admin;
 mod bad_input;
 // The broker tests need every source client in the build: `cargo test --all-features`.
 #[cfg(all(feature = "nats", feature = "amqp", feature = "mqtt"))]
@@ -12,6 +13,7 @@ mod brokers;
 mod cli;
 mod connections;
 mod crash;
+mod dashboard;
 mod dedupe;
 mod demo;
 mod events;

@@ -65,7 +65,10 @@ async fn a_permanent_error_goes_dead_after_one_attempt() {
 async fn an_always_failing_flow_goes_dead_after_its_attempts_with_its_logs() {
     let binary = Binary::example("probe");
     let (server, client) = started(&binary);
-    let id = accepted(&client, &server.hook("a", "/fail"), "").await;
+    let (status, answer) = post(&client, &server.hook("a", "/fail"), "").await;
+    assert_eq!(status, 202, "{answer}");
+    let id = answer["run_id"].as_u64().expect("a run id");
+    let status_url = answer["status_url"].as_str().expect("the run's status URL").to_owned();
     let run = finished_run(&binary, id);
     // retries = 2: three attempts in all.
     assert_eq!((run["status"].as_str(), run["attempts"].as_u64()), (Some("dead"), Some(3)), "{run}");
@@ -76,10 +79,16 @@ async fn an_always_failing_flow_goes_dead_after_its_attempts_with_its_logs() {
     let shown = binary.ok(&["runs", "show", &id.to_string()]);
     assert!(shown.contains("attempt 3 at") && shown.contains("about to fail"), "{shown}");
 
-    let status: Value = client.get(format!("{}/runs/{id}", server.url)).send().await.unwrap().json().await.unwrap();
+    let status: Value = client.get(&status_url).send().await.unwrap().json().await.unwrap();
     assert_eq!((status["status"].as_str(), status["attempts"].as_u64()), (Some("dead"), Some(3)), "{status}");
-    assert_eq!(status.get("body"), None, "the public status must not show the input");
-    assert_eq!(client.get(format!("{}/runs/999999", server.url)).send().await.unwrap().status(), 404);
+    assert_eq!(status.get("body"), None, "the status URL must not show the input");
+    // Run ids count up: without its token, no run's status is told, nor whether it exists.
+    for id in [id, 999_999] {
+        let bare = client.get(format!("{}/runs/{id}", server.url)).send().await.unwrap();
+        assert_eq!(bare.status(), 401, "run {id}");
+        let wrong = client.get(format!("{}/runs/{id}?token=guess", server.url)).send().await.unwrap();
+        assert_eq!(wrong.status(), 404, "run {id}");
+    }
 }
 
 #[tokio::test]

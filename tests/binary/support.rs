@@ -195,6 +195,12 @@ impl Server {
         }
     }
 
+    /// The admin token `serve` printed at its first start on this store.
+    pub fn admin_token(&mut self) -> String {
+        let line = self.wait_for_line("admin token", PATIENCE);
+        line.rsplit(' ').next().expect("the token ends the line").to_owned()
+    }
+
     /// Waits until the server's log holds `count` lines containing each of `needles`.
     pub fn wait_for_log(&self, needles: &[&str], count: usize, timeout: Duration) {
         let deadline = Instant::now() + timeout;

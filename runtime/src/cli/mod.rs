@@ -1,7 +1,8 @@
 //! The generated binary's command line: `serve`, `flows`, `check`, `instances`, `invoke`,
-//! `runs`, `replay` (the README's "The binary's command line" is their reference). Each
+//! `runs`, `replay`, `admin` (the README's "The binary's command line" is their reference). Each
 //! option sits on the command that reads it.
 
+mod admin;
 mod flows;
 mod instances;
 mod invoke;
@@ -52,6 +53,8 @@ enum Command {
     Runs(runs::RunsArgs),
     /// Run a finished run again with its original input, or every dead run.
     Replay(replay::ReplayArgs),
+    /// Manage the tokens of the admin API and dashboard (`/admin`).
+    Admin(admin::AdminArgs),
 }
 
 /// The generated `main`: parses the command line and runs the command.
@@ -87,6 +90,7 @@ async fn dispatch<C: Config>(integration: Integration<C>, cli: Cli) -> Result<Ex
         Some(Command::Invoke(args)) => invoke::invoke(integration, &store, args).await,
         Some(Command::Runs(args)) => runs::run(integration, &store, args).await,
         Some(Command::Replay(args)) => replay::replay(integration, &store, args).await,
+        Some(Command::Admin(args)) => admin::run(&store, args).await,
     }
 }
 

@@ -71,7 +71,13 @@ pub(super) async fn run<C: Config>(integration: Integration<C>, store_url: &str,
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let filter = RunFilter { flow: args.flow, instance: args.instance, status: args.status, limit: args.limit };
+    let filter = RunFilter {
+        flow: args.flow,
+        instance: args.instance,
+        status: args.status,
+        limit: args.limit,
+        ..RunFilter::default()
+    };
     let runs = store.runs(&filter).await?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&runs)?)?;

@@ -9,7 +9,7 @@ use super::execute::Retries;
 use super::lease::LEASE;
 use super::shares::Slot;
 use super::{Engine, lease};
-use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Output, Request, Result, RunId};
+use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Output, Request, Result, RunId, telemetry};
 use crate::store::{ClaimedRun, Enqueued, Entry, Replay, Start, WhenFull};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -163,8 +163,15 @@ impl<C: Config> Engine<C> {
             ordered: flow.policy.ordered,
             skip_if_unfinished,
         };
-        let id = match self.store.enqueue(entry, when_full).await? {
-            Enqueued::Created(id) => id,
+        let due_at = jiff::Timestamp::now();
+        let committing = std::time::Instant::now();
+        let enqueued = self.store.enqueue(entry, when_full).await?;
+        telemetry::committed("admit", committing.elapsed());
+        let id = match enqueued {
+            Enqueued::Created(id) => {
+                telemetry::admitted(flow.name);
+                id
+            }
             Enqueued::Duplicate(id) => return Ok(Committed::Done(Admitted::Duplicate(id))),
             Enqueued::ReplayedAlready(id) => return Ok(Committed::Done(Admitted::ReplayedAlready(id))),
             Enqueued::InstanceInactive => return Ok(Committed::Done(Admitted::InstanceInactive)),
@@ -174,7 +181,7 @@ impl<C: Config> Engine<C> {
         if let Some(waiter) = waiter {
             self.waiters.register(id, waiter);
         }
-        let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, request };
+        let claimed = ClaimedRun { id, flow: flow.name.into(), instance, attempt: 1, due_at, request };
         Ok(match (execution, slot) {
             (Execution::Worker, Some(slot)) => {
                 self.spawn_run(claimed, slot);

@@ -9,7 +9,9 @@ use super::journal::Journal;
 use super::lease::LEASE;
 use super::recorder::Recorder;
 use super::state::RunStates;
-use crate::model::{Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo, Trigger};
+use crate::model::{
+    Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo, Trigger, telemetry,
+};
 use crate::store::{ClaimedRun, Finished, FinishedAttempt, Outcome};
 use backon::Retryable;
 use futures::future::BoxFuture;
@@ -35,10 +37,13 @@ impl<C: Config> Engine<C> {
     /// on the new state (its completed steps are not called again).
     pub(crate) async fn execute(self: &Arc<Self>, run: ClaimedRun, retries: Retries) -> Result<Output> {
         let flow = self.flows.named(&run.flow);
+        let waited = jiff::Timestamp::now().duration_since(run.due_at);
+        telemetry::started(&run.flow, waited.try_into().unwrap_or_default());
         let mut race = 0;
         loop {
             race += 1;
             let started_at = jiff::Timestamp::now();
+            let clock = std::time::Instant::now();
             let state = Arc::new(RunStates::new(self.store.clone(), &run.flow, &run.instance));
             let Attempted { mut result, steps, logs } = self.attempt(&run, flow, retries, state.clone()).await;
             let mut writes = Vec::new();
@@ -55,16 +60,22 @@ impl<C: Config> Engine<C> {
                 _ => {}
             }
             let outcome = self.outcome(&run, flow, retries, &result);
-            let due_at = match &outcome {
-                Outcome::Retry { due_at, .. } => Some(*due_at),
-                _ => None,
+            let (due_at, status) = match &outcome {
+                Outcome::Retry { due_at, .. } => (Some(*due_at), "retrying"),
+                Outcome::Succeeded(_) => (None, "succeeded"),
+                Outcome::Dead { .. } => (None, "dead"),
             };
+            let took = clock.elapsed();
             let finished =
                 FinishedAttempt { id: run.id, attempt: run.attempt, started_at, outcome, steps, logs, state: writes };
-            if self.record(finished).await? == Finished::StateChanged {
+            let recording = std::time::Instant::now();
+            let recorded = self.record(finished).await?;
+            telemetry::committed("finish", recording.elapsed());
+            if recorded == Finished::StateChanged {
                 tracing::debug!(run = %run.id, race, "another run changed the flow's state first; running the attempt again");
                 continue;
             }
+            telemetry::attempted(&run.flow, status, took);
             if let Some(due_at) = due_at {
                 self.wake_at(due_at);
             }

@@ -15,6 +15,7 @@ mod lease;
 mod prune;
 mod rate;
 mod recorder;
+mod replay;
 mod route;
 mod shares;
 mod state;
@@ -25,6 +26,7 @@ pub(crate) use admit::{Admitted, Execution, NewRun};
 pub(crate) use answer::{Answer, callback_of};
 pub(crate) use files::{file_step, files_done};
 pub(crate) use recorder::{Undo, current_tokens, init_tracing, keep_undo, step};
+pub(crate) use replay::Unreplayable;
 pub(crate) use route::{Routed, Router};
 pub(crate) use workers::DEFAULT_WORKERS;
 

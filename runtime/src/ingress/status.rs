@@ -1,7 +1,8 @@
-//! `GET /runs/{id}`: where a run is, for whoever holds its id; a sync run's answer, for whoever
-//! holds its status URL's token.
+//! `GET /runs/{id}`: where a run is, and a sync run's answer, for whoever holds its status
+//! URL's token or an admin token. Run ids count up, so the id alone opens nothing.
 
 use super::Endpoints;
+use super::admin_access::admin;
 use super::sync::answer_response;
 use super::webhook::unavailable;
 use crate::engine::Answer;
@@ -9,7 +10,7 @@ use crate::model::{Config, RunId, RunStatus, Trigger};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use serde_json::json;
 use std::sync::Arc;
@@ -19,18 +20,51 @@ pub(super) struct StatusQuery {
     token: Option<String>,
 }
 
-/// The run's status, attempts and times, and nothing else: run ids are easy to guess, so the
-/// flow, the customer instance, the input and the output stay with the operator (`runs show`).
-/// A sync run is answered only with its token: then with its reply once it has one (`202`
-/// with its status until then), as its caller would have been.
+/// The URL of run `id`'s status with its token, as the sender of its delivery or call is
+/// told; `None` (logged) when the key its token is made with cannot be read.
+pub(crate) fn status_url<C: Config>(endpoints: &Endpoints<C>, id: RunId) -> Option<String> {
+    let token = match endpoints.instances.run_token(id) {
+        Ok(token) => token,
+        Err(error) => {
+            tracing::error!(run = %id, error = %format!("{error:#}"), "cannot make a run's status token");
+            return None;
+        }
+    };
+    let mut url = endpoints.engine.public_url().clone();
+    url.set_path(&format!("{}runs/{id}", url.path().trim_end_matches('/').to_owned() + "/"));
+    url.query_pairs_mut().append_pair("token", &token);
+    Some(url.into())
+}
+
+/// The run's status, attempts and times, and nothing else: the flow, the customer instance,
+/// the input and the output stay with the admin API. A sync run is answered with its reply
+/// once it has one (`202` with its status until then), as its caller would have been.
+/// Without a token, `401`, whether the run exists or not; with a wrong one, `404`.
 pub(super) async fn run_status<C: Config>(
     State(endpoints): State<Arc<Endpoints<C>>>,
     Path(id): Path<String>,
     Query(query): Query<StatusQuery>,
+    headers: HeaderMap,
 ) -> Response {
     let Ok(id) = id.parse::<RunId>() else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "error": format!("`{id}` is not a run id") }))).into_response();
     };
+    let token = query.token.as_deref().map(|token| endpoints.instances.is_run_token(id, token));
+    let by_admin = match token {
+        Some(_) => false,
+        None => match admin(&endpoints.admin_tokens, &headers).await {
+            Ok(holder) => holder.is_some(),
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "reading the admin tokens failed");
+                return unavailable("the store cannot be read right now; try again shortly");
+            }
+        },
+    };
+    if token.is_none() && !by_admin {
+        let error = "a run's status needs the token of its status URL (`?token=…`) or an admin token \
+                     (`Authorization: Bearer …`)";
+        return (StatusCode::UNAUTHORIZED, Json(json!({ "error": error }))).into_response();
+    }
     let no_such_run =
         || (StatusCode::NOT_FOUND, Json(json!({ "error": format!("there is no run {id}") }))).into_response();
     let run = match endpoints.store.run(id).await {
@@ -46,9 +80,8 @@ pub(super) async fn run_status<C: Config>(
         .flows()
         .named(&run.summary.flow)
         .is_some_and(|flow| matches!(flow.trigger, Trigger::Sync { .. }));
-    let token = query.token.as_deref().map(|token| endpoints.instances.is_run_token(id, token));
-    // A wrong token, or none for a run that has one, finds nothing: which ids exist stays unknown.
-    if token == Some(false) || (sync && token.is_none()) {
+    // A wrong token finds nothing: which ids exist stays unknown.
+    if token == Some(false) {
         return no_such_run();
     }
     let summary = run.summary;

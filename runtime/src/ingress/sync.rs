@@ -3,6 +3,7 @@
 //! URL the instance allows — is called back with the answer.
 
 use super::Endpoints;
+use super::status::status_url;
 use super::webhook::{read_delivery, refuse, unavailable, unknown_instance};
 use crate::engine::{Admitted, Answer, NewRun, callback_of};
 use crate::model::{Cause, Config, FlowDescriptor, Rejection, Reply, RunId, Trigger};
@@ -101,16 +102,9 @@ pub(super) fn reply_response(id: RunId, reply: &Reply) -> Response {
 /// `202` with where to fetch the answer: the run's status URL, with the token that lets its
 /// holder read it.
 fn pending<C: Config>(endpoints: &Endpoints<C>, id: RunId) -> Response {
-    let token = match endpoints.instances.run_token(id) {
-        Ok(token) => token,
-        Err(error) => {
-            tracing::error!(run = %id, error = %format!("{error:#}"), "cannot make a run's status token");
-            return unavailable("the answer is not ready, and its status URL cannot be made");
-        }
+    let Some(url) = status_url(endpoints, id) else {
+        return unavailable("the answer is not ready, and its status URL cannot be made");
     };
-    let mut url = endpoints.engine.public_url().clone();
-    url.set_path(&format!("{}runs/{id}", url.path().trim_end_matches('/').to_owned() + "/"));
-    url.query_pairs_mut().append_pair("token", &token);
-    let body = Json(json!({ "run_id": id, "status_url": url.as_str() }));
-    (StatusCode::ACCEPTED, [(header::LOCATION, url.to_string())], body).into_response()
+    let body = Json(json!({ "run_id": id, "status_url": url }));
+    (StatusCode::ACCEPTED, [(header::LOCATION, url)], body).into_response()
 }

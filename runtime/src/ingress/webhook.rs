@@ -3,6 +3,7 @@
 use super::Endpoints;
 use super::body::{Unread, forget_credentials, read_body};
 use super::handshake;
+use super::status::status_url;
 use crate::engine::{Admitted, Execution, NewRun, Routed};
 use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Rejection, Request, Result};
 use crate::verify::verify;
@@ -44,7 +45,7 @@ pub(super) async fn receive<C: Config>(
         }
         Routed::Refused(rejection) => return refuse(endpoint, &instance, &rejection),
     };
-    answer(engine.admit(new_run.deduped(dedupe).refused_when_busy()).await, &instance)
+    answer(&endpoints, engine.admit(new_run.deduped(dedupe).refused_when_busy()).await, &instance)
 }
 
 /// A request to an endpoint as the endpoint takes it — the instance's configuration, and the
@@ -114,14 +115,19 @@ pub(super) async fn read_delivery<C: Config>(
     Ok((config, request))
 }
 
-/// The sender's answer to an admitted delivery. A repeated delivery gets the same `202` as
-/// its first, with the first run's id: to the sender, both are accepted.
-fn answer(admitted: Result<Admitted>, instance: &str) -> Response {
-    let accepted = |body: serde_json::Value| (StatusCode::ACCEPTED, Json(body)).into_response();
+/// The sender's answer to an admitted delivery: its run and the URL of the run's status. A
+/// repeated delivery gets the same `202` as its first, with the first run's id: to the
+/// sender, both are accepted.
+fn answer<C: Config>(endpoints: &Endpoints<C>, admitted: Result<Admitted>, instance: &str) -> Response {
+    let accepted = |run_id, mut body: serde_json::Value| {
+        body["run_id"] = json!(run_id);
+        body["status_url"] = json!(status_url(endpoints, run_id));
+        (StatusCode::ACCEPTED, Json(body)).into_response()
+    };
     match admitted {
-        Ok(Admitted::Accepted(run_id)) => accepted(json!({ "run_id": run_id })),
-        Ok(Admitted::Ignored(run_id)) => accepted(json!({ "run_id": run_id, "ignored": true })),
-        Ok(Admitted::Duplicate(run_id)) => accepted(json!({ "run_id": run_id, "duplicate": true })),
+        Ok(Admitted::Accepted(run_id)) => accepted(run_id, json!({})),
+        Ok(Admitted::Ignored(run_id)) => accepted(run_id, json!({ "ignored": true })),
+        Ok(Admitted::Duplicate(run_id)) => accepted(run_id, json!({ "duplicate": true })),
         Ok(Admitted::InstanceInactive) => unknown_instance(instance),
         Ok(Admitted::Busy) => unavailable("the inbox is full; try again shortly"),
         Ok(other) => {

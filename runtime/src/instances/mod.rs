@@ -1,9 +1,11 @@
 //! Customer instances: their stored records, and each one's typed configuration, cached.
 
+mod admin_tokens;
 mod cache;
 mod sealing;
 mod tokens;
 
+pub(crate) use admin_tokens::{AdminTokens, FIRST_TOKEN};
 pub(crate) use sealing::Sealer;
 pub(crate) use tokens::Tokens;
 

@@ -28,6 +28,7 @@ mod run;
 mod secret;
 mod signing;
 mod state;
+pub(crate) mod telemetry;
 mod tick;
 mod trigger;
 

@@ -5,9 +5,10 @@ mod idle;
 mod listener;
 mod open_files;
 
+use crate::admin::{self, Admin};
 use crate::engine::{DEFAULT_WORKERS, Engine};
 use crate::ingress::{self, Endpoints};
-use crate::instances::{Instances, Sealer};
+use crate::instances::{AdminTokens, FIRST_TOKEN, Instances, Sealer};
 use crate::integration::{Demo, Integration};
 use crate::lifecycle;
 use crate::model::{Config, Error, Flows, Result, Trigger, names_no_reachable_host, parse_config};
@@ -185,14 +186,18 @@ impl<C: Config> Server<C> {
         };
         let refresher = tokio::spawn(instances.clone().keep_fresh());
 
+        let admin_tokens = Arc::new(AdminTokens::new(store.clone()));
         let endpoints = Endpoints {
             engine: engine.clone(),
             instances: instances.clone(),
             store: store.clone(),
+            admin_tokens: admin_tokens.clone(),
             handshakes: outbound::handshake_client()?,
             body_timeout: options.body_timeout,
         };
-        let router = ingress::router(endpoints);
+        let admin =
+            Admin { engine: engine.clone(), instances: instances.clone(), store: store.clone(), tokens: admin_tokens };
+        let router = ingress::router(endpoints).merge(admin::router(admin));
         let (stop, stopped) = oneshot::channel::<()>();
         let (http, router) = match listener {
             Some(listener) => {
@@ -233,6 +238,30 @@ impl<C: Config> Server<C> {
     /// config file holding `config`.
     pub async fn activate(&self, name: &str, config: serde_json::Value) -> Result<()> {
         lifecycle::activate(&self.engine, &self.instances, name, parse_config::<C>(config)?).await.map(drop)
+    }
+
+    /// Makes an admin token named `name` for the admin API and the dashboard, as `admin token
+    /// create NAME` does, and gives its value (only its digest is stored); `None` when the
+    /// store has a token of that name.
+    ///
+    /// ```no_run
+    /// # async fn run<C: aqueduct::Config>(server: aqueduct::Server<C>) -> aqueduct::Result<()> {
+    /// let token = server.create_admin_token("deploys").await?.expect("no token is named so yet");
+    /// let runs = reqwest::Client::new().get(format!("{}admin/runs", server.url())).bearer_auth(token);
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_admin_token(&self, name: &str) -> Result<Option<String>> {
+        AdminTokens::new(self.store.clone()).create(name).await
+    }
+
+    /// Makes the store's first admin token when it has none, and gives its value (shown once:
+    /// only its digest is kept); `None` when the store has a token, or another server made it.
+    pub(crate) async fn first_admin_token(&self) -> Result<Option<String>> {
+        let tokens = AdminTokens::new(self.store.clone());
+        if !tokens.list().await?.is_empty() {
+            return Ok(None);
+        }
+        tokens.create(FIRST_TOKEN).await
     }
 
     pub(crate) fn engine(&self) -> &Arc<Engine<C>> {

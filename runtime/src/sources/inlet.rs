@@ -2,7 +2,7 @@
 
 use super::Source;
 use crate::engine::{Admitted, Engine, NewRun};
-use crate::model::{Broker, Cause, Config, Dedupe, Error, FlowDescriptor, Request, Result, Trigger};
+use crate::model::{Broker, Cause, Config, Dedupe, Error, FlowDescriptor, Request, Result, Trigger, telemetry};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -89,9 +89,26 @@ impl<C: Config> Inlet<C> {
     /// run once. A payload the flow cannot read is still stored: its run goes dead, and can
     /// be replayed once the flow is fixed, so no message is dropped.
     pub(crate) async fn deliver(&self, request: Request, message_id: Option<String>) -> Result<()> {
+        self.deliver_published(request, message_id, None).await
+    }
+
+    /// As [`Inlet::deliver`], for a message the broker says it took at `published`: how far
+    /// behind the source is, once the message is stored, goes to `/metrics`.
+    pub(crate) async fn deliver_published(
+        &self,
+        request: Request,
+        message_id: Option<String>,
+        published: Option<jiff::Timestamp>,
+    ) -> Result<()> {
         let dedupe = message_id.map(|key| Dedupe { scope: self.flow.name, key, window: REDELIVERY_MEMORY });
         let new_run = NewRun::new(self.flow, self.instance.clone(), Cause::Message, Arc::new(request)).deduped(dedupe);
-        match self.engine.admit(new_run).await? {
+        let admitted = self.engine.admit(new_run).await?;
+        if let Some(lag) =
+            published.and_then(|published| jiff::Timestamp::now().duration_since(published).try_into().ok())
+        {
+            telemetry::source_lag(self.flow.name, lag);
+        }
+        match admitted {
             Admitted::Accepted(_) | Admitted::Duplicate(_) => Ok(()),
             Admitted::InstanceInactive => {
                 Err(Error::msg(format!("the instance `{}` is no longer active", self.instance)))

@@ -85,7 +85,8 @@ pub(super) async fn consume<C: Config>(inlet: &Inlet<C>, subject: &'static str, 
                 }
             }
             let request = Request::new(None, headers, message.payload.clone());
-            in_progress(&message, inlet.deliver(request, Some(message_id))).await?;
+            let published = jiff::Timestamp::from_nanosecond(info.published.unix_timestamp_nanos()).ok();
+            in_progress(&message, inlet.deliver_published(request, Some(message_id), published)).await?;
             message.ack().await.map_err(|error| Error::msg(format!("acknowledging a NATS message failed: {error}")))
         })
         .try_buffer_unordered(IN_FLIGHT)

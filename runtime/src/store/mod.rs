@@ -98,6 +98,16 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// Pauses or resumes; `false` when it was so already.
     async fn set_paused(&self, paused: Paused, pause: bool) -> Result<bool>;
 
+    /// Stores an admin token's digest under `name`; `false` when that name is taken.
+    async fn create_admin_token(&self, name: &str, digest: &str) -> Result<bool>;
+    /// Forgets the admin token `name`; `false` when there is none.
+    async fn revoke_admin_token(&self, name: &str) -> Result<bool>;
+    async fn admin_tokens(&self) -> Result<Vec<AdminToken>>;
+    /// The name of the admin token whose value has this digest, if there is one.
+    async fn admin_token_named(&self, digest: &str) -> Result<Option<String>>;
+    /// How many runs wait in the inbox: queued, or failed and waiting for their next attempt.
+    async fn queue_depth(&self) -> Result<u64>;
+
     /// Records the URL third parties reach the serving process at.
     async fn record_public_url(&self, url: &str) -> Result<()>;
     /// The public URL the last server recorded, if one has served this store.

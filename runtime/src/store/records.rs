@@ -104,6 +104,8 @@ pub(crate) struct ClaimedRun {
     pub instance: String,
     /// This attempt's number, starting at 1.
     pub attempt: u32,
+    /// When it was due: admitted, or its retry's time.
+    pub due_at: jiff::Timestamp,
     pub request: Arc<Request>,
 }
 
@@ -204,13 +206,26 @@ pub(crate) struct StoredRun {
     pub request: Option<Request>,
 }
 
-/// Which runs to list.
+/// Which runs to list, newest first.
 #[derive(Clone, Default)]
 pub(crate) struct RunFilter {
     pub flow: Option<String>,
     pub instance: Option<String>,
     pub status: Option<RunStatus>,
+    /// Only runs older than this one: the cursor of the page after one ending with it.
+    pub before: Option<RunId>,
+    /// Only runs created at or after this time.
+    pub since: Option<jiff::Timestamp>,
+    /// Only runs created before this time.
+    pub until: Option<jiff::Timestamp>,
     pub limit: usize,
+}
+
+/// An admin API token as stored: its value is never kept, only its SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub(crate) struct AdminToken {
+    pub name: String,
+    pub created_at: jiff::Timestamp,
 }
 
 /// How long one flow's finished runs are kept, the defaults already applied.

@@ -6,6 +6,7 @@
 //! `postgres://postgres@127.0.0.1/test`), each in a schema of its own, dropped after. When it
 //! cannot be reached they say why and pass, unless `AQUEDUCT_REQUIRE_SERVICES=1`.
 
+mod admin;
 mod inbox;
 mod nodes;
 mod records;

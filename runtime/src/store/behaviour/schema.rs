@@ -9,7 +9,7 @@ async fn a_postgres_store_at_a_newer_schema_is_refused_naming_both_versions() {
     sqlx::query("UPDATE schema_version SET version = 99").execute(&mut connection).await.expect("a newer version");
     let refused = crate::store::open(store.url(), crate::store::Role::Command).await.err().expect("refused");
     let message = format!("{refused:#}");
-    assert!(message.contains("schema version 99, newer than this binary knows (1); use a newer binary"), "{message}");
+    assert!(message.contains("schema version 99, newer than this binary knows (2); use a newer binary"), "{message}");
 }
 
 #[tokio::test]

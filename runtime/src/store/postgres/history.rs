@@ -1,7 +1,7 @@
 //! Reading runs back: `runs`, `runs show`, `GET /runs/{id}`, and what a replay needs.
 
 use crate::model::{Cause, RunDetail, RunId, RunStatus, RunSummary};
-use crate::store::codec::{StoredPayload, decode_request, timestamp};
+use crate::store::codec::{StoredPayload, decode_request, millis, timestamp};
 use crate::store::{Replayable, RunFilter, StoredRun};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -35,19 +35,29 @@ fn invalid(column: &str, value: &str) -> sqlx::Error {
 pub(super) async fn list(connection: &mut PgConnection, filter: &RunFilter) -> sqlx::Result<Vec<RunSummary>> {
     sqlx::query(&format!(
         "SELECT {SUMMARY} FROM runs
-         WHERE ($1::text IS NULL OR flow = $1) AND ($2::text IS NULL OR instance = $2)
-           AND ($3::text IS NULL OR status = $3)
+         WHERE id < $5 AND ($1::text IS NULL OR flow = $1) AND ($2::text IS NULL OR instance = $2)
+           AND ($3::text IS NULL OR status = $3) AND created_at >= $6 AND created_at < $7
          ORDER BY id DESC LIMIT $4"
     ))
     .bind(&filter.flow)
     .bind(&filter.instance)
     .bind(filter.status.map(RunStatus::as_str))
     .bind(filter.limit as i64)
+    .bind(filter.before.map_or(i64::MAX, |id| id.0))
+    .bind(filter.since.map_or(i64::MIN, millis))
+    .bind(filter.until.map_or(i64::MAX, millis))
     .fetch_all(connection)
     .await?
     .iter()
     .map(summary)
     .collect()
+}
+
+pub(super) async fn queue_depth(connection: &mut PgConnection) -> sqlx::Result<u64> {
+    let depth: i64 = sqlx::query_scalar("SELECT count(*) FROM runs WHERE status IN ('queued', 'failed')")
+        .fetch_one(connection)
+        .await?;
+    Ok(depth as u64)
 }
 
 pub(super) async fn detail(connection: &mut PgConnection, id: RunId) -> sqlx::Result<Option<RunDetail>> {

@@ -2,7 +2,7 @@
 //! take the same run), finished, leased and released.
 
 use crate::model::RunId;
-use crate::store::codec::{StoredPayload, decode_request, encode_method, millis};
+use crate::store::codec::{StoredPayload, decode_request, encode_method, millis, timestamp};
 use crate::store::{ClaimedRun, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Outcome, Start};
 use futures::future::BoxFuture;
 use http::Method;
@@ -175,8 +175,8 @@ const CLAIM: &str = "WITH picked AS (
      claimed AS (
          UPDATE runs SET status = 'running', attempts = attempts + 1, lease_until = $3
          FROM picked WHERE runs.id = picked.id
-         RETURNING runs.id, runs.flow, runs.instance, runs.attempts)
-     SELECT claimed.id, flow, instance, attempts, method, query, headers, body
+         RETURNING runs.id, runs.flow, runs.instance, runs.attempts, runs.due_at)
+     SELECT claimed.id, flow, instance, attempts, method, query, headers, body, due_at
      FROM claimed LEFT JOIN payloads ON payloads.run_id = claimed.id ORDER BY claimed.id";
 
 /// An ordered flow's run is eligible only when no earlier run of its instance is unfinished.
@@ -195,8 +195,8 @@ const CLAIM_ORDERED: &str = "WITH picked AS (
      claimed AS (
          UPDATE runs SET status = 'running', attempts = attempts + 1, lease_until = $3
          FROM picked WHERE runs.id = picked.id
-         RETURNING runs.id, runs.flow, runs.instance, runs.attempts)
-     SELECT claimed.id, flow, instance, attempts, method, query, headers, body
+         RETURNING runs.id, runs.flow, runs.instance, runs.attempts, runs.due_at)
+     SELECT claimed.id, flow, instance, attempts, method, query, headers, body, due_at
      FROM claimed LEFT JOIN payloads ON payloads.run_id = claimed.id ORDER BY claimed.id";
 
 /// Each flow's claim is one statement, committed on its own, but for a flow with a
@@ -264,6 +264,7 @@ async fn claim_flow(
                 flow: row.try_get(1)?,
                 instance: row.try_get(2)?,
                 attempt: row.try_get::<i32, _>(3)? as u32,
+                due_at: timestamp(row.try_get(8)?),
                 request: Arc::new(decode_request(payload)),
             })
         })

@@ -3,6 +3,7 @@
 //! hear of runs another server queued by `LISTEN`/`NOTIFY` (`announcements.rs`), and take over
 //! the runs of a server that stopped renewing its leases.
 
+mod admin_tokens;
 mod announcements;
 mod batches;
 mod echoes;
@@ -21,8 +22,9 @@ mod tokens;
 use super::codec::{self, now};
 use crate::model::{EchoMark, Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused,
-    Pruned, Pruning, Replayable, Role, RunFilter, Start, Store, StoredRun, StoredState, StoredToken, WhenFull,
+    AdminToken, ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt,
+    FlowClaim, Paused, Pruned, Pruning, Replayable, Role, RunFilter, Start, Store, StoredRun, StoredState, StoredToken,
+    WhenFull,
 };
 use announcements::{Announcements, Announcer};
 use batches::Batches;
@@ -362,6 +364,32 @@ impl Store for PostgresStore {
             Box::pin(async move { schedules::set_paused(connection, &paused, pause).await })
         })
         .await
+    }
+
+    async fn create_admin_token(&self, name: &str, digest: &str) -> Result<bool> {
+        let (name, digest) = (name.to_owned(), digest.to_owned());
+        self.connection(move |connection| {
+            Box::pin(async move { admin_tokens::create(connection, &name, &digest).await })
+        })
+        .await
+    }
+
+    async fn revoke_admin_token(&self, name: &str) -> Result<bool> {
+        let name = name.to_owned();
+        self.connection(move |connection| Box::pin(async move { admin_tokens::revoke(connection, &name).await })).await
+    }
+
+    async fn admin_tokens(&self) -> Result<Vec<AdminToken>> {
+        self.connection(|connection| Box::pin(admin_tokens::list(connection))).await
+    }
+
+    async fn admin_token_named(&self, digest: &str) -> Result<Option<String>> {
+        let digest = digest.to_owned();
+        self.connection(move |connection| Box::pin(async move { admin_tokens::named(connection, &digest).await })).await
+    }
+
+    async fn queue_depth(&self) -> Result<u64> {
+        self.connection(|connection| Box::pin(history::queue_depth(connection))).await
     }
 
     async fn record_public_url(&self, url: &str) -> Result<()> {

@@ -6,7 +6,8 @@ use sqlx::{Connection, PgConnection};
 
 /// Each entry moves the schema one version up; once released, never edit one, add another.
 /// Times are milliseconds since the Unix epoch, as in the SQLite store.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
     CREATE TABLE instances (
         name TEXT PRIMARY KEY,
         config TEXT NOT NULL,
@@ -212,7 +213,17 @@ const MIGRATIONS: &[&str] = &[r#"
         RETURN QUERY SELECT 'created', found_run;
     END
     $$;
-"#];
+"#,
+    r#"
+    -- Admin API tokens: a name to revoke each by, and the SHA-256 (hex) of its value, which is
+    -- never stored.
+    CREATE TABLE admin_tokens (
+        name TEXT PRIMARY KEY,
+        digest TEXT NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL
+    );
+"#,
+];
 
 /// The advisory lock migrations take: any number, the same in every binary.
 const MIGRATION_LOCK: i64 = 0x6171_7565_6475_6374; // "aqueduct"

@@ -1,6 +1,6 @@
 //! Reading runs back: `runs`, `runs show`, `GET /runs/{id}`, and what a replay needs.
 
-use super::codec::{StoredPayload, decode_request, timestamp};
+use super::codec::{StoredPayload, decode_request, millis, timestamp};
 use crate::model::{Cause, RunDetail, RunId, RunStatus, RunSummary};
 use crate::store::{Replayable, RunFilter, StoredRun};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -37,14 +37,30 @@ pub(super) fn list(connection: &Connection, filter: &RunFilter) -> rusqlite::Res
     connection
         .prepare_cached(&format!(
             "SELECT {SUMMARY} FROM runs
-             WHERE (?1 IS NULL OR flow = ?1) AND (?2 IS NULL OR instance = ?2) AND (?3 IS NULL OR status = ?3)
+             WHERE id < ?5 AND (?1 IS NULL OR flow = ?1) AND (?2 IS NULL OR instance = ?2)
+               AND (?3 IS NULL OR status = ?3) AND created_at >= ?6 AND created_at < ?7
              ORDER BY id DESC LIMIT ?4"
         ))?
         .query_map(
-            params![filter.flow, filter.instance, filter.status.map(RunStatus::as_str), filter.limit as i64],
+            params![
+                filter.flow,
+                filter.instance,
+                filter.status.map(RunStatus::as_str),
+                filter.limit as i64,
+                filter.before.map_or(i64::MAX, |id| id.0),
+                filter.since.map_or(i64::MIN, millis),
+                filter.until.map_or(i64::MAX, millis),
+            ],
             summary,
         )?
         .collect()
+}
+
+pub(super) fn queue_depth(connection: &Connection) -> rusqlite::Result<u64> {
+    connection
+        .prepare_cached("SELECT count(*) FROM runs WHERE status IN ('queued', 'failed')")?
+        .query_row([], |row| row.get::<_, i64>(0))
+        .map(|depth| depth as u64)
 }
 
 pub(super) fn detail(connection: &Connection, id: RunId) -> rusqlite::Result<Option<RunDetail>> {

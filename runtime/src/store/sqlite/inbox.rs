@@ -1,6 +1,6 @@
 //! The inbox: runs added, claimed, finished, leased and released.
 
-use super::codec::{StoredPayload, decode_request, encode_method, millis};
+use super::codec::{StoredPayload, decode_request, encode_method, millis, timestamp};
 use crate::model::RunId;
 use crate::store::{ClaimedRun, Enqueued, Entry, Finished, FinishedAttempt, FlowClaim, Outcome, Start};
 use http::Method;
@@ -129,6 +129,7 @@ pub(super) struct ClaimedRow {
     flow: String,
     instance: String,
     attempt: u32,
+    due_at: i64,
     payload: StoredPayload,
 }
 
@@ -139,6 +140,7 @@ impl ClaimedRow {
             flow: self.flow,
             instance: self.instance,
             attempt: self.attempt,
+            due_at: timestamp(self.due_at),
             request: Arc::new(decode_request(self.payload)),
         }
     }
@@ -152,7 +154,7 @@ const CLAIM: &str = "UPDATE runs SET status = 'running', attempts = attempts + 1
          SELECT id FROM runs WHERE flow = ?1 AND status IN ('queued', 'failed') AND due_at <= ?2
            AND instance NOT IN (SELECT value FROM json_each(?5))
          ORDER BY due_at, id LIMIT CAST(?4 AS INTEGER))
-     RETURNING id, flow, instance, attempts";
+     RETURNING id, flow, instance, attempts, due_at";
 
 /// An ordered flow's run is eligible only when no earlier run of its instance is unfinished.
 const CLAIM_ORDERED: &str = "UPDATE runs SET status = 'running', attempts = attempts + 1, lease_until = ?3
@@ -165,7 +167,7 @@ const CLAIM_ORDERED: &str = "UPDATE runs SET status = 'running', attempts = atte
                WHERE earlier.flow = candidate.flow AND earlier.instance = candidate.instance AND earlier.ordered
                  AND earlier.id < candidate.id AND earlier.status IN ('queued', 'running', 'failed'))
          ORDER BY due_at, id LIMIT CAST(?4 AS INTEGER))
-     RETURNING id, flow, instance, attempts";
+     RETURNING id, flow, instance, attempts, due_at";
 
 pub(super) fn claim(
     connection: &Connection,
@@ -192,17 +194,17 @@ pub(super) fn claim(
         let passing_over = serde_json::to_string(&flow.passing_over).expect("names serialize");
         let runs = statement
             .query_map(params![flow.flow, now, later(now, lease), limit as i64, passing_over], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
             })?;
         let mut payload =
             connection.prepare_cached("SELECT method, query, headers, body FROM payloads WHERE run_id = ?1")?;
         for run in runs {
-            let (id, flow, instance, attempt) = run?;
+            let (id, flow, instance, attempt, due_at) = run?;
             let payload = payload
                 .query_row([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
                 .optional()?
                 .unwrap_or_default();
-            claimed.push(ClaimedRow { id, flow, instance, attempt, payload });
+            claimed.push(ClaimedRow { id, flow, instance, attempt, due_at, payload });
         }
     }
     Ok(claimed)

@@ -1,6 +1,7 @@
 //! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`, written by one
 //! thread with group commit (`writer.rs`) and read by a small pool of connections.
 
+mod admin_tokens;
 #[cfg(test)]
 mod dedupe_tests;
 mod echoes;
@@ -25,8 +26,9 @@ mod writer;
 use super::codec::{self, now};
 use crate::model::{EchoMark, Error, InstanceRecord, Result, RunDetail, RunId, RunSummary};
 use crate::store::{
-    ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt, FlowClaim, Paused,
-    Pruned, Pruning, Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken, WhenFull,
+    AdminToken, ClaimedRun, CompletedStep, Enqueued, Entry, FileDone, FileVersion, Finished, FinishedAttempt,
+    FlowClaim, Paused, Pruned, Pruning, Replayable, Role, RunFilter, Store, StoredRun, StoredState, StoredToken,
+    WhenFull,
 };
 use rusqlite::{Connection, OpenFlags};
 use std::fs::File;
@@ -334,6 +336,29 @@ impl Store for SqliteStore {
 
     async fn set_paused(&self, paused: Paused, pause: bool) -> Result<bool> {
         self.writer.write(move |connection| schedules::set_paused(connection, &paused, pause)).await
+    }
+
+    async fn create_admin_token(&self, name: &str, digest: &str) -> Result<bool> {
+        let (name, digest) = (name.to_owned(), digest.to_owned());
+        self.writer.write(move |connection| admin_tokens::create(connection, &name, &digest)).await
+    }
+
+    async fn revoke_admin_token(&self, name: &str) -> Result<bool> {
+        let name = name.to_owned();
+        self.writer.write(move |connection| admin_tokens::revoke(connection, &name)).await
+    }
+
+    async fn admin_tokens(&self) -> Result<Vec<AdminToken>> {
+        self.read(admin_tokens::list).await
+    }
+
+    async fn admin_token_named(&self, digest: &str) -> Result<Option<String>> {
+        let digest = digest.to_owned();
+        self.read(move |connection| admin_tokens::named(connection, &digest)).await
+    }
+
+    async fn queue_depth(&self) -> Result<u64> {
+        self.read(history::queue_depth).await
     }
 
     async fn record_public_url(&self, url: &str) -> Result<()> {

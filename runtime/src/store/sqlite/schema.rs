@@ -179,6 +179,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (instance, system, record)
     ) STRICT, WITHOUT ROWID;
 "#,
+    r#"
+    -- Admin API tokens: a name to revoke each by, and the SHA-256 (hex) of its value, which is
+    -- never stored.
+    CREATE TABLE admin_tokens (
+        name TEXT PRIMARY KEY,
+        digest TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+"#,
 ];
 
 /// Brings the database up to the newest schema.
