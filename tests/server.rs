@@ -1,5 +1,5 @@
 //! `aqueduct::Server` in a process that goes on after it stops (a test's, a benchmark's):
-//! stopping it stops everything it started.
+//! stopping it stops everything it started, and lets its store go.
 
 use aqueduct::prelude::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -46,4 +46,18 @@ async fn a_stopped_server_ticks_no_more() {
     // Past the next two fire times.
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(stored_runs(&store), stopped, "ticks were stored after the server stopped");
+}
+
+#[tokio::test]
+async fn a_stopped_server_lets_its_store_go_so_another_starts_on_it_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = aqueduct::ServerOptions {
+        store: format!("sqlite:{}", dir.path().join("store.db").display()),
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let first = aqueduct::Server::start(app::INTEGRATION, options.clone()).await.unwrap();
+    first.stop().await;
+    let second = aqueduct::Server::start(app::INTEGRATION, options).await.expect("the store is free");
+    second.stop().await;
 }

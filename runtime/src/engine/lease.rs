@@ -54,13 +54,18 @@ impl<C: Config> Engine<C> {
     /// running then go back to the inbox for the next start.
     pub(crate) async fn drain(&self, timeout: Duration) {
         self.workers.stop();
-        if tokio::time::timeout(timeout, self.workers.all_idle()).await.is_ok() {
-            return;
+        if tokio::time::timeout(timeout, self.workers.all_idle()).await.is_err() {
+            let unfinished = self.workers.in_flight();
+            tracing::warn!(runs = unfinished.len(), "runs still executing at the drain timeout go back to the inbox");
+            if let Err(error) = self.store.release(unfinished).await {
+                tracing::error!(error = %format!("{error:#}"), "returning unfinished runs to the inbox failed; they resume when their lease ends");
+            }
         }
-        let unfinished = self.workers.in_flight();
-        tracing::warn!(runs = unfinished.len(), "runs still executing at the drain timeout go back to the inbox");
-        if let Err(error) = self.store.release(unfinished).await {
-            tracing::error!(error = %format!("{error:#}"), "returning unfinished runs to the inbox failed; they resume when their lease ends");
+        // The loops have nothing left to do; some would only notice at their next wake-up.
+        let loops = std::mem::take(&mut *self.loops.lock().expect("the loops' lock"));
+        for running in loops {
+            running.abort();
+            let _ = running.await;
         }
     }
 }

@@ -53,6 +53,9 @@ pub(crate) struct Engine<C: 'static> {
     pruning: Arc<Pruning>,
     /// Sync flows' callers, waiting for their answers.
     waiters: answer::Waiters,
+    /// The loops [`Engine::start`] spawned, ended by [`Engine::drain`]: each holds the engine,
+    /// and so the store, which a stopped server must let go.
+    loops: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
 impl<C: Config> Engine<C> {
@@ -80,15 +83,19 @@ impl<C: Config> Engine<C> {
             workers,
             pruning,
             waiters: Default::default(),
+            loops: Default::default(),
         })
     }
 
     /// Starts claiming runs from the inbox and keeping leases, until [`Engine::drain`].
     pub(crate) fn start(self: &Arc<Self>) {
-        tokio::spawn(self.clone().claim_loop());
-        tokio::spawn(self.clone().announcement_loop());
-        tokio::spawn(self.clone().maintenance_loop());
-        tokio::spawn(self.clone().prune_loop());
+        let loops = [
+            tokio::spawn(self.clone().claim_loop()),
+            tokio::spawn(self.clone().announcement_loop()),
+            tokio::spawn(self.clone().maintenance_loop()),
+            tokio::spawn(self.clone().prune_loop()),
+        ];
+        self.loops.lock().expect("the loops' lock").extend(loops);
     }
 
     pub(crate) fn flows(&self) -> Flows<C> {

@@ -301,6 +301,8 @@ impl<C: Config> Server<C> {
             tracing::warn!("connections still open at the drain timeout are closed");
         }
         self.refresher.abort();
+        // Awaited, so the store it holds is let go: a server started next on it finds it free.
+        let _ = self.refresher.await;
         self.store.close().await;
         tracing::info!("stopped");
     }
