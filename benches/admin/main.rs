@@ -131,7 +131,8 @@ fn main() {
             ("runs, status=dead", "/admin/runs?status=dead".into()),
             ("runs, flow=refunds", "/admin/runs?flow=refunds".into()),
             ("runs, instance=beta", "/admin/runs?instance=beta".into()),
-            ("runs, an hour ago", format!("/admin/runs?until={}", jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))),
+            // Halfway back through the runs' 1,000 s of creation times.
+            ("runs, until 8 min ago", format!("/admin/runs?until={}", jiff::Timestamp::now() - jiff::SignedDuration::from_mins(8))),
             ("one run", format!("/admin/runs/{dead}")),
             ("flows", "/admin/flows".into()),
             ("instances", "/admin/instances".into()),

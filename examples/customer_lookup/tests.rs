@@ -89,7 +89,7 @@ async fn a_slow_lookup_is_answered_202_and_then_at_its_status_url_to_its_token_o
 
     let early = harness.get(&location).await?;
     assert_eq!((early.status, early.body["status"].as_str()), (202, Some("running")), "{early:?}");
-    assert_eq!(harness.get(&format!("/runs/{id}")).await?.status, 404, "without the token");
+    assert_eq!(harness.get(&format!("/runs/{id}")).await?.status, 401, "without the token");
     assert_eq!(harness.get(&format!("/runs/{id}?token=guessed")).await?.status, 404, "with a wrong token");
     let next: i64 = id.to_string().parse::<i64>()? + 1;
     let other = location.replace(&format!("/runs/{id}?"), &format!("/runs/{next}?"));

@@ -106,7 +106,6 @@ async fn the_first_token_is_printed_once_and_the_command_line_makes_and_revokes_
     drop(first);
     let mut again = binary.serve(&["serve"]);
     again.wait_for_line("serving on", PATIENCE);
-    std::thread::sleep(std::time::Duration::from_millis(300));
     assert!(!again.output().contains("admin token"), "a second start prints no token:\n{}", again.output());
 
     let made = binary.ok(&["admin", "token", "create", "ops"]);
@@ -126,6 +125,15 @@ async fn the_first_token_is_printed_once_and_the_command_line_makes_and_revokes_
     assert_eq!(client.get(&runs).bearer_auth(&token).send().await.unwrap().status(), 200);
     let gone = binary.run(&["admin", "token", "revoke", "ops"]);
     assert!(!gone.status.success());
+    // With every token revoked, a start makes none: only a store that never had one gets one.
+    binary.ok(&["admin", "token", "revoke", "first"]);
+    drop(again);
+    let mut third = binary.serve(&["serve"]);
+    third.wait_for_line("serving on", PATIENCE);
+    assert!(!third.output().contains("admin token"), "{}", third.output());
+    let listed = binary.ok(&["admin", "token", "list"]);
+    let revoked = listed.lines().filter(|line| line.starts_with("first") || line.starts_with("ops"));
+    assert!(revoked.map(|line| line.matches('Z').count()).eq([2, 2]), "created and revoked times:\n{listed}");
     let stored: Vec<String> = binary
         .database()
         .prepare("SELECT digest FROM admin_tokens")
@@ -275,6 +283,21 @@ async fn an_instance_is_activated_paused_and_deactivated_through_the_server_and_
             assert!(!response.to_string().contains(secret), "`{secret}` in {response}");
         }
     }
+    // The caller's credential was not stored either, so no later reader can show it.
+    let headers: Vec<Vec<u8>> = binary
+        .database()
+        .prepare("SELECT headers FROM payloads")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(headers.iter().any(|headers| String::from_utf8_lossy(headers).contains("x-hub-signature-256")));
+    assert!(headers.iter().all(|headers| !String::from_utf8_lossy(headers).contains("caller-s3cr3t")));
+    // A run's status URL also opens to an admin token.
+    let id = runs["runs"][0]["id"].as_u64().unwrap();
+    let (status, run) = admin.send("GET", &format!("/runs/{id}"), None).await;
+    assert_eq!((status, &run["id"]), (200, &json!(id)), "{run}");
 
     let (status, gone) = admin.send("DELETE", "/admin/instances/acme", None).await;
     assert_eq!(status, 200, "{gone}");

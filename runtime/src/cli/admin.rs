@@ -30,7 +30,7 @@ enum TokenCommand {
     },
     /// Revoke a token: every server refuses it from its next request.
     Revoke { name: String },
-    /// List the tokens' names (their values are not stored).
+    /// List the tokens' names, revoked ones too (their values are not stored).
     List,
 }
 
@@ -54,9 +54,16 @@ pub(super) async fn run(store_url: &str, args: AdminArgs) -> Result<ExitCode> {
             writeln!(out, "revoked {name}")?;
         }
         TokenCommand::List => {
-            let rows: Vec<Vec<String>> =
-                tokens.list().await?.into_iter().map(|token| vec![token.name, token.created_at.to_string()]).collect();
-            table::write(out, &["NAME", "CREATED"], &rows)?;
+            let rows: Vec<Vec<String>> = tokens
+                .list()
+                .await?
+                .into_iter()
+                .map(|token| {
+                    let revoked = token.revoked_at.map(|at| at.to_string()).unwrap_or_default();
+                    vec![token.name, token.created_at.to_string(), revoked]
+                })
+                .collect();
+            table::write(out, &["NAME", "CREATED", "REVOKED"], &rows)?;
         }
     }
     Ok(ExitCode::SUCCESS)

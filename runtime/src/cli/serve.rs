@@ -80,15 +80,16 @@ pub(super) async fn serve<C: Config>(
     let server = Server::start(integration, options).await?;
     // Nobody may be reading standard output; the server serves regardless.
     let out = &mut std::io::stdout();
-    let _ = writeln!(out, "{} serving on http://{} (store {store})", integration.name(), server.address());
+    // Before the line that says the server is up, so whoever waits for it knows both.
     if let Some(token) = server.first_admin_token().await? {
         let _ = writeln!(
             out,
             "admin token (shown this once; `admin token create NAME` makes more): {token}\n\
-             dashboard: {}admin/ui",
-            server.url()
+             dashboard: http://{}/admin/ui",
+            server.address()
         );
     }
+    let _ = writeln!(out, "{} serving on http://{} (store {store})", integration.name(), server.address());
     if let Some(demo) = integration.demo().filter(|_| with_demo) {
         let handle = server.demo();
         tokio::spawn(async move {

@@ -33,11 +33,14 @@ impl<C: Config> Engine<C> {
 
     /// Marks the inbox as holding runs due at `due_at`.
     pub(super) fn wake_at(self: &Arc<Self>, due_at: jiff::Timestamp) {
-        let engine = self.clone();
+        // Not holding the engine while it sleeps: a stopped server's store is let go at once.
+        let engine = Arc::downgrade(self);
         tokio::spawn(async move {
             let wait = jiff::Timestamp::now().duration_until(due_at);
             tokio::time::sleep(Duration::try_from(wait).unwrap_or_default()).await;
-            engine.workers.queued();
+            if let Some(engine) = engine.upgrade() {
+                engine.workers.queued();
+            }
         });
     }
 

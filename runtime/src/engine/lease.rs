@@ -61,11 +61,13 @@ impl<C: Config> Engine<C> {
                 tracing::error!(error = %format!("{error:#}"), "returning unfinished runs to the inbox failed; they resume when their lease ends");
             }
         }
-        // The loops have nothing left to do; some would only notice at their next wake-up.
-        let loops = std::mem::take(&mut *self.loops.lock().expect("the loops' lock"));
-        for running in loops {
-            running.abort();
-            let _ = running.await;
+        let loops = self.loops.lock().expect("the loops' lock").take();
+        if let Some(loops) = loops {
+            let _ = loops.claims.await;
+            for waiting in loops.waiting {
+                waiting.abort();
+                let _ = waiting.await;
+            }
         }
     }
 }

@@ -55,7 +55,15 @@ pub(crate) struct Engine<C: 'static> {
     waiters: answer::Waiters,
     /// The loops [`Engine::start`] spawned, ended by [`Engine::drain`]: each holds the engine,
     /// and so the store, which a stopped server must let go.
-    loops: std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    loops: std::sync::Mutex<Option<Loops>>,
+}
+
+/// A serving engine's loops.
+struct Loops {
+    /// Ends by itself once the drain begins; it may be handing runs back to the inbox then.
+    claims: tokio::task::JoinHandle<()>,
+    /// Loops that would only see the drain at their next wake-up, with nothing to finish.
+    waiting: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl<C: Config> Engine<C> {
@@ -89,13 +97,15 @@ impl<C: Config> Engine<C> {
 
     /// Starts claiming runs from the inbox and keeping leases, until [`Engine::drain`].
     pub(crate) fn start(self: &Arc<Self>) {
-        let loops = [
-            tokio::spawn(self.clone().claim_loop()),
-            tokio::spawn(self.clone().announcement_loop()),
-            tokio::spawn(self.clone().maintenance_loop()),
-            tokio::spawn(self.clone().prune_loop()),
-        ];
-        self.loops.lock().expect("the loops' lock").extend(loops);
+        let loops = Loops {
+            claims: tokio::spawn(self.clone().claim_loop()),
+            waiting: vec![
+                tokio::spawn(self.clone().announcement_loop()),
+                tokio::spawn(self.clone().maintenance_loop()),
+                tokio::spawn(self.clone().prune_loop()),
+            ],
+        };
+        *self.loops.lock().expect("the loops' lock") = Some(loops);
     }
 
     pub(crate) fn flows(&self) -> Flows<C> {

@@ -2,7 +2,7 @@
 //! `Demo::tick`), or at activation (`backfill`).
 
 use super::{Admitted, Engine, NewRun};
-use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Overlap, Request, Result, Tick, Trigger, telemetry};
+use crate::model::{Cause, Config, Dedupe, FlowDescriptor, Overlap, Request, Result, Tick, Trigger};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +28,6 @@ impl<C: Config> Engine<C> {
             new_run = new_run.skipped_while_unfinished();
         }
         let admitted = self.admit(new_run).await?;
-        telemetry::tick(flow.name, jiff::Timestamp::now().duration_since(tick.at).try_into().unwrap_or_default());
         if let Admitted::Unfinished(running) = &admitted {
             tracing::info!(flow = flow.name, tick = %tick.at, unfinished = %running, "skipped a tick: the flow's previous run is unfinished (overlap = skip)");
         }

@@ -2,7 +2,6 @@
 //! what they were answered.
 
 use super::Endpoints;
-use super::webhook::unavailable;
 use crate::model::{Config, telemetry};
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -10,14 +9,13 @@ use axum::response::{IntoResponse, Response};
 use http::header;
 use std::sync::Arc;
 
-/// The metrics as Prometheus scrapes them; the queue's depth is counted by the store now.
+/// The metrics as Prometheus scrapes them; the queue's depth is counted by the store now
+/// (the whole store's: every server sharing it says the same).
 pub(super) async fn scrape<C: Config>(State(endpoints): State<Arc<Endpoints<C>>>) -> Response {
+    // Without the store, the rest still tells what happened; the depth stays as last counted.
     match endpoints.store.queue_depth().await {
         Ok(depth) => telemetry::queue_depth(depth),
-        Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "counting the queued runs failed");
-            return unavailable("the store cannot be read right now; try again shortly");
-        }
+        Err(error) => tracing::error!(error = %format!("{error:#}"), "counting the queued runs failed"),
     }
     let text = telemetry::prometheus().render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()

@@ -50,13 +50,24 @@ pub(crate) fn decode<C: Config>(json: &str) -> Result<C> {
 fn from_value<C: Config>(value: serde_json::Value) -> Result<C> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
-        let error = error.into_inner();
+        let error = without_string_value(&error.into_inner().to_string());
         // A field missing at the top is named by serde's message; one below, by its own path.
-        match field_path(path.clone(), &error.to_string()).filter(|_| path != ".") {
+        match field_path(path.clone(), &error).filter(|_| path != ".") {
             Some(path) => Error::msg(format!("the configuration does not fit at `{path}`: {error}")),
             None => Error::msg(format!("the configuration does not fit: {error}")),
         }
     })
+}
+
+/// serde quotes a string it could not take (`invalid type: string "…", expected …`), and the
+/// string may be a secret: the message keeps what was wrong without it.
+fn without_string_value(message: &str) -> String {
+    match (message.find("string \""), message.rfind('"')) {
+        (Some(start), Some(end)) if end > start + "string ".len() => {
+            format!("{}string{}", &message[..start], &message[end + 1..])
+        }
+        _ => message.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -94,5 +105,17 @@ mod tests {
         let error =
             parse::<Settings>(serde_json::json!({"inventory": {"url": "not a url"}, "token": "t"})).err().unwrap();
         assert!(error.to_string().starts_with("the configuration does not fit at `inventory.url`"), "{error}");
+    }
+
+    #[test]
+    fn a_string_of_the_wrong_type_is_not_quoted_back() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Limits {
+            retries: u32,
+        }
+        let error = parse::<Limits>(serde_json::json!({"retries": "s3cr3t"})).err().unwrap();
+        assert!(!error.to_string().contains("s3cr3t"), "{error}");
+        assert!(error.to_string().contains("invalid type: string, expected u32"), "{error}");
     }
 }

@@ -10,6 +10,9 @@ use std::time::Duration;
 const BUCKETS: &[f64] =
     &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0];
 
+/// How often recorded histogram samples are folded into their buckets.
+const UPKEEP: Duration = Duration::from_secs(5);
+
 /// The process's recorder, installed at the first call. The `metrics` facade has one recorder
 /// per process, so servers started in one process (tests) count together.
 pub(crate) fn prometheus() -> &'static PrometheusHandle {
@@ -23,6 +26,18 @@ pub(crate) fn prometheus() -> &'static PrometheusHandle {
         if metrics::set_global_recorder(recorder).is_err() {
             tracing::warn!("a metrics recorder was installed before aqueduct's; /metrics shows nothing");
         }
+        // Histograms keep their samples until upkeep folds them in: without it, a server
+        // nobody scrapes would hold every sample it ever recorded.
+        let upkeep = handle.clone();
+        std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP);
+                    upkeep.run_upkeep();
+                }
+            })
+            .expect("starting the metrics upkeep thread");
         handle
     })
 }
@@ -50,7 +65,7 @@ pub(crate) fn attempted(flow: &str, outcome: &'static str, took: Duration) {
     metrics::histogram!("aqueduct_run_duration_seconds", "flow" => flow).record(took.as_secs_f64());
 }
 
-/// A schedule's tick of `flow` admitted `late` after its time.
+/// A schedule's tick of `flow` stored as a run `late` after its fire time and its jitter.
 pub(crate) fn tick(flow: &'static str, late: Duration) {
     metrics::histogram!("aqueduct_tick_lateness_seconds", "flow" => flow).record(late.as_secs_f64());
 }
@@ -66,7 +81,8 @@ pub(crate) fn committed(write: &'static str, took: Duration) {
     metrics::histogram!("aqueduct_store_commit_seconds", "write" => write).record(took.as_secs_f64());
 }
 
-/// The runs waiting in the inbox, as the store counted them for this scrape.
+/// The runs waiting in the inbox, as the store counted them for this scrape: the whole
+/// store's, so servers sharing one report the same number.
 pub(crate) fn queue_depth(depth: u64) {
     metrics::gauge!("aqueduct_queue_depth").set(depth as f64);
 }

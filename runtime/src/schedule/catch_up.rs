@@ -6,13 +6,14 @@
 use super::Ticker;
 use crate::model::{Config, MAX_COVERED, Result, Schedule, Tick, Trigger};
 use jiff::{SignedDuration, Timestamp};
+use tokio::task::JoinSet;
 
 /// Past this many missed fire times, counting stops (a per-second schedule and a window of
 /// a month): the run's tick says how many were counted.
 const MAX_COUNTED: usize = 1_000_000;
 
 /// Fires the missed ticks of `ticker`'s flow as one, if it catches up and any were missed.
-pub(super) async fn run<C: Config>(ticker: &Ticker<C>, now: Timestamp) -> Result<()> {
+pub(super) async fn run<C: Config>(ticker: &Ticker<C>, now: Timestamp, jittered: &mut JoinSet<()>) -> Result<()> {
     let flow = ticker.flow;
     let Trigger::Schedule { catch_up: Some(window), .. } = flow.trigger else { return Ok(()) };
     let Some(last) = ticker.handles.store.last_tick(&ticker.tick_key()).await? else { return Ok(()) };
@@ -20,7 +21,7 @@ pub(super) async fn run<C: Config>(ticker: &Ticker<C>, now: Timestamp) -> Result
     let since = Timestamp::from_millisecond(last)?.max(now.checked_sub(window).unwrap_or(Timestamp::MIN));
     let Some(tick) = missed(&ticker.schedule, since, now) else { return Ok(()) };
     tracing::info!(flow = flow.name, ticks = tick.count, since = %since, "catching up the ticks missed while no process ran");
-    ticker.fire_for_all(tick, ticker.firing_instances().await).await;
+    ticker.fire_for_all(tick, ticker.firing_instances().await, jittered).await;
     Ok(())
 }
 

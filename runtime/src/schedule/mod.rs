@@ -11,13 +11,14 @@ mod per_instance;
 
 pub(crate) use jitter::delay as jitter_delay;
 
-use crate::engine::Engine;
+use crate::engine::{Admitted, Engine};
 use crate::instances::Instances;
-use crate::model::{Config, Cron, FlowDescriptor, Result, Schedule, Tick, Trigger};
+use crate::model::{Config, Cron, FlowDescriptor, Result, Schedule, Tick, Trigger, telemetry};
 use crate::store::Store;
 use jiff::Timestamp;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
 
 /// How long before a tick the instances it fires for are read, so that its runs are admitted
 /// the moment it is due (reading them took a millisecond or two of each run's lateness).
@@ -85,8 +86,10 @@ struct Ticker<C: 'static> {
 impl<C: Config> Ticker<C> {
     /// Catches up, then sleeps until each fire time and fires it.
     async fn run(self) {
+        // Admissions waiting out their jitter: they end with the ticker, as it is stopped.
+        let mut jittered = JoinSet::new();
         let started = Timestamp::now();
-        if let Err(error) = catch_up::run(&self, started).await {
+        if let Err(error) = catch_up::run(&self, started, &mut jittered).await {
             tracing::error!(flow = self.flow.name, error = %format!("{error:#}"), "catching up missed ticks failed");
         }
         let mut cursor = started;
@@ -102,7 +105,8 @@ impl<C: Config> Ticker<C> {
             tokio::time::sleep(until(next).saturating_sub(READ_AHEAD)).await;
             let instances = self.firing_instances().await;
             tokio::time::sleep(until(next)).await;
-            self.fire_for_all(Tick::at(next), instances).await;
+            self.fire_for_all(Tick::at(next), instances, &mut jittered).await;
+            while jittered.try_join_next().is_some() {}
             // Never fire a tick twice, and skip ticks missed while the process was asleep.
             cursor = next.max(Timestamp::now());
         }
@@ -110,7 +114,8 @@ impl<C: Config> Ticker<C> {
 
     /// Fires `tick` for `instances` (as [`Ticker::firing_instances`] read them), each after its
     /// jitter, then records the tick as passed (so a later start does not catch it up).
-    async fn fire_for_all(&self, tick: Tick, instances: Result<Vec<String>>) {
+    /// Jittered admissions go on in `jittered`, beside the ticker.
+    async fn fire_for_all(&self, tick: Tick, instances: Result<Vec<String>>, jittered: &mut JoinSet<()>) {
         let flow = self.flow;
         let instances = match instances {
             Ok(instances) => instances,
@@ -127,8 +132,17 @@ impl<C: Config> Ticker<C> {
                 async move {
                     tokio::time::sleep(delay).await;
                     let at = tick.at;
-                    if let Err(error) = engine.fire_tick(flow, instance, tick).await {
-                        tracing::error!(flow = flow.name, tick = %at, error = %format!("{error:#}"), "recording a tick failed");
+                    match engine.fire_tick(flow, instance, tick).await {
+                        // Late by what it waited past its fire time and jitter; a tick another
+                        // server admitted first is that server's to count.
+                        Ok(Admitted::Accepted(_)) => {
+                            let late = Timestamp::now().duration_since(at).unsigned_abs().saturating_sub(delay);
+                            telemetry::tick(flow.name, late);
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::error!(flow = flow.name, tick = %at, error = %format!("{error:#}"), "recording a tick failed");
+                        }
                     }
                 }
             })
@@ -143,7 +157,7 @@ impl<C: Config> Ticker<C> {
         };
         // Jittered admissions wait beside the ticker, which goes on to the next fire time.
         if jitter::of(flow).is_some() {
-            tokio::spawn(passed);
+            jittered.spawn(passed);
         } else {
             passed.await;
         }

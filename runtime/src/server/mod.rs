@@ -247,15 +247,16 @@ impl<C: Config> Server<C> {
     /// ```no_run
     /// # async fn run<C: aqueduct::Config>(server: aqueduct::Server<C>) -> aqueduct::Result<()> {
     /// let token = server.create_admin_token("deploys").await?.expect("no token is named so yet");
-    /// let runs = reqwest::Client::new().get(format!("{}admin/runs", server.url())).bearer_auth(token);
+    /// let runs = reqwest::Client::new().get(format!("http://{}/admin/runs", server.address())).bearer_auth(token);
     /// # Ok(()) }
     /// ```
     pub async fn create_admin_token(&self, name: &str) -> Result<Option<String>> {
         AdminTokens::new(self.store.clone()).create(name).await
     }
 
-    /// Makes the store's first admin token when it has none, and gives its value (shown once:
-    /// only its digest is kept); `None` when the store has a token, or another server made it.
+    /// Makes the store's first admin token when it never had one, and gives its value (shown
+    /// once: only its digest is kept); `None` when it has or had one (revoked tokens are kept),
+    /// or another server made it.
     pub(crate) async fn first_admin_token(&self) -> Result<Option<String>> {
         let tokens = AdminTokens::new(self.store.clone());
         if !tokens.list().await?.is_empty() {

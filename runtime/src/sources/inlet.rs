@@ -103,8 +103,9 @@ impl<C: Config> Inlet<C> {
         let dedupe = message_id.map(|key| Dedupe { scope: self.flow.name, key, window: REDELIVERY_MEMORY });
         let new_run = NewRun::new(self.flow, self.instance.clone(), Cause::Message, Arc::new(request)).deduped(dedupe);
         let admitted = self.engine.admit(new_run).await?;
-        if let Some(lag) =
-            published.and_then(|published| jiff::Timestamp::now().duration_since(published).try_into().ok())
+        // A redelivery's lag is that of the message's first run, counted then.
+        if let (Admitted::Accepted(_), Some(published)) = (&admitted, published)
+            && let Ok(lag) = jiff::Timestamp::now().duration_since(published).try_into()
         {
             telemetry::source_lag(self.flow.name, lag);
         }

@@ -98,12 +98,13 @@ pub(crate) trait Store: Send + Sync + 'static {
     /// Pauses or resumes; `false` when it was so already.
     async fn set_paused(&self, paused: Paused, pause: bool) -> Result<bool>;
 
-    /// Stores an admin token's digest under `name`; `false` when that name is taken.
+    /// Stores an admin token's digest under `name`; `false` when a token not revoked has it.
     async fn create_admin_token(&self, name: &str, digest: &str) -> Result<bool>;
-    /// Forgets the admin token `name`; `false` when there is none.
+    /// Revokes the admin token `name`; `false` when there is none not revoked.
     async fn revoke_admin_token(&self, name: &str) -> Result<bool>;
+    /// Every admin token, revoked ones too.
     async fn admin_tokens(&self) -> Result<Vec<AdminToken>>;
-    /// The name of the admin token whose value has this digest, if there is one.
+    /// The name of the admin token, not revoked, whose value has this digest.
     async fn admin_token_named(&self, digest: &str) -> Result<Option<String>>;
     /// How many runs wait in the inbox: queued, or failed and waiting for their next attempt.
     async fn queue_depth(&self) -> Result<u64>;

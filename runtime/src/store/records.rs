@@ -226,6 +226,8 @@ pub(crate) struct RunFilter {
 pub(crate) struct AdminToken {
     pub name: String,
     pub created_at: jiff::Timestamp,
+    /// A revoked token is kept (a store that ever had one gets no first token again).
+    pub revoked_at: Option<jiff::Timestamp>,
 }
 
 /// How long one flow's finished runs are kept, the defaults already applied.

@@ -216,11 +216,12 @@ const MIGRATIONS: &[&str] = &[
 "#,
     r#"
     -- Admin API tokens: a name to revoke each by, and the SHA-256 (hex) of its value, which is
-    -- never stored.
+    -- never stored. A revoked one is kept, so a store that ever had a token is told from a new one.
     CREATE TABLE admin_tokens (
         name TEXT PRIMARY KEY,
         digest TEXT NOT NULL UNIQUE,
-        created_at BIGINT NOT NULL
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
     );
 "#,
 ];
