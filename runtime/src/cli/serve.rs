@@ -45,6 +45,10 @@ pub(super) struct ServeArgs {
     /// served [default: 10000, or half the open-file limit if lower].
     #[arg(long, env = "AQUEDUCT_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: Option<u32>,
+    /// An OpenTelemetry collector's OTLP/HTTP address (e.g. `http://127.0.0.1:4318`): each run
+    /// attempt is sent there as a span, its action calls as child spans [default: none].
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    otlp_endpoint: Option<Url>,
 }
 
 /// A duration such as `10s` or `500ms`, longer than zero: a zero timeout would close every
@@ -74,6 +78,7 @@ pub(super) async fn serve<C: Config>(
         body_timeout: args.body_timeout,
         idle_timeout: args.idle_timeout,
         max_connections: args.max_connections.map(|cap| usize::try_from(cap).unwrap_or(usize::MAX)),
+        otlp_endpoint: args.otlp_endpoint,
         // AQUEDUCT_KEY_FILE, else beside the store; commands find it the same way.
         key_file: None,
     };

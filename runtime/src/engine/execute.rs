@@ -9,6 +9,7 @@ use super::journal::Journal;
 use super::lease::LEASE;
 use super::recorder::Recorder;
 use super::state::RunStates;
+use super::traces::RunSpan;
 use crate::model::{
     Activation, Config, Ctx, Error, FlowDescriptor, Handler, Output, Policy, Result, RunInfo, Trigger, telemetry,
 };
@@ -68,6 +69,8 @@ impl<C: Config> Engine<C> {
             let took = clock.elapsed();
             let finished =
                 FinishedAttempt { id: run.id, attempt: run.attempt, started_at, outcome, steps, logs, state: writes };
+            // Only what is recorded is traced: an attempt run again on a changed state is not.
+            let traced = self.traces.get().map(|traces| (traces, finished.clone()));
             let recording = std::time::Instant::now();
             let recorded = self.record(finished).await?;
             telemetry::committed("finish", recording.elapsed());
@@ -76,6 +79,9 @@ impl<C: Config> Engine<C> {
                 continue;
             }
             telemetry::attempted(&run.flow, status, took);
+            if let Some((traces, finished)) = traced {
+                traces.attempt(&RunSpan { id: run.id, flow: &run.flow, instance: &run.instance }, &finished);
+            }
             if let Some(due_at) = due_at {
                 self.wake_at(due_at);
             }

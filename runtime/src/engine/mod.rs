@@ -20,6 +20,7 @@ mod route;
 mod shares;
 mod state;
 mod tick;
+mod traces;
 mod workers;
 
 pub(crate) use admit::{Admitted, Execution, NewRun};
@@ -56,6 +57,8 @@ pub(crate) struct Engine<C: 'static> {
     /// The loops [`Engine::start`] spawned, ended by [`Engine::drain`]: each holds the engine,
     /// and so the store, which a stopped server must let go.
     loops: std::sync::Mutex<Option<Loops>>,
+    /// Where each attempt goes as a span, when the server has a collector.
+    traces: std::sync::OnceLock<traces::Traces>,
 }
 
 /// A serving engine's loops.
@@ -92,6 +95,7 @@ impl<C: Config> Engine<C> {
             pruning,
             waiters: Default::default(),
             loops: Default::default(),
+            traces: Default::default(),
         })
     }
 
@@ -106,6 +110,11 @@ impl<C: Config> Engine<C> {
             ],
         };
         *self.loops.lock().expect("the loops' lock") = Some(loops);
+    }
+
+    /// Sends each attempt from now on as a span to the OpenTelemetry collector at `endpoint`.
+    pub(crate) fn export_traces(&self, endpoint: &Url, service: &'static str) {
+        let _ = self.traces.set(traces::Traces::start(endpoint, service, self.http.clone()));
     }
 
     pub(crate) fn flows(&self) -> Flows<C> {

@@ -61,6 +61,10 @@ pub struct ServerOptions {
     /// while those open go on being served. `None` (the default): 10,000, or half the open-file
     /// limit if that is lower, leaving the other half to the store and outbound connections.
     pub max_connections: Option<usize>,
+    /// An OpenTelemetry collector's OTLP/HTTP address, such as `http://127.0.0.1:4318`: each
+    /// run attempt is sent there as a span (to `/v1/traces`), its action calls as child spans.
+    /// `None` (the default): nothing is sent.
+    pub otlp_endpoint: Option<Url>,
 }
 
 impl Default for ServerOptions {
@@ -77,6 +81,7 @@ impl Default for ServerOptions {
             idle_timeout: Duration::from_secs(5),
             key_file: None,
             max_connections: None,
+            otlp_endpoint: None,
         }
     }
 }
@@ -177,6 +182,9 @@ impl<C: Config> Server<C> {
         let http = outbound::runs_client()?;
         let engine =
             Engine::new(flows, store.clone(), instances.clone(), http, public_url, workers, integration.retention());
+        if let Some(endpoint) = &options.otlp_endpoint {
+            engine.export_traces(endpoint, integration.name());
+        }
         engine.start();
         let (schedules, sources) = match front {
             Front::Tcp => {
