@@ -177,7 +177,8 @@ async fn an_operator_finds_a_dead_run_in_the_dashboard_sees_why_and_replays_it()
     std::fs::write(binary.dir().join("broken"), "").unwrap();
     let (mut server, client) = started(&binary);
     let token = server.admin_token();
-    let body = r#"{"order": 17, "customer": "ada"}"#;
+    // Markup in the payload must be shown, not run.
+    let body = r#"{"order": 17, "customer": "<img src=x onerror=alert(1)>"}"#;
     let dead = accepted(&client, &server.hook("a", "/fixable"), body).await;
     // A run that succeeds, so the unfiltered list holds more than the dead one.
     let other = accepted(&client, &server.hook("a", "/noop"), r#"{"id": 5}"#).await;
@@ -231,7 +232,12 @@ async fn an_operator_finds_a_dead_run_in_the_dashboard_sees_why_and_replays_it()
 
         // The run: its payload as it came, pretty-printed, and why it died.
         let payload = text_containing(&browser, "#run-payload", "\"order\": 17").await;
-        assert_eq!(payload, "{\n  \"order\": 17,\n  \"customer\": \"ada\"\n}", "pretty-printed");
+        assert_eq!(
+            payload,
+            "{\n  \"order\": 17,\n  \"customer\": \"<img src=x onerror=alert(1)>\"\n}",
+            "pretty-printed"
+        );
+        assert!(browser.find(Locator::Css("#run-payload img")).await.is_err(), "the payload's markup is text");
         let error = text_containing(&browser, "#run-error", "the file `broken` is there").await;
         assert!(error.starts_with("Error:"), "{error}");
         element(&browser, "h1 span.status.status-dead").await;
