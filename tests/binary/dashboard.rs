@@ -233,8 +233,7 @@ async fn an_operator_finds_a_dead_run_in_the_dashboard_sees_why_and_replays_it()
         // The run: its payload as it came, pretty-printed, and why it died.
         let payload = text_containing(&browser, "#run-payload", "\"order\": 17").await;
         assert_eq!(
-            payload,
-            "{\n  \"order\": 17,\n  \"customer\": \"<img src=x onerror=alert(1)>\"\n}",
+            payload, "{\n  \"order\": 17,\n  \"customer\": \"<img src=x onerror=alert(1)>\"\n}",
             "pretty-printed"
         );
         assert!(browser.find(Locator::Css("#run-payload img")).await.is_err(), "the payload's markup is text");

@@ -72,6 +72,29 @@ impl Binary {
         .expect("opening the store")
     }
 
+    /// Writes `count` succeeded runs of `flow` for the instance `a` straight into the store
+    /// (for tests of reading many runs), a millisecond apart; their ids, oldest first.
+    pub fn write_runs(&self, flow: &str, count: usize) -> Vec<u64> {
+        let mut store = rusqlite::Connection::open(self.dir.path().join("store.db")).expect("opening the store");
+        store.busy_timeout(Duration::from_secs(10)).unwrap();
+        let now = jiff::Timestamp::now().as_millisecond();
+        let writing = store.transaction().unwrap();
+        let mut ids = Vec::with_capacity(count);
+        for place in 0..count {
+            let at = now - (count - place) as i64;
+            writing
+                .execute(
+                    "INSERT INTO runs (flow, instance, cause, status, attempts, created_at, due_at, finished_at)
+                     VALUES (?1, 'a', 'webhook', 'succeeded', 1, ?2, ?2, ?2)",
+                    rusqlite::params![flow, at],
+                )
+                .unwrap();
+            ids.push(writing.last_insert_rowid() as u64);
+        }
+        writing.commit().unwrap();
+        ids
+    }
+
     /// One run as `runs show --json` prints it.
     pub fn run_detail(&self, id: u64) -> Value {
         self.json(&["runs", "show", &id.to_string(), "--json"])
