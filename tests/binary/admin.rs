@@ -133,14 +133,7 @@ async fn the_first_token_is_printed_once_and_the_command_line_makes_and_revokes_
     let listed = binary.ok(&["admin", "token", "list"]);
     let revoked = listed.lines().filter(|line| line.starts_with("first") || line.starts_with("ops"));
     assert!(revoked.map(|line| line.matches('Z').count()).eq([2, 2]), "created and revoked times:\n{listed}");
-    let stored: Vec<String> = binary
-        .database()
-        .prepare("SELECT digest FROM admin_tokens")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let stored: Vec<String> = column(&binary, "SELECT digest FROM admin_tokens");
     assert!(stored.iter().all(|digest| digest.len() == 64 && *digest != token), "only digests: {stored:?}");
 }
 
@@ -278,14 +271,7 @@ async fn an_instance_is_activated_paused_and_deactivated_through_the_server_and_
         }
     }
     // The caller's credential was not stored either, so no later reader can show it.
-    let headers: Vec<Vec<u8>> = binary
-        .database()
-        .prepare("SELECT headers FROM payloads")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let headers: Vec<Vec<u8>> = column(&binary, "SELECT headers FROM payloads");
     assert!(headers.iter().any(|headers| String::from_utf8_lossy(headers).contains("x-hub-signature-256")));
     assert!(headers.iter().all(|headers| !String::from_utf8_lossy(headers).contains("caller-s3cr3t")));
     // A run's status URL also opens to an admin token.
@@ -360,6 +346,13 @@ async fn metrics_parse_as_prometheus_text_and_count_the_runs_made() {
     assert_eq!(value(&samples, "aqueduct_run_start_delay_seconds_count", &[("flow", "noop")]), Some(7.0));
     assert!(value(&samples, "aqueduct_store_commit_seconds_count", &[("write", "admit")]) >= Some(7.0));
     assert!(value(&samples, "aqueduct_queue_depth", &[]).is_some());
+}
+
+/// The one column `query` selects from the binary's store, row by row.
+fn column<T: rusqlite::types::FromSql>(binary: &Binary, query: &str) -> Vec<T> {
+    let database = binary.database();
+    let mut statement = database.prepare(query).unwrap();
+    statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
 }
 
 /// Polls `check` until it gives `Some`, or fails the test after [`PATIENCE`].

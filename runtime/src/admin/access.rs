@@ -13,7 +13,7 @@ use http::{HeaderValue, Method, StatusCode, header};
 use std::sync::Arc;
 
 /// The header the dashboard's script sends and a form on another site cannot.
-pub(super) const FROM_DASHBOARD: &str = "x-requested-with";
+const FROM_DASHBOARD: &str = "x-requested-with";
 
 pub(super) async fn require_admin<C: Config>(
     State(admin): State<Arc<Admin<C>>>,
